@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * vmbytes: safe, fast access to guest memory with vm-memory's Bytes
+ * contract, in C11. This umbrella header includes every concept header.
+ */
+#ifndef VMBYTES_H
+#define VMBYTES_H
+
+#include "vmbytes/common.h"
+#include "vmbytes/error.h"
+#include "vmbytes/checked.h"
+#include "vmbytes/atomic.h"
+#include "vmbytes/copy.h"
+#include "vmbytes/endian.h"
+#include "vmbytes/bitmap.h"
+#include "vmbytes/io.h"
+#include "vmbytes/bytes.h"
+#include "vmbytes/slice.h"
+#include "vmbytes/region.h"
+#include "vmbytes/guest.h"
+#include "vmbytes/datafile.h"
+#include "vmbytes/remote.h"
+
+#endif /* VMBYTES_H */

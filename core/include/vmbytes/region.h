@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Guest region: one host mapping that backs [start, start + len) of guest
+ * address space (SPEC section 3). Anonymous regions are private,
+ * zero-filled and MAP_NORESERVE; memfd and file regions are shared, so
+ * writes reach the file (G11).
+ */
+#ifndef VMBYTES_REGION_H
+#define VMBYTES_REGION_H
+
+#include "bytes.h"
+#include "common.h"
+#include "error.h"
+#include "slice.h"
+
+struct vmb_region;
+
+enum vmb_region_kind {
+	VMB_REGION_ANON = 0,
+	VMB_REGION_MEMFD = 1,
+	VMB_REGION_FILE = 2,
+};
+
+/* Put a PROT_NONE page right before and right after the mapping. */
+#define VMB_REGION_GUARD 1u
+
+struct vmb_region_config {
+	uint64_t start;          /* guest address of the first byte */
+	uint64_t len;            /* bytes, > 0 */
+	enum vmb_region_kind kind;
+	int fd;                  /* VMB_REGION_FILE: the file; the region keeps a dup */
+	uint64_t file_offset;    /* VMB_REGION_FILE: a multiple of the page size */
+	unsigned flags;          /* VMB_REGION_GUARD */
+	size_t dirty_page_size;  /* 0: no dirty tracking; else a power of two */
+};
+
+/**
+ * vmb_region_new() - map a region.
+ * @cfg: what to map.
+ * @out: receives the handle; untouched on failure, and nothing is left
+ *       mapped or open.
+ *
+ * Return: 0; InvalidGuestRegion for len == 0, a start + len that overflows
+ * or reaches UINT64_MAX, or a file shorter than file_offset + len (G1,
+ * G11 [diverges]); InvalidArgument for NULL pointers, an unknown kind or
+ * flag, a negative fd, a len the host cannot map, or a dirty page size that
+ * is not a power of two; IO{errno} when mmap, memfd_create or fstat fail
+ * (a file_offset that is not page-aligned gives IO{EINVAL}). G1, G11.
+ */
+VMB_API int vmb_region_new(const struct vmb_region_config *cfg, struct vmb_region **out,
+			   struct vmb_error *err);
+
+/* vmb_region_free() - unmap and close; NULL is a no-op. Never call it on a
+ * region a guest memory owns. */
+VMB_API void vmb_region_free(struct vmb_region *r);
+
+/* vmb_region_start() - guest address of the first byte (0 for NULL). */
+VMB_API uint64_t vmb_region_start(const struct vmb_region *r);
+/* vmb_region_len() - length in bytes (0 for NULL). */
+VMB_API uint64_t vmb_region_len(const struct vmb_region *r);
+/* vmb_region_last_addr() - start + len - 1, the last guest address (G1). */
+VMB_API uint64_t vmb_region_last_addr(const struct vmb_region *r);
+/* vmb_region_kind() - how it is backed. */
+VMB_API enum vmb_region_kind vmb_region_kind(const struct vmb_region *r);
+/* vmb_region_fd() - the region's own fd (memfd or a dup of the file), -1 for
+ * anonymous memory. */
+VMB_API int vmb_region_fd(const struct vmb_region *r);
+/* vmb_region_file_offset() - offset of the mapping in its file (0 if none). */
+VMB_API uint64_t vmb_region_file_offset(const struct vmb_region *r);
+/* vmb_region_bitmap() - the dirty bitmap, region-relative (S11), or NULL. */
+VMB_API struct vmb_bitmap *vmb_region_bitmap(const struct vmb_region *r);
+/* vmb_region_host_base() - the host address of the first byte. */
+VMB_API void *vmb_region_host_base(const struct vmb_region *r);
+
+/**
+ * vmb_region_set_start() - move a region that no guest memory owns.
+ * Return: 0; InvalidGuestRegion when the new range breaks G1;
+ * InvalidArgument for NULL or a region that a guest memory owns.
+ */
+VMB_API int vmb_region_set_start(struct vmb_region *r, uint64_t start, struct vmb_error *err);
+
+/**
+ * vmb_region_as_slice() - the whole region as a volatile slice, with the
+ * region's bitmap attached.
+ * Return: 0; InvalidArgument for NULL arguments.
+ */
+VMB_API int vmb_region_as_slice(const struct vmb_region *r, struct vmb_slice *out);
+
+/**
+ * vmb_region_get_slice() - the @n bytes at region offset @off.
+ * Return: 0; InvalidBackendAddress when the range is not inside the region
+ * (the slice error mapped by G9); InvalidArgument for NULL arguments. G9.
+ */
+VMB_API int vmb_region_get_slice(const struct vmb_region *r, uint64_t off, uint64_t n,
+				 struct vmb_slice *out, struct vmb_error *err);
+
+/**
+ * vmb_region_bytes() - the region as a container with region-relative
+ * addresses. Slice errors are mapped by G9 (OutOfBounds becomes
+ * InvalidBackendAddress, IO and PartialBuffer pass through).
+ */
+VMB_API struct vmb_bytes vmb_region_bytes(struct vmb_region *r);
+
+#endif /* VMBYTES_REGION_H */

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Volatile slice: a host pointer and a length, the smallest container, with
+ * the whole Bytes contract (SPEC section 2). A slice is a small value
+ * struct passed by value; it owns nothing. Offsets are relative to the
+ * slice, and errors never carry a host address (S6 [diverges]).
+ */
+#ifndef VMBYTES_SLICE_H
+#define VMBYTES_SLICE_H
+
+#include "atomic.h"
+#include "bitmap.h"
+#include "bytes.h"
+#include "checked.h"
+#include "common.h"
+#include "error.h"
+#include "io.h"
+
+struct vmb_slice {
+	uint8_t *base;              /* may be NULL only when len == 0 */
+	size_t len;
+	struct vmb_bitmap *bitmap;  /* dirty tracking (S11), or NULL */
+	size_t bitmap_offset;       /* where base sits in the bitmap's range */
+};
+
+/**
+ * vmb_slice_init() - make *@s cover @len bytes at @base, with no bitmap.
+ * @s:    receives the slice.
+ * @base: host memory; NULL only when @len is 0.
+ * @len:  byte count.
+ *
+ * Return: 0; InvalidArgument for a NULL @s, a NULL @base with @len > 0, or
+ * a range that wraps the address space.
+ */
+VMB_API int vmb_slice_init(struct vmb_slice *s, void *base, size_t len);
+
+/**
+ * vmb_slice_set_bitmap() - attach @bm (or detach with NULL) so that writes
+ * mark pages @offset + a onwards (S11).
+ * Return: 0; InvalidArgument for a NULL @s.
+ */
+VMB_API int vmb_slice_set_bitmap(struct vmb_slice *s, struct vmb_bitmap *bm, size_t offset);
+
+/**
+ * vmb_slice_subslice() - the @n bytes at @off, sharing the bitmap.
+ * @out: receives the slice; untouched on failure.
+ *
+ * Return: 0; Overflow{base=@off, offset=@n} when @off + @n wraps;
+ * OutOfBounds{addr=@off+@n} when past the end; InvalidArgument for a NULL
+ * @out. subslice(L, 0) is a valid empty slice. S5.
+ */
+VMB_API int vmb_slice_subslice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
+			       struct vmb_error *err);
+
+/* vmb_slice_get_slice() - the reference's name for subslice. S5. */
+VMB_API int vmb_slice_get_slice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
+				struct vmb_error *err);
+
+/**
+ * vmb_slice_get_array() - the @nelem elements of @elem_size bytes at @off.
+ * Return: 0; TooBig{nelements, size} when @nelem * @elem_size overflows;
+ * then as vmb_slice_subslice(). S5.
+ */
+VMB_API int vmb_slice_get_array(struct vmb_slice s, size_t off, size_t nelem, size_t elem_size,
+				struct vmb_slice *out, struct vmb_error *err);
+
+/**
+ * vmb_slice_offset() - everything from @c on: subslice(c, L - c).
+ * Return: 0; OutOfBounds{addr=@c} when @c > L (relative, S6 [diverges]). S6.
+ */
+VMB_API int vmb_slice_offset(struct vmb_slice s, size_t c, struct vmb_slice *out,
+			     struct vmb_error *err);
+
+/**
+ * vmb_slice_split_at() - (subslice(0, m), offset(m)); @m == L is valid.
+ * Return: 0; OutOfBounds{addr=@m} when @m > L; InvalidArgument for NULL
+ * outputs. S6.
+ */
+VMB_API int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *head,
+			       struct vmb_slice *tail, struct vmb_error *err);
+
+/**
+ * vmb_slice_write() - copy up to @len bytes of @buf to offset @addr.
+ * @done: receives the count copied, min(@len, L - @addr); may be NULL.
+ *
+ * Return: 0 (ok 0 for @len == 0 before any check, S1); OutOfBounds{addr}
+ * when @addr >= L (S2); InvalidArgument for NULL @buf with @len > 0.
+ * S1-S3, S10, S11.
+ */
+VMB_API int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len,
+			    size_t *done, struct vmb_error *err);
+
+/* vmb_slice_read() - the mirror of vmb_slice_write(); never marks. S1-S3. */
+VMB_API int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
+			   struct vmb_error *err);
+
+/**
+ * vmb_slice_write_slice() - write all @len bytes or fail.
+ * Return: as vmb_slice_write(), plus PartialBuffer{expected=@len,
+ * completed=n} after writing the n bytes that fit. S4.
+ */
+VMB_API int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
+				  struct vmb_error *err);
+
+/* vmb_slice_read_slice() - read all @len bytes or fail. S4. */
+VMB_API int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
+				 struct vmb_error *err);
+
+/* vmb_slice_write_obj() - write_slice of an object's @size bytes. S4, S10. */
+VMB_API int vmb_slice_write_obj(struct vmb_slice s, size_t addr, const void *obj, size_t size,
+				struct vmb_error *err);
+
+/* vmb_slice_read_obj() - read_slice of an object's @size bytes. S4, S10. */
+VMB_API int vmb_slice_read_obj(struct vmb_slice s, size_t addr, void *obj, size_t size,
+			       struct vmb_error *err);
+
+/**
+ * vmb_slice_read_volatile_from() - one read from @src into offset @addr.
+ * @n:    requested count, clamped to L - @addr.
+ * @done: receives the count moved, possibly short; may be NULL.
+ *
+ * Return: 0; OutOfBounds{addr} when @addr > L (@addr == L clamps to 0);
+ * IO{errno} for a source error (EINTR is retried); InvalidArgument for a
+ * NULL @src. S7, S11.
+ */
+VMB_API int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
+					 size_t n, size_t *done, struct vmb_error *err);
+
+/**
+ * vmb_slice_read_exact_volatile_from() - fill all of get_slice(@addr, @n).
+ * Return: 0; S5's errors, before anything moves; IO{UnexpectedEof} when
+ * the source ends first (a buffer source fails without copying, I3);
+ * IO{errno}. S8, S11.
+ */
+VMB_API int vmb_slice_read_exact_volatile_from(struct vmb_slice s, size_t addr,
+					       struct vmb_source *src, size_t n,
+					       struct vmb_error *err);
+
+/* vmb_slice_write_volatile_to() - one write of up to @n bytes. S7. */
+VMB_API int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink *dst,
+					size_t n, size_t *done, struct vmb_error *err);
+
+/* vmb_slice_write_all_volatile_to() - drain all of get_slice(@addr, @n);
+ * IO{WriteZero} for a sink that takes 0. S8. */
+VMB_API int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr,
+					    struct vmb_sink *dst, size_t n,
+					    struct vmb_error *err);
+
+/* Out-of-line halves of the inline atomics below: they redo every check in
+ * SPEC order and fill @err. */
+VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
+				  int order, struct vmb_error *err);
+VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order,
+				 uint64_t *v, struct vmb_error *err);
+
+/**
+ * vmb_slice_store() - one atomic store of @width bytes at offset @addr.
+ * @width: 1, 2, 4 or 8.
+ * @order: VMB_RELAXED, VMB_RELEASE or VMB_SEQ_CST.
+ *
+ * Return: 0; InvalidArgument for an invalid @order or @width (checked
+ * first, touching nothing, S9 [diverges]); Overflow or OutOfBounds of
+ * get_slice(@addr, @width) (S5); Misaligned{addr, alignment=@width} when
+ * the host address is not aligned (S9). Marks the page dirty (S11).
+ */
+VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
+			       int order, struct vmb_error *err)
+{
+	if (VMB_LIKELY(vmb_order_valid_for_store(order) && vmb_width_valid(width) &&
+		       vmb_range_fits(addr, width, s.len) &&
+		       (((uintptr_t)s.base + addr) & (width - 1)) == 0 && s.bitmap == NULL)) {
+		vmb_atomic_store_raw(s.base + addr, width, v, order);
+		return 0;
+	}
+	return vmb__slice_store_slow(s, addr, width, v, order, err);
+}
+
+/**
+ * vmb_slice_load() - one atomic load of @width bytes at offset @addr.
+ * @order: VMB_RELAXED, VMB_ACQUIRE or VMB_SEQ_CST.
+ * @v:     receives the value, zero-extended.
+ *
+ * Return: as vmb_slice_store(); InvalidArgument for a NULL @v. Never
+ * marks. S9.
+ */
+VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width, int order,
+			      uint64_t *v, struct vmb_error *err)
+{
+	if (VMB_LIKELY(vmb_order_valid_for_load(order) && vmb_width_valid(width) && v != NULL &&
+		       vmb_range_fits(addr, width, s.len) &&
+		       (((uintptr_t)s.base + addr) & (width - 1)) == 0)) {
+		*v = vmb_atomic_load_raw(s.base + addr, width, order);
+		return 0;
+	}
+	return vmb__slice_load_slow(s, addr, width, order, v, err);
+}
+
+/**
+ * vmb_slice_copy_to() - copy min(len(src), len(dst)) bytes from @src to
+ * @dst; the two may overlap.
+ * @done: receives the count; may be NULL.
+ *
+ * Return: 0. S10 [diverges] (no memmove for small copies), S11 (marks
+ * @dst).
+ */
+VMB_API int vmb_slice_copy_to(struct vmb_slice src, struct vmb_slice dst, size_t *done);
+
+/**
+ * vmb_slice_copy_to_array() - copy min(@nelem, L / @elem_size) elements of
+ * @elem_size bytes from the start of @s to @buf.
+ * @copied: receives the element count; may be NULL.
+ * Return: 0; InvalidArgument for a zero @elem_size or NULL @buf with
+ * @nelem > 0. S10 per element.
+ */
+VMB_API int vmb_slice_copy_to_array(struct vmb_slice s, void *buf, size_t nelem, size_t elem_size,
+				    size_t *copied);
+
+/* vmb_slice_copy_from_array() - the mirror: @buf into the slice's start;
+ * marks what it wrote (S11). */
+VMB_API int vmb_slice_copy_from_array(struct vmb_slice s, const void *buf, size_t nelem,
+				      size_t elem_size, size_t *copied);
+
+/**
+ * vmb_slice_bytes() - @s seen through the generic interface. The slice
+ * must outlive the returned handle.
+ */
+VMB_API struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s);
+
+/* The slice's table of operations. */
+VMB_API extern const struct vmb_bytes_ops vmb_slice_ops;
+
+#endif /* VMBYTES_SLICE_H */

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * The generic Bytes layer: argument checks every container shares, and the
+ * operations derived from a container's required ones. Nothing here is
+ * per container.
+ */
+#include "internal.h"
+
+static int bad_arg(struct vmb_error *err)
+{
+	return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+}
+
+int vmb_bytes_write(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len, size_t *done,
+		    struct vmb_error *err)
+{
+	vmb__set_done(done, 0);
+	if (b.ops == NULL)
+		return bad_arg(err);
+	/* S1, G5: an empty buffer is ok 0 before any other check. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return bad_arg(err);
+	return b.ops->write(b.self, addr, buf, len, done, err);
+}
+
+int vmb_bytes_read(struct vmb_bytes b, uint64_t addr, void *buf, size_t len, size_t *done,
+		   struct vmb_error *err)
+{
+	vmb__set_done(done, 0);
+	if (b.ops == NULL)
+		return bad_arg(err);
+	/* S1, G5. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return bad_arg(err);
+	return b.ops->read(b.self, addr, buf, len, done, err);
+}
+
+int vmb_bytes_write_slice(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
+			  struct vmb_error *err)
+{
+	size_t n = 0;
+	int rc = vmb_bytes_write(b, addr, buf, len, &n, err);
+
+	if (rc != 0)
+		return rc;
+	/* S4: the first n bytes were written; the shortfall is the error. */
+	if (n < len)
+		return vmb__fail_partial(err, len, n);
+	return 0;
+}
+
+int vmb_bytes_read_slice(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
+			 struct vmb_error *err)
+{
+	size_t n = 0;
+	int rc = vmb_bytes_read(b, addr, buf, len, &n, err);
+
+	if (rc != 0)
+		return rc;
+	/* S4. */
+	if (n < len)
+		return vmb__fail_partial(err, len, n);
+	return 0;
+}
+
+int vmb_bytes_write_obj(struct vmb_bytes b, uint64_t addr, const void *obj, size_t size,
+			struct vmb_error *err)
+{
+	return vmb_bytes_write_slice(b, addr, obj, size, err);
+}
+
+int vmb_bytes_read_obj(struct vmb_bytes b, uint64_t addr, void *obj, size_t size,
+		       struct vmb_error *err)
+{
+	return vmb_bytes_read_slice(b, addr, obj, size, err);
+}
+
+int vmb_bytes_read_volatile_from(struct vmb_bytes b, uint64_t addr, struct vmb_source *src,
+				 size_t n, size_t *done, struct vmb_error *err)
+{
+	vmb__set_done(done, 0);
+	if (b.ops == NULL || src == NULL || src->read == NULL)
+		return bad_arg(err);
+	return b.ops->read_volatile_from(b.self, addr, src, n, done, err);
+}
+
+int vmb_bytes_write_volatile_to(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst, size_t n,
+				size_t *done, struct vmb_error *err)
+{
+	vmb__set_done(done, 0);
+	if (b.ops == NULL || dst == NULL || dst->write == NULL)
+		return bad_arg(err);
+	return b.ops->write_volatile_to(b.self, addr, dst, n, done, err);
+}
+
+int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr, struct vmb_source *src,
+				       size_t n, struct vmb_error *err)
+{
+	size_t total = 0, got;
+	int rc;
+
+	if (b.ops == NULL || src == NULL || src->read == NULL)
+		return bad_arg(err);
+	if (b.ops->exact == VMB_EXACT_COMPARE) {
+		/* G7: one walk, then compare. */
+		rc = b.ops->read_volatile_from(b.self, addr, src, n, &total, err);
+		if (rc != 0)
+			return rc;
+		return total == n ? 0 : vmb__fail_partial(err, n, total);
+	}
+	/* S8: the whole range must exist before anything moves. */
+	rc = b.ops->check_range(b.self, addr, n, err);
+	if (rc != 0)
+		return rc;
+	/* I3: a source that knows it holds too little fails without copying. */
+	if (src->available != NULL && src->available(src) < n)
+		return vmb__fail_io_kind(err, VMB_IO_UNEXPECTED_EOF);
+	while (total < n) {
+		/* At this point: [addr, addr + total) is filled; no wrap, by check_range. */
+		rc = b.ops->read_volatile_from(b.self, addr + total, src, n - total, &got, err);
+		if (rc != 0)
+			return rc;
+		if (got == 0)
+			return vmb__fail_io_kind(err, VMB_IO_UNEXPECTED_EOF);
+		total += got;
+	}
+	return 0;
+}
+
+int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst,
+				    size_t n, struct vmb_error *err)
+{
+	size_t total = 0, put;
+	int rc;
+
+	if (b.ops == NULL || dst == NULL || dst->write == NULL)
+		return bad_arg(err);
+	if (b.ops->exact == VMB_EXACT_COMPARE) {
+		/* G7. */
+		rc = b.ops->write_volatile_to(b.self, addr, dst, n, &total, err);
+		if (rc != 0)
+			return rc;
+		return total == n ? 0 : vmb__fail_partial(err, n, total);
+	}
+	/* S8. */
+	rc = b.ops->check_range(b.self, addr, n, err);
+	if (rc != 0)
+		return rc;
+	while (total < n) {
+		/* At this point: [addr, addr + total) has been drained. */
+		rc = b.ops->write_volatile_to(b.self, addr + total, dst, n - total, &put, err);
+		if (rc != 0)
+			return rc;
+		if (put == 0)
+			return vmb__fail_io_kind(err, VMB_IO_WRITE_ZERO);
+		total += put;
+	}
+	return 0;
+}
+
+int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, uint64_t v, int order,
+		    struct vmb_error *err)
+{
+	/* S9 [diverges]: the ordering is checked before anything else. */
+	if (b.ops == NULL || !vmb_order_valid_for_store(order) || !vmb_width_valid(width))
+		return bad_arg(err);
+	return b.ops->store(b.self, addr, width, v, order, err);
+}
+
+int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width, int order, uint64_t *v,
+		   struct vmb_error *err)
+{
+	/* S9 [diverges]. */
+	if (b.ops == NULL || !vmb_order_valid_for_load(order) || !vmb_width_valid(width) ||
+	    v == NULL)
+		return bad_arg(err);
+	return b.ops->load(b.self, addr, width, order, v, err);
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/* Volatile slice: SPEC section 2. */
+#include <errno.h>
+
+#include "internal.h"
+
+int vmb_slice_init(struct vmb_slice *s, void *base, size_t len)
+{
+	uintptr_t end;
+
+	if (s == NULL || (base == NULL && len > 0) ||
+	    __builtin_add_overflow((uintptr_t)base, len, &end))
+		return VMB_EINVALID_ARGUMENT;
+	s->base = base;
+	s->len = len;
+	s->bitmap = NULL;
+	s->bitmap_offset = 0;
+	return 0;
+}
+
+int vmb_slice_set_bitmap(struct vmb_slice *s, struct vmb_bitmap *bm, size_t offset)
+{
+	if (s == NULL)
+		return VMB_EINVALID_ARGUMENT;
+	s->bitmap = bm;
+	s->bitmap_offset = bm ? offset : 0;
+	return 0;
+}
+
+int vmb_slice_subslice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
+		       struct vmb_error *err)
+{
+	if (out == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+
+	/* S5: Overflow when off + n wraps, OutOfBounds{off + n} past the end. */
+	int rc = vmb__check_range(off, n, s.len, err);
+
+	if (rc != 0)
+		return rc;
+	out->base = s.base + off;
+	out->len = n;
+	out->bitmap = s.bitmap;
+	/* The sub-slice marks the same bitmap pages its bytes sit in. */
+	out->bitmap_offset = s.bitmap ? s.bitmap_offset + off : 0;
+	return 0;
+}
+
+int vmb_slice_get_slice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
+			struct vmb_error *err)
+{
+	return vmb_slice_subslice(s, off, n, out, err);
+}
+
+int vmb_slice_get_array(struct vmb_slice s, size_t off, size_t nelem, size_t elem_size,
+			struct vmb_slice *out, struct vmb_error *err)
+{
+	size_t bytes;
+
+	if (vmb_mul_overflow_size(nelem, elem_size, &bytes))
+		return vmb__fail_too_big(err, nelem, elem_size);
+	return vmb_slice_subslice(s, off, bytes, out, err);
+}
+
+int vmb_slice_offset(struct vmb_slice s, size_t c, struct vmb_slice *out, struct vmb_error *err)
+{
+	/* S6 [diverges]: report the relative offset, never a host address. */
+	if (c > s.len)
+		return vmb__fail_oob(err, c);
+	return vmb_slice_subslice(s, c, s.len - c, out, err);
+}
+
+int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *head,
+		       struct vmb_slice *tail, struct vmb_error *err)
+{
+	struct vmb_slice h, t;
+	int rc;
+
+	if (head == NULL || tail == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	/* S6: m == L is valid, m > L is OutOfBounds{m}. */
+	if (m > s.len)
+		return vmb__fail_oob(err, m);
+	rc = vmb_slice_subslice(s, 0, m, &h, err);
+	if (rc == 0)
+		rc = vmb_slice_offset(s, m, &t, err);
+	if (rc != 0)
+		return rc;
+	*head = h;
+	*tail = t;
+	return 0;
+}
+
+/*
+ * S1-S3 for both directions: the count that fits at @addr, or an error.
+ * The caller has handled len == 0 (S1).
+ */
+static int clamp(const struct vmb_slice *s, size_t addr, size_t len, size_t *n,
+		 struct vmb_error *err)
+{
+	/* S2: no byte at addr. */
+	if (addr >= s->len)
+		return vmb__fail_oob(err, addr);
+	/* S3: a short copy is not an error. */
+	*n = len < s->len - addr ? len : s->len - addr;
+	return 0;
+}
+
+int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len, size_t *done,
+		    struct vmb_error *err)
+{
+	size_t n;
+	int rc;
+
+	vmb__set_done(done, 0);
+	/* S1: an empty buffer is ok 0 before any other check. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = clamp(&s, addr, len, &n, err);
+	if (rc != 0)
+		return rc;
+	vmb_copy(s.base + addr, buf, n);
+	vmb__slice_mark(&s, addr, n);
+	vmb__set_done(done, n);
+	return 0;
+}
+
+int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
+		   struct vmb_error *err)
+{
+	size_t n;
+	int rc;
+
+	vmb__set_done(done, 0);
+	/* S1. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = clamp(&s, addr, len, &n, err);
+	if (rc != 0)
+		return rc;
+	vmb_copy(buf, s.base + addr, n);
+	vmb__set_done(done, n);
+	return 0;
+}
+
+/* S7: the count the one-shot I/O forms may move at @addr. */
+static int clamp_io(const struct vmb_slice *s, size_t addr, size_t n, size_t *k,
+		    struct vmb_error *err)
+{
+	/* S7: addr == L is allowed and clamps to 0. */
+	if (addr > s->len)
+		return vmb__fail_oob(err, addr);
+	*k = n < s->len - addr ? n : s->len - addr;
+	return 0;
+}
+
+int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
+				 size_t n, size_t *done, struct vmb_error *err)
+{
+	size_t k;
+	ssize_t r;
+	int rc;
+
+	vmb__set_done(done, 0);
+	if (src == NULL || src->read == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = clamp_io(&s, addr, n, &k, err);
+	if (rc != 0 || k == 0)
+		return rc;
+	/* S7: exactly one read, repeated while it is interrupted. */
+	do
+		r = src->read(src, s.base + addr, k);
+	while (r == -EINTR);
+	if (r < 0)
+		return vmb__fail_errno(err, (int)-r);
+	if ((size_t)r > k)
+		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
+	vmb__slice_mark(&s, addr, (size_t)r);
+	vmb__set_done(done, (size_t)r);
+	return 0;
+}
+
+int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink *dst, size_t n,
+				size_t *done, struct vmb_error *err)
+{
+	size_t k;
+	ssize_t r;
+	int rc;
+
+	vmb__set_done(done, 0);
+	if (dst == NULL || dst->write == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = clamp_io(&s, addr, n, &k, err);
+	if (rc != 0 || k == 0)
+		return rc;
+	/* S7: exactly one write, repeated while it is interrupted. */
+	do
+		r = dst->write(dst, s.base + addr, k);
+	while (r == -EINTR);
+	if (r < 0)
+		return vmb__fail_errno(err, (int)-r);
+	if ((size_t)r > k)
+		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
+	vmb__set_done(done, (size_t)r);
+	return 0;
+}
+
+int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v, int order,
+			  struct vmb_error *err)
+{
+	int rc;
+
+	/* S9 [diverges]: the ordering first, touching nothing. */
+	if (!vmb_order_valid_for_store(order) || !vmb_width_valid(width))
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	/* S9: bounds (S5's errors) before alignment. */
+	rc = vmb__check_range(addr, width, s.len, err);
+	if (rc != 0)
+		return rc;
+	if (((uintptr_t)s.base + addr) & (width - 1))
+		return vmb__fail_misaligned(err, addr, width);
+	vmb_atomic_store_raw(s.base + addr, width, v, order);
+	vmb__slice_mark(&s, addr, width);
+	return 0;
+}
+
+int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order, uint64_t *v,
+			 struct vmb_error *err)
+{
+	int rc;
+
+	/* S9 [diverges]. */
+	if (!vmb_order_valid_for_load(order) || !vmb_width_valid(width) || v == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = vmb__check_range(addr, width, s.len, err);
+	if (rc != 0)
+		return rc;
+	if (((uintptr_t)s.base + addr) & (width - 1))
+		return vmb__fail_misaligned(err, addr, width);
+	*v = vmb_atomic_load_raw(s.base + addr, width, order);
+	return 0;
+}
+
+int vmb_slice_copy_to(struct vmb_slice src, struct vmb_slice dst, size_t *done)
+{
+	size_t n = src.len < dst.len ? src.len : dst.len;
+
+	/* S10 [diverges]: small copies keep the single-access rule. */
+	vmb_move(dst.base, src.base, n);
+	vmb__slice_mark(&dst, 0, n);
+	vmb__set_done(done, n);
+	return 0;
+}
+
+/* Element-wise so that each element of at most 8 bytes is one access (S10). */
+static void copy_elements(uint8_t *d, const uint8_t *s, size_t nelem, size_t elem_size)
+{
+	if (elem_size > VMB_SINGLE_ACCESS_MAX) {
+		vmb_copy(d, s, nelem * elem_size);
+		return;
+	}
+	for (size_t i = 0; i < nelem; i++)
+		vmb_copy_small(d + i * elem_size, s + i * elem_size, elem_size);
+}
+
+int vmb_slice_copy_to_array(struct vmb_slice s, void *buf, size_t nelem, size_t elem_size,
+			    size_t *copied)
+{
+	vmb__set_done(copied, 0);
+	if (elem_size == 0 || (buf == NULL && nelem > 0))
+		return VMB_EINVALID_ARGUMENT;
+
+	size_t n = s.len / elem_size < nelem ? s.len / elem_size : nelem;
+
+	copy_elements(buf, s.base, n, elem_size);
+	vmb__set_done(copied, n);
+	return 0;
+}
+
+int vmb_slice_copy_from_array(struct vmb_slice s, const void *buf, size_t nelem, size_t elem_size,
+			      size_t *copied)
+{
+	vmb__set_done(copied, 0);
+	if (elem_size == 0 || (buf == NULL && nelem > 0))
+		return VMB_EINVALID_ARGUMENT;
+
+	size_t n = s.len / elem_size < nelem ? s.len / elem_size : nelem;
+
+	copy_elements(s.base, buf, n, elem_size);
+	vmb__slice_mark(&s, 0, n * elem_size);
+	vmb__set_done(copied, n);
+	return 0;
+}
+
+/* The slice as a container: addresses above SIZE_MAX cannot occur on the
+ * 64-bit hosts vmbytes supports, so they pass straight through. */
+static int ops_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
+		     struct vmb_error *err)
+{
+	return vmb_slice_write(*(struct vmb_slice *)self, addr, buf, len, done, err);
+}
+
+static int ops_read(void *self, uint64_t addr, void *buf, size_t len, size_t *done,
+		    struct vmb_error *err)
+{
+	return vmb_slice_read(*(struct vmb_slice *)self, addr, buf, len, done, err);
+}
+
+static int ops_read_from(void *self, uint64_t addr, struct vmb_source *src, size_t n,
+			 size_t *done, struct vmb_error *err)
+{
+	return vmb_slice_read_volatile_from(*(struct vmb_slice *)self, addr, src, n, done, err);
+}
+
+static int ops_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n, size_t *done,
+			struct vmb_error *err)
+{
+	return vmb_slice_write_volatile_to(*(struct vmb_slice *)self, addr, dst, n, done, err);
+}
+
+static int ops_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
+		     struct vmb_error *err)
+{
+	return vmb_slice_store(*(struct vmb_slice *)self, addr, width, v, order, err);
+}
+
+static int ops_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
+		    struct vmb_error *err)
+{
+	return vmb_slice_load(*(struct vmb_slice *)self, addr, width, order, v, err);
+}
+
+static int ops_check_range(void *self, uint64_t addr, size_t n, struct vmb_error *err)
+{
+	return vmb__check_range(addr, n, ((struct vmb_slice *)self)->len, err);
+}
+
+_Static_assert(sizeof(size_t) == sizeof(uint64_t), "vmbytes supports 64-bit hosts");
+
+const struct vmb_bytes_ops vmb_slice_ops = {
+	.name = "slice",
+	.exact = VMB_EXACT_LOOP,
+	.write = ops_write,
+	.read = ops_read,
+	.read_volatile_from = ops_read_from,
+	.write_volatile_to = ops_write_to,
+	.store = ops_store,
+	.load = ops_load,
+	.check_range = ops_check_range,
+};
+
+struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s)
+{
+	struct vmb_bytes b = { s ? &vmb_slice_ops : NULL, s };
+
+	return b;
+}
+
+/* The derived forms, through the generic layer (written once, bytes.c). */
+int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
+			  struct vmb_error *err)
+{
+	return vmb_bytes_write_slice(vmb_slice_bytes(&s), addr, buf, len, err);
+}
+
+int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
+			 struct vmb_error *err)
+{
+	return vmb_bytes_read_slice(vmb_slice_bytes(&s), addr, buf, len, err);
+}
+
+int vmb_slice_write_obj(struct vmb_slice s, size_t addr, const void *obj, size_t size,
+			struct vmb_error *err)
+{
+	return vmb_bytes_write_obj(vmb_slice_bytes(&s), addr, obj, size, err);
+}
+
+int vmb_slice_read_obj(struct vmb_slice s, size_t addr, void *obj, size_t size,
+		       struct vmb_error *err)
+{
+	return vmb_bytes_read_obj(vmb_slice_bytes(&s), addr, obj, size, err);
+}
+
+int vmb_slice_read_exact_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
+				       size_t n, struct vmb_error *err)
+{
+	return vmb_bytes_read_exact_volatile_from(vmb_slice_bytes(&s), addr, src, n, err);
+}
+
+int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink *dst,
+				    size_t n, struct vmb_error *err)
+{
+	return vmb_bytes_write_all_volatile_to(vmb_slice_bytes(&s), addr, dst, n, err);
+}

@@ -1,0 +1,833 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/* The op-script engine: parse, print, set up, execute (SPEC section 7). */
+#include "opscript.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const kind_names[VMBO_KIND_COUNT] = {
+	[VMBO_WRITE] = "write",
+	[VMBO_READ] = "read",
+	[VMBO_WRITE_SLICE] = "write_slice",
+	[VMBO_READ_SLICE] = "read_slice",
+	[VMBO_WRITE_OBJ] = "write_obj",
+	[VMBO_READ_OBJ] = "read_obj",
+	[VMBO_STORE] = "store",
+	[VMBO_LOAD] = "load",
+	[VMBO_READ_FROM] = "read_from",
+	[VMBO_READ_EXACT_FROM] = "read_exact_from",
+	[VMBO_WRITE_TO] = "write_to",
+	[VMBO_WRITE_ALL_TO] = "write_all_to",
+	[VMBO_DIRTY] = "dirty",
+};
+
+static const char *const order_names[] = { "relaxed", "acquire", "release", "acq_rel", "seq_cst" };
+
+const char *vmbo_kind_name(enum vmbo_kind k)
+{
+	return (unsigned)k < VMBO_KIND_COUNT ? kind_names[k] : "?";
+}
+
+const char *vmbo_order_name(int order)
+{
+	return order >= 0 && order < 5 ? order_names[order] : "?";
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void text_reserve(struct vmbo_text *t, size_t more)
+{
+	if (t->len + more + 1 <= t->cap)
+		return;
+	size_t cap = t->cap ? t->cap : 256;
+
+	while (cap < t->len + more + 1)
+		cap *= 2;
+	char *s = realloc(t->s, cap);
+
+	if (s == NULL)
+		abort(); /* a test tool out of memory has nothing better to do */
+	t->s = s;
+	t->cap = cap;
+}
+
+void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	text_reserve(t, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (n == 0) {
+		vmbo_text_printf(t, "-");
+		return;
+	}
+	text_reserve(t, 2 * n);
+	for (size_t i = 0; i < n; i++) {
+		t->s[t->len++] = digits[p[i] >> 4];
+		t->s[t->len++] = digits[p[i] & 15];
+	}
+	t->s[t->len] = '\0';
+}
+
+void vmbo_text_clear(struct vmbo_text *t)
+{
+	t->len = 0;
+	if (t->s)
+		t->s[0] = '\0';
+}
+
+void vmbo_text_free(struct vmbo_text *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static bool parse_u64(const char *tok, uint64_t *v)
+{
+	uint64_t x = 0;
+	unsigned base = 10;
+	const char *p = tok;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (*p == '\0')
+		return false;
+	for (; *p; p++) {
+		unsigned d;
+
+		if (isdigit((unsigned char)*p))
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && isxdigit((unsigned char)*p))
+			d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+		else
+			return false;
+		if (__builtin_mul_overflow(x, base, &x) || __builtin_add_overflow(x, d, &x))
+			return false;
+	}
+	*v = x;
+	return true;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool parse_hex(const char *tok, uint8_t **data, size_t *len)
+{
+	size_t n = strlen(tok);
+
+	*data = NULL;
+	*len = 0;
+	if (strcmp(tok, "-") == 0)
+		return true;
+	if (n == 0 || n % 2 != 0 || n / 2 > VMBO_MAX_COUNT)
+		return false;
+	uint8_t *d = malloc(n / 2);
+
+	if (d == NULL)
+		return false;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(tok[2 * i]), lo = hexval(tok[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(d);
+			return false;
+		}
+		d[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*data = d;
+	*len = n / 2;
+	return true;
+}
+
+static bool parse_type(const char *tok, unsigned *width)
+{
+	static const char *const names[] = { "u8", "u16", "u32", "u64" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(tok, names[i]) == 0) {
+			*width = 1u << i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_order(const char *tok, int *order)
+{
+	for (int i = 0; i < 5; i++) {
+		if (strcmp(tok, order_names[i]) == 0) {
+			*order = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool fits_width(uint64_t v, unsigned width)
+{
+	return width == 8 || v < ((uint64_t)1 << (8 * width));
+}
+
+#define MAX_TOKENS 8
+
+static size_t tokenize(char *line, char **tok)
+{
+	size_t n = 0;
+	char *p = strchr(line, '#');
+
+	if (p)
+		*p = '\0';
+	for (p = strtok(line, " \t\r\n"); p && n < MAX_TOKENS; p = strtok(NULL, " \t\r\n"))
+		tok[n++] = p;
+	return p ? MAX_TOKENS + 1 : n;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 16;
+
+	while (c < need)
+		c *= 2;
+	void *a = realloc(*arr, c * elem);
+
+	if (a == NULL)
+		return -1;
+	*arr = a;
+	*cap = c;
+	return 0;
+}
+
+int vmbo_script_add_setup(struct vmbo_script *s, const struct vmbo_setup *st)
+{
+	if (grow((void **)&s->setup, &s->cap_setup, s->nsetup + 1, sizeof(*s->setup)) != 0)
+		return -1;
+	s->setup[s->nsetup++] = *st;
+	return 0;
+}
+
+int vmbo_script_add_op(struct vmbo_script *s, const struct vmbo_op *op)
+{
+	struct vmbo_op copy = *op;
+
+	if (grow((void **)&s->ops, &s->cap_ops, s->nops + 1, sizeof(*s->ops)) != 0)
+		return -1;
+	if (op->len > 0) {
+		copy.data = malloc(op->len);
+		if (copy.data == NULL)
+			return -1;
+		memcpy(copy.data, op->data, op->len);
+	} else {
+		copy.data = NULL;
+	}
+	s->ops[s->nops++] = copy;
+	return 0;
+}
+
+void vmbo_script_free(struct vmbo_script *s)
+{
+	for (size_t i = 0; i < s->nops; i++)
+		free(s->ops[i].data);
+	free(s->ops);
+	free(s->setup);
+	memset(s, 0, sizeof(*s));
+}
+
+#define WHY(...) (snprintf(why, why_cap, __VA_ARGS__), -1)
+
+static int parse_setup(struct vmbo_script *s, char **tok, size_t n, char *why, size_t why_cap)
+{
+	struct vmbo_setup st = { 0 };
+
+	if (s->nops > 0)
+		return WHY("set-up line '%s' after an operation", tok[0]);
+	if (strcmp(tok[0], "slice") == 0 || strcmp(tok[0], "file") == 0 ||
+	    strcmp(tok[0], "remote") == 0 || strcmp(tok[0], "bitmap") == 0) {
+		if (n != 2 || !parse_u64(tok[1], &st.len))
+			return WHY("expected '%s LEN'", tok[0]);
+		st.kind = tok[0][0] == 's' ? VMBO_SETUP_SLICE
+			: tok[0][0] == 'f' ? VMBO_SETUP_FILE
+			: tok[0][0] == 'r' ? VMBO_SETUP_REMOTE
+					   : VMBO_SETUP_BITMAP;
+	} else {
+		st.kind = VMBO_SETUP_REGION;
+		if ((n != 3 && n != 4) || !parse_u64(tok[1], &st.start) ||
+		    !parse_u64(tok[2], &st.len) || (n == 4 && strcmp(tok[3], "memfd") != 0))
+			return WHY("expected 'region START LEN [memfd]'");
+		st.memfd = n == 4;
+	}
+	if (vmbo_script_add_setup(s, &st) != 0)
+		return WHY("out of memory");
+	return 0;
+}
+
+static int find_kind(const char *word)
+{
+	for (int k = 0; k < VMBO_KIND_COUNT; k++)
+		if (strcmp(word, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+/* The operands each op takes, after its name: a letter per operand. */
+static const char *const shapes[VMBO_KIND_COUNT] = {
+	[VMBO_WRITE] = "AH",     [VMBO_READ] = "AN",       [VMBO_WRITE_SLICE] = "AH",
+	[VMBO_READ_SLICE] = "AN", [VMBO_WRITE_OBJ] = "TAV", [VMBO_READ_OBJ] = "TA",
+	[VMBO_STORE] = "TAVO",   [VMBO_LOAD] = "TAO",      [VMBO_READ_FROM] = "ANH",
+	[VMBO_READ_EXACT_FROM] = "ANH", [VMBO_WRITE_TO] = "ANC", [VMBO_WRITE_ALL_TO] = "ANC",
+	[VMBO_DIRTY] = "",
+};
+
+static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char *why,
+		    size_t why_cap)
+{
+	const char *shape = shapes[kind];
+	struct vmbo_op op = { .kind = (enum vmbo_kind)kind, .width = 1 };
+	int rc;
+
+	if (n - 1 != strlen(shape))
+		return WHY("'%s' takes %zu operands", tok[0], strlen(shape));
+	for (size_t i = 0; shape[i]; i++) {
+		const char *t = tok[i + 1];
+		bool ok = true;
+
+		switch (shape[i]) {
+		case 'A':
+			ok = parse_u64(t, &op.addr);
+			break;
+		case 'N':
+			ok = parse_u64(t, &op.n) && op.n <= VMBO_MAX_COUNT;
+			break;
+		case 'C':
+			ok = parse_u64(t, &op.cap) && op.cap <= VMBO_MAX_COUNT;
+			break;
+		case 'V':
+			/* SPEC 7: a value wider than its type is a usage error. */
+			ok = parse_u64(t, &op.value) && fits_width(op.value, op.width);
+			break;
+		case 'T':
+			ok = parse_type(t, &op.width);
+			break;
+		case 'O':
+			ok = parse_order(t, &op.order);
+			break;
+		case 'H':
+			free(op.data);
+			ok = parse_hex(t, &op.data, &op.len);
+			break;
+		}
+		if (!ok) {
+			free(op.data);
+			return WHY("bad operand '%s'", t);
+		}
+	}
+	rc = vmbo_script_add_op(s, &op);
+	free(op.data);
+	return rc == 0 ? 0 : WHY("out of memory");
+}
+
+int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t why_cap)
+{
+	char buf[4096], *dyn = NULL, *copy = buf, *tok[MAX_TOKENS];
+	size_t n, len = strlen(line);
+	int rc, kind;
+
+	if (len >= sizeof(buf)) {
+		dyn = malloc(len + 1);
+		if (dyn == NULL)
+			return WHY("out of memory");
+		copy = dyn;
+	}
+	memcpy(copy, line, len + 1);
+	n = tokenize(copy, tok);
+	if (n == 0)
+		rc = 0;
+	else if (n > MAX_TOKENS)
+		rc = WHY("too many words");
+	else if (strcmp(tok[0], "slice") == 0 || strcmp(tok[0], "region") == 0 ||
+		 strcmp(tok[0], "file") == 0 || strcmp(tok[0], "remote") == 0 ||
+		 strcmp(tok[0], "bitmap") == 0)
+		rc = parse_setup(s, tok, n, why, why_cap);
+	else if ((kind = find_kind(tok[0])) >= 0)
+		rc = parse_op(s, kind, tok, n, why, why_cap);
+	else
+		rc = WHY("unknown word '%s'", tok[0]);
+	free(dyn);
+	return rc;
+}
+
+int vmbo_parse_file(struct vmbo_script *s, FILE *f, size_t *bad_line, char *why, size_t why_cap)
+{
+	char *line = NULL;
+	size_t cap = 0, no = 0;
+	ssize_t got;
+	int rc = 0;
+
+	while ((got = getline(&line, &cap, f)) >= 0) {
+		no++;
+		if (got > 0 && line[got - 1] == '\n')
+			line[got - 1] = '\0';
+		if (strncmp(line, "----", 4) == 0)
+			break;
+		if (vmbo_parse_line(s, line, why, why_cap) != 0) {
+			*bad_line = no;
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(why, why_cap, "%s", strerror(errno));
+		rc = -2;
+	}
+	free(line);
+	return rc;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+void vmbo_format_setup(struct vmbo_text *t, const struct vmbo_setup *st)
+{
+	static const char *const names[] = { "slice", "region", "file", "remote", "bitmap" };
+
+	if (st->kind == VMBO_SETUP_REGION)
+		vmbo_text_printf(t, "region 0x%" PRIx64 " 0x%" PRIx64 "%s", st->start, st->len,
+				 st->memfd ? " memfd" : "");
+	else
+		vmbo_text_printf(t, "%s 0x%" PRIx64, names[st->kind], st->len);
+}
+
+void vmbo_format_op(struct vmbo_text *t, const struct vmbo_op *op)
+{
+	static const char *const types[] = { "", "u8", "u16", "", "u32", "", "", "", "u64" };
+	const char *shape = (unsigned)op->kind < VMBO_KIND_COUNT ? shapes[op->kind] : "";
+
+	vmbo_text_printf(t, "%s", vmbo_kind_name(op->kind));
+	for (size_t i = 0; shape[i]; i++) {
+		switch (shape[i]) {
+		case 'A':
+			vmbo_text_printf(t, " 0x%" PRIx64, op->addr);
+			break;
+		case 'N':
+			vmbo_text_printf(t, " %" PRIu64, op->n);
+			break;
+		case 'C':
+			vmbo_text_printf(t, " %" PRIu64, op->cap);
+			break;
+		case 'V':
+			vmbo_text_printf(t, " 0x%" PRIx64, op->value);
+			break;
+		case 'T':
+			vmbo_text_printf(t, " %s", op->width <= 8 ? types[op->width] : "?");
+			break;
+		case 'O':
+			vmbo_text_printf(t, " %s", vmbo_order_name(op->order));
+			break;
+		case 'H':
+			vmbo_text_printf(t, " ");
+			vmbo_text_hex(t, op->data, op->len);
+			break;
+		}
+	}
+}
+
+/* ---- set-up -------------------------------------------------------------- */
+
+static size_t page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p > 0 ? (size_t)p : 4096;
+}
+
+static size_t round_pages(uint64_t len)
+{
+	size_t p = page_size();
+
+	return (size_t)((len + p - 1) / p * p);
+}
+
+static void err_line(struct vmbo_text *out, int rc, const struct vmb_error *e)
+{
+	char buf[160];
+	struct vmb_error fixed;
+
+	/* A function that returned a code without details still prints its kind. */
+	if (e->code != rc) {
+		memset(&fixed, 0, sizeof(fixed));
+		fixed.code = rc;
+		e = &fixed;
+	}
+	vmb_error_format(e, buf, sizeof(buf));
+	vmbo_text_printf(out, "err %s", buf);
+}
+
+/* A page-aligned slice with an inaccessible page right after it. */
+static int open_slice(struct vmbo_env *env, uint64_t len)
+{
+	size_t body = round_pages(len);
+
+	env->slice_map_len = body + page_size();
+	env->slice_map = mmap(NULL, env->slice_map_len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (env->slice_map == MAP_FAILED) {
+		env->slice_map = NULL;
+		return VMB_EIO;
+	}
+	if (mprotect((uint8_t *)env->slice_map + body, page_size(), PROT_NONE) != 0)
+		return VMB_EIO;
+	return vmb_slice_init(&env->slice, env->slice_map, (size_t)len);
+}
+
+static int open_file(struct vmbo_env *env, uint64_t len, struct vmb_error *e)
+{
+	env->file_fd = memfd_create("vmbytes-replay-file", MFD_CLOEXEC);
+	if (env->file_fd < 0 || ftruncate(env->file_fd, (off_t)len) != 0) {
+		e->code = VMB_EIO;
+		e->errnum = errno;
+		return VMB_EIO;
+	}
+	return vmb_datafile_new(env->file_fd, len, &env->file, e);
+}
+
+/* A child that holds @len zero bytes at the address the parent mapped them. */
+static int open_remote(struct vmbo_env *env, uint64_t len, struct vmb_error *e)
+{
+	size_t body = round_pages(len ? len : 1);
+	int fds[2];
+	void *p = mmap(NULL, body, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || pipe(fds) != 0) {
+		e->code = VMB_EIO;
+		e->errnum = errno;
+		return VMB_EIO;
+	}
+	fflush(NULL);
+	env->child = fork();
+	if (env->child == 0) {
+		char c;
+
+		/* The child only waits for the parent to close the pipe. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(fds[1]);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	env->child_pipe = fds[1];
+	/* The parent's copy is not the container; the child's is. */
+	munmap(p, body);
+	if (env->child < 0) {
+		e->code = VMB_EIO;
+		e->errnum = errno;
+		return VMB_EIO;
+	}
+	return vmb_remote_new(env->child, (uint64_t)(uintptr_t)p, len, &env->remote, e);
+}
+
+static int open_guest(struct vmbo_env *env, const struct vmbo_script *s, uint64_t page,
+		      struct vmb_error *e)
+{
+	struct vmb_region **regions = calloc(s->nsetup, sizeof(*regions));
+	size_t n = 0;
+	int rc = 0;
+
+	if (regions == NULL)
+		return VMB_EIO;
+	/* Every region first (G1), as the reference builds them, then the set (G2). */
+	for (size_t i = 0; i < s->nsetup && rc == 0; i++) {
+		const struct vmbo_setup *st = &s->setup[i];
+
+		if (st->kind != VMBO_SETUP_REGION)
+			continue;
+		struct vmb_region_config cfg = {
+			.start = st->start,
+			.len = st->len,
+			.kind = st->memfd ? VMB_REGION_MEMFD : VMB_REGION_ANON,
+			.dirty_page_size = (size_t)page,
+		};
+		rc = vmb_region_new(&cfg, &regions[n], e);
+		if (rc == 0)
+			n++;
+	}
+	if (rc == 0)
+		rc = vmb_guest_new(regions, n, &env->guest, e);
+	if (rc != 0)
+		for (size_t i = 0; i < n; i++)
+			vmb_region_free(regions[i]);
+	free(regions);
+	return rc;
+}
+
+int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out)
+{
+	struct vmb_error e = { 0 };
+	size_t containers = 0, regions = 0, bitmaps = 0;
+	uint64_t page = 0, len = 0;
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	env->file_fd = -1;
+	env->child_pipe = -1;
+	for (size_t i = 0; i < s->nsetup; i++) {
+		const struct vmbo_setup *st = &s->setup[i];
+
+		if (st->kind == VMBO_SETUP_BITMAP) {
+			bitmaps++;
+			page = st->len;
+			continue;
+		}
+		if (containers > 0 && st->kind != env->kind) {
+			vmbo_text_printf(out, "set-up mixes container kinds");
+			return -2;
+		}
+		env->kind = st->kind;
+		containers++;
+		regions += st->kind == VMBO_SETUP_REGION;
+		len = st->len;
+		if (st->len > VMBO_MAX_CONTAINER) {
+			vmbo_text_printf(out, "container length 0x%" PRIx64 " is over the replay limit",
+					 st->len);
+			return -2;
+		}
+	}
+	if (containers == 0 || bitmaps > 1 || (env->kind != VMBO_SETUP_REGION && containers > 1) ||
+	    regions > VMBO_MAX_REGIONS) {
+		vmbo_text_printf(out, "set-up needs one slice, file or remote line, or region lines, "
+				      "and at most one bitmap line");
+		return -2;
+	}
+	/* S11: a bitmap page size must be a power of two. */
+	if (bitmaps && !vmb_is_pow2(page)) {
+		err_line(out, VMB_EINVALID_ARGUMENT, &e);
+		return -1;
+	}
+	/* Data files and remote processes take no bitmap (SPEC section 7). */
+	env->has_bitmap = bitmaps && (env->kind == VMBO_SETUP_SLICE || env->kind == VMBO_SETUP_REGION);
+	switch (env->kind) {
+	case VMBO_SETUP_SLICE:
+		rc = open_slice(env, len);
+		if (rc == 0 && env->has_bitmap) {
+			rc = vmb_bitmap_new((size_t)len, (size_t)page, &env->slice_bitmap);
+			if (rc == 0)
+				rc = vmb_slice_set_bitmap(&env->slice, env->slice_bitmap, 0);
+		}
+		env->bytes = vmb_slice_bytes(&env->slice);
+		break;
+	case VMBO_SETUP_FILE:
+		rc = open_file(env, len, &e);
+		env->bytes = vmb_datafile_bytes(env->file);
+		break;
+	case VMBO_SETUP_REMOTE:
+		rc = open_remote(env, len, &e);
+		env->bytes = vmb_remote_bytes(env->remote);
+		break;
+	default:
+		rc = open_guest(env, s, env->has_bitmap ? page : 0, &e);
+		env->bytes = vmb_guest_bytes(env->guest);
+		break;
+	}
+	if (rc != 0) {
+		err_line(out, rc, &e);
+		vmbo_env_close(env);
+		return -1;
+	}
+	return 0;
+}
+
+void vmbo_env_close(struct vmbo_env *env)
+{
+	vmb_guest_free(env->guest);
+	vmb_datafile_free(env->file);
+	vmb_remote_free(env->remote);
+	vmb_bitmap_free(env->slice_bitmap);
+	if (env->slice_map)
+		munmap(env->slice_map, env->slice_map_len);
+	if (env->file_fd >= 0)
+		close(env->file_fd);
+	if (env->child_pipe >= 0)
+		close(env->child_pipe);
+	if (env->child > 0)
+		waitpid(env->child, NULL, 0);
+	memset(env, 0, sizeof(*env));
+	env->file_fd = -1;
+	env->child_pipe = -1;
+}
+
+/* ---- execution ----------------------------------------------------------- */
+
+/* SPEC 7: one bitmap per region (or one for the slice), then clear them. */
+static int exec_dirty(struct vmbo_env *env, struct vmbo_text *out)
+{
+	struct vmb_bitmap *one[1] = { env->slice_bitmap };
+	size_t n = env->guest ? vmb_guest_num_regions(env->guest) : 1;
+
+	if (!env->has_bitmap) {
+		vmbo_text_printf(out, "err %s", vmb_error_name(VMB_EINVALID_ARGUMENT));
+		return VMB_EINVALID_ARGUMENT;
+	}
+	vmbo_text_printf(out, "ok");
+	for (size_t i = 0; i < n; i++) {
+		struct vmb_bitmap *b = env->guest ? vmb_region_bitmap(vmb_guest_region_at(env->guest, i))
+						  : one[0];
+		size_t pages = vmb_bitmap_pages(b), nwords = pages / 64 + 1;
+		uint64_t *words = calloc(nwords, sizeof(uint64_t));
+		uint8_t *bytes = calloc(pages / 8 + 1, 1);
+
+		if (words == NULL || bytes == NULL || vmb_bitmap_get_and_reset(b, words, nwords) != 0)
+			abort();
+		/* Page i is bit (i mod 8) of byte (i div 8). */
+		for (size_t p = 0; p < pages; p++)
+			if ((words[p / 64] >> (p % 64)) & 1)
+				bytes[p / 8] |= (uint8_t)(1u << (p % 8));
+		vmbo_text_printf(out, " ");
+		vmbo_text_hex(out, bytes, (pages + 7) / 8);
+		free(words);
+		free(bytes);
+	}
+	return 0;
+}
+
+int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out)
+{
+	struct vmb_bytes b = env->bytes;
+	struct vmb_error e = { 0 };
+	struct vmb_buf_source src;
+	struct vmb_buf_sink sink;
+	uint8_t *buf = NULL;
+	uint64_t v = 0;
+	size_t done = 0;
+	int rc = 0;
+
+	/* Host byte order: the low op->width bytes of the value (little-endian). */
+	if (op->kind == VMBO_READ || op->kind == VMBO_READ_SLICE || op->kind == VMBO_WRITE_TO ||
+	    op->kind == VMBO_WRITE_ALL_TO) {
+		size_t need = op->kind == VMBO_READ || op->kind == VMBO_READ_SLICE ? op->n : op->cap;
+
+		buf = malloc(need ? need : 1);
+		if (buf == NULL)
+			abort();
+	}
+	switch (op->kind) {
+	case VMBO_WRITE:
+		rc = vmb_bytes_write(b, op->addr, op->data, op->len, &done, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok %zu", done);
+		break;
+	case VMBO_READ:
+		rc = vmb_bytes_read(b, op->addr, buf, op->n, &done, &e);
+		if (rc == 0) {
+			vmbo_text_printf(out, "ok %zu ", done);
+			vmbo_text_hex(out, buf, done);
+		}
+		break;
+	case VMBO_WRITE_SLICE:
+		rc = vmb_bytes_write_slice(b, op->addr, op->data, op->len, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok");
+		break;
+	case VMBO_READ_SLICE:
+		rc = vmb_bytes_read_slice(b, op->addr, buf, op->n, &e);
+		if (rc == 0) {
+			vmbo_text_printf(out, "ok ");
+			vmbo_text_hex(out, buf, op->n);
+		}
+		break;
+	case VMBO_WRITE_OBJ:
+		v = op->value;
+		rc = vmb_bytes_write_obj(b, op->addr, &v, op->width, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok");
+		break;
+	case VMBO_READ_OBJ:
+		rc = vmb_bytes_read_obj(b, op->addr, &v, op->width, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok 0x%" PRIx64, v);
+		break;
+	case VMBO_STORE:
+		rc = vmb_bytes_store(b, op->addr, op->width, op->value, op->order, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok");
+		break;
+	case VMBO_LOAD:
+		rc = vmb_bytes_load(b, op->addr, op->width, op->order, &v, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok 0x%" PRIx64, v);
+		break;
+	case VMBO_READ_FROM:
+		vmb_buf_source_init(&src, op->data, op->len);
+		rc = vmb_bytes_read_volatile_from(b, op->addr, &src.base, op->n, &done, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok %zu", done);
+		break;
+	case VMBO_READ_EXACT_FROM:
+		vmb_buf_source_init(&src, op->data, op->len);
+		rc = vmb_bytes_read_exact_volatile_from(b, op->addr, &src.base, op->n, &e);
+		if (rc == 0)
+			vmbo_text_printf(out, "ok");
+		break;
+	case VMBO_WRITE_TO:
+		vmb_buf_sink_init(&sink, buf, op->cap);
+		rc = vmb_bytes_write_volatile_to(b, op->addr, &sink.base, op->n, &done, &e);
+		if (rc == 0) {
+			vmbo_text_printf(out, "ok %zu ", done);
+			vmbo_text_hex(out, buf, sink.len);
+		}
+		break;
+	case VMBO_WRITE_ALL_TO:
+		vmb_buf_sink_init(&sink, buf, op->cap);
+		rc = vmb_bytes_write_all_volatile_to(b, op->addr, &sink.base, op->n, &e);
+		if (rc == 0) {
+			vmbo_text_printf(out, "ok ");
+			vmbo_text_hex(out, buf, sink.len);
+		}
+		break;
+	case VMBO_DIRTY:
+		free(buf);
+		return exec_dirty(env, out);
+	default:
+		rc = VMB_EINVALID_ARGUMENT;
+		e.code = rc;
+		break;
+	}
+	if (rc != 0)
+		err_line(out, rc, &e);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Op scripts (SPEC.md section 7): the text form of a test case. This
+ * engine parses scripts, prints them back, builds the containers their
+ * set-up lines describe and runs each operation through the generic Bytes
+ * interface, producing the one result line SPEC section 7 defines. The
+ * replay tool, the conformance tests and the fuzz oracle all use it.
+ */
+#ifndef VMBYTES_OPSCRIPT_H
+#define VMBYTES_OPSCRIPT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "vmbytes.h"
+
+/* Limits of the replay engine: larger values are usage errors. */
+#define VMBO_MAX_CONTAINER (256u << 20) /* bytes in one slice, region or file */
+#define VMBO_MAX_COUNT (16u << 20)      /* N and CAP operands */
+#define VMBO_MAX_REGIONS 4096
+
+enum vmbo_setup_kind {
+	VMBO_SETUP_SLICE,
+	VMBO_SETUP_REGION,
+	VMBO_SETUP_FILE,
+	VMBO_SETUP_REMOTE,
+	VMBO_SETUP_BITMAP,
+};
+
+struct vmbo_setup {
+	enum vmbo_setup_kind kind;
+	uint64_t start; /* region */
+	uint64_t len;   /* slice, region, file, remote; page size for bitmap */
+	bool memfd;     /* region */
+};
+
+enum vmbo_kind {
+	VMBO_WRITE,
+	VMBO_READ,
+	VMBO_WRITE_SLICE,
+	VMBO_READ_SLICE,
+	VMBO_WRITE_OBJ,
+	VMBO_READ_OBJ,
+	VMBO_STORE,
+	VMBO_LOAD,
+	VMBO_READ_FROM,
+	VMBO_READ_EXACT_FROM,
+	VMBO_WRITE_TO,
+	VMBO_WRITE_ALL_TO,
+	VMBO_DIRTY,
+	VMBO_KIND_COUNT,
+};
+
+struct vmbo_op {
+	enum vmbo_kind kind;
+	uint64_t addr;
+	uint64_t n;      /* read, read_slice, *_from, *_to */
+	uint64_t cap;    /* write_to, write_all_to */
+	uint64_t value;  /* write_obj, store */
+	unsigned width;  /* T: 1, 2, 4, 8 */
+	int order;       /* enum vmb_order; may be invalid on purpose */
+	uint8_t *data;   /* HEX (write, write_slice, source contents); owned */
+	size_t len;
+};
+
+struct vmbo_script {
+	struct vmbo_setup *setup;
+	size_t nsetup;
+	struct vmbo_op *ops;
+	size_t nops;
+	size_t cap_setup, cap_ops;
+};
+
+/* A growable text buffer for result lines. */
+struct vmbo_text {
+	char *s;
+	size_t len, cap;
+};
+
+/* The name of an op kind as scripts spell it ("write_obj"). */
+const char *vmbo_kind_name(enum vmbo_kind k);
+
+/* The name of an ordering ("acq_rel"), or "?" for a value out of range. */
+const char *vmbo_order_name(int order);
+
+/**
+ * vmbo_parse_line() - add one line of a script to @s.
+ * @line: the text, without its newline; comments and blank lines add nothing.
+ * @why:  on failure, receives a short reason.
+ *
+ * Return: 0; -1 for a usage error (unknown word, a value wider than its
+ * type, odd hex, a set-up line after an operation, limits exceeded).
+ */
+int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t why_cap);
+
+/**
+ * vmbo_parse_file() - parse a whole script; stops at a "----" line (the
+ * start of the expected results in a hand-written case).
+ * @bad_line: on failure, the 1-based number of the offending line.
+ * Return: 0; -1 for a usage error (with @why), -2 when @f cannot be read.
+ */
+int vmbo_parse_file(struct vmbo_script *s, FILE *f, size_t *bad_line, char *why, size_t why_cap);
+
+/* vmbo_script_add_op() - append @op (its data is copied). Return 0 or -1. */
+int vmbo_script_add_op(struct vmbo_script *s, const struct vmbo_op *op);
+
+/* vmbo_script_add_setup() - append a set-up line. Return 0 or -1. */
+int vmbo_script_add_setup(struct vmbo_script *s, const struct vmbo_setup *st);
+
+/* vmbo_script_free() - release everything @s holds and zero it. */
+void vmbo_script_free(struct vmbo_script *s);
+
+/* vmbo_format_setup(), vmbo_format_op() - one script line, no newline. */
+void vmbo_format_setup(struct vmbo_text *t, const struct vmbo_setup *st);
+void vmbo_format_op(struct vmbo_text *t, const struct vmbo_op *op);
+
+/* The containers a script's set-up lines describe. */
+struct vmbo_env {
+	enum vmbo_setup_kind kind; /* SLICE, REGION (guest memory), FILE or REMOTE */
+	struct vmb_bytes bytes;
+	/* slice */
+	struct vmb_slice slice;
+	void *slice_map;
+	size_t slice_map_len;
+	struct vmb_bitmap *slice_bitmap;
+	/* guest memory */
+	struct vmb_guest *guest;
+	/* data file */
+	struct vmb_datafile *file;
+	int file_fd;
+	/* remote */
+	struct vmb_remote *remote;
+	pid_t child;
+	int child_pipe;
+	bool has_bitmap;
+};
+
+/**
+ * vmbo_env_open() - build the containers of @s's set-up lines.
+ * @out: on a set-up failure, receives the one "err ..." line to print.
+ * Return: 0; -1 when the set-up failed as SPEC says it can (print @out);
+ * -2 for a usage error in the set-up (message in @out).
+ */
+int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out);
+
+/* vmbo_env_close() - free the containers and reap a remote child. */
+void vmbo_env_close(struct vmbo_env *env);
+
+/**
+ * vmbo_exec() - run one operation and append its result line (no newline)
+ * to @out.
+ * Return: the operation's status (0 or a VMB_E* code).
+ */
+int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out);
+
+/* Text helpers. */
+void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
+void vmbo_text_clear(struct vmbo_text *t);
+void vmbo_text_free(struct vmbo_text *t);
+
+#endif /* VMBYTES_OPSCRIPT_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * vmbytes-replay FILE: run an op script (SPEC section 7) and print exactly
+ * its result lines. A line that does not parse is named on stderr, exit 2.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "opscript.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: vmbytes-replay FILE   (FILE may be - for stdin)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmbo_script s = { 0 };
+	struct vmbo_env env;
+	struct vmbo_text out = { 0 };
+	char why[256] = "";
+	size_t bad = 0;
+	FILE *f;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return usage();
+	f = strcmp(argv[1], "-") == 0 ? stdin : fopen(argv[1], "r");
+	if (f == NULL) {
+		fprintf(stderr, "vmbytes-replay: %s: %s\n", argv[1], strerror(errno));
+		return 2;
+	}
+	rc = vmbo_parse_file(&s, f, &bad, why, sizeof(why));
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		if (rc == -1)
+			fprintf(stderr, "vmbytes-replay: %s:%zu: %s\n", argv[1], bad, why);
+		else
+			fprintf(stderr, "vmbytes-replay: %s: %s\n", argv[1], why);
+		vmbo_script_free(&s);
+		return 2;
+	}
+	rc = vmbo_env_open(&env, &s, &out);
+	if (rc == -2) {
+		fprintf(stderr, "vmbytes-replay: %s: %s\n", argv[1], out.s);
+		vmbo_text_free(&out);
+		vmbo_script_free(&s);
+		return 2;
+	}
+	if (rc == -1) {
+		/* SPEC 7: a failed set-up prints one err line and nothing else. */
+		printf("%s\n", out.s);
+	} else {
+		for (size_t i = 0; i < s.nops; i++) {
+			vmbo_text_clear(&out);
+			vmbo_exec(&env, &s.ops[i], &out);
+			printf("%s\n", out.s);
+		}
+		vmbo_env_close(&env);
+	}
+	vmbo_text_free(&out);
+	vmbo_script_free(&s);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
