@@ -46,6 +46,8 @@ static ssize_t buf_read(struct vmb_source *self, void *dst, size_t n)
 	size_t left = s->len - s->pos;
 	size_t k = n < left ? n : left;
 
+	if (k == 0)
+		return 0; /* end of data; data may be NULL for an empty source */
 	/* dst is guest memory: S10 through the one copy entry point. */
 	vmb_copy(dst, s->data + s->pos, k);
 	s->pos += k;
@@ -66,6 +68,8 @@ static ssize_t buf_write(struct vmb_sink *self, const void *src, size_t n)
 	size_t left = s->cap - s->len;
 	size_t k = n < left ? n : left;
 
+	if (k == 0)
+		return 0; /* full; data may be NULL for a zero-capacity sink */
 	vmb_copy(s->data + s->len, src, k);
 	s->len += k;
 	return (ssize_t)k;

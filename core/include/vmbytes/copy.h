@@ -34,7 +34,8 @@ VMB_INLINE uintptr_t vmb__common_align(const void *a, const void *b)
  * atomic accesses they are.
  */
 #define VMB__UNIT(T, d, s)                                                             \
-	__atomic_store_n((T *)(d), __atomic_load_n((const T *)(s), __ATOMIC_RELAXED),  \
+	__atomic_store_n((T *)(void *)(d),                                             \
+			 __atomic_load_n((const T *)(const void *)(s), __ATOMIC_RELAXED),      \
 			 __ATOMIC_RELAXED)
 
 /**

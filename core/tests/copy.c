@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * The copy entry point (S10): results for every small size and alignment,
+ * overlapping moves, and the tear test: a writer flips aligned objects
+ * between all-zero and all-one bytes while a reader must never see a mix.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "harness.h"
+
+/* Deterministic bytes, so that a wrong copy cannot match by chance. */
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed * 131 + i * 7 + 1);
+}
+
+TEST(S10_copy_matches_memcpy_all_small_sizes_and_alignments)
+{
+	_Alignas(64) uint8_t src[128], dst[128], want[128];
+
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t so = 0; so < 16; so++)
+			for (size_t d_off = 0; d_off < 16; d_off++) {
+				fill(src, sizeof(src), (unsigned)(n + so));
+				fill(dst, sizeof(dst), 99);
+				memcpy(want, dst, sizeof(want));
+				memcpy(want + d_off, src + so, n);
+				vmb_copy(dst + d_off, src + so, n);
+				if (memcmp(dst, want, sizeof(dst)) != 0) {
+					vmbt_fail(__FILE__, __LINE__, "n=%zu src+%zu dst+%zu", n, so,
+						  d_off);
+					return;
+				}
+			}
+}
+
+TEST(S10_copy_large_sizes_at_guard_pages)
+{
+	static const size_t sizes[] = { 9, 63, 64, 65, 4095, 4096, 4097, 2111, 2112, 2113 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct vmbt_guarded s, d;
+		size_t n = sizes[i];
+
+		/* Both buffers end at a PROT_NONE page: an overrun faults. */
+		vmbt_guarded_alloc(&s, n, false);
+		vmbt_guarded_alloc(&d, n, false);
+		fill(s.p, n, (unsigned)n);
+		vmb_copy(d.p, s.p, n);
+		CHECK_MEM(d.p, s.p, n);
+		vmbt_guarded_free(&s);
+		vmbt_guarded_free(&d);
+	}
+}
+
+TEST(S10_move_overlapping_matches_memmove)
+{
+	_Alignas(64) uint8_t a[96], b[96];
+
+	for (size_t n = 0; n <= 24; n++)
+		for (size_t from = 0; from < 24; from++)
+			for (size_t to = 0; to < 24; to++) {
+				fill(a, sizeof(a), (unsigned)n);
+				memcpy(b, a, sizeof(b));
+				memmove(b + to, b + from, n);
+				vmb_move(a + to, a + from, n);
+				if (memcmp(a, b, sizeof(a)) != 0) {
+					vmbt_fail(__FILE__, __LINE__, "n=%zu from=%zu to=%zu", n,
+						  from, to);
+					return;
+				}
+			}
+}
+
+/* ---- the tear test ------------------------------------------------------- */
+
+struct tear_ctx {
+	struct vmb_slice slice;
+	size_t off;
+	size_t width;
+	int stop;          /* set by the reader when its time is up */
+	uint64_t writes;
+};
+
+static void *tear_writer(void *arg)
+{
+	struct tear_ctx *c = arg;
+	const uint64_t ones = ~(uint64_t)0, zero = 0;
+
+	/* Acquire pairs with the reader's release store of stop. */
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		if (vmb_slice_write_obj(c->slice, c->off, &ones, c->width, NULL) != 0 ||
+		    vmb_slice_write_obj(c->slice, c->off, &zero, c->width, NULL) != 0)
+			break;
+		c->writes += 2;
+	}
+	return NULL;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double tear_seconds(void)
+{
+	const char *s = getenv("VMB_TEAR_SECONDS");
+	double v = s ? atof(s) : 1.0;
+
+	return v > 0 ? v : 1.0;
+}
+
+/*
+ * A writer flips an aligned object of @width bytes between all-zero and
+ * all-one bytes through write_obj, while this thread read_objs it for
+ * VMB_TEAR_SECONDS (default 1 s per width). Any other value is a torn one.
+ */
+static void tear_run(size_t width)
+{
+	_Alignas(64) static uint8_t mem[64];
+	struct tear_ctx c = { .off = 8, .width = width };
+	uint64_t mask = width == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
+	uint64_t zeros = 0, ones = 0, torn = 0, first_torn = 0;
+	pthread_t t;
+
+	CHECK_RC(vmb_slice_init(&c.slice, mem, sizeof(mem)), 0);
+	if (pthread_create(&t, NULL, tear_writer, &c) != 0) {
+		vmbt_fail(__FILE__, __LINE__, "pthread_create failed");
+		return;
+	}
+	double end = now_seconds() + tear_seconds();
+
+	while (now_seconds() < end) {
+		for (int i = 0; i < 1000; i++) {
+			uint64_t v = 0;
+
+			if (vmb_slice_read_obj(c.slice, c.off, &v, width, NULL) != 0) {
+				torn++;
+				continue;
+			}
+			if (v == 0)
+				zeros++;
+			else if (v == mask)
+				ones++;
+			else if (torn++ == 0)
+				first_torn = v;
+		}
+	}
+	/* Release: the writer's acquire load sees the flag and stops. */
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	printf("  u%zu: %" PRIu64 " writes, read %" PRIu64 " zero / %" PRIu64 " ones / %" PRIu64
+	       " torn\n",
+	       8 * width, c.writes, zeros, ones, torn);
+	if (torn != 0)
+		vmbt_fail(__FILE__, __LINE__, "S10 broken: %" PRIu64 " torn u%zu reads, first 0x%" PRIx64,
+			  torn, 8 * width, first_torn);
+	/* The test proves nothing unless both values were really seen. */
+	CHECK(zeros > 0 && ones > 0);
+	CHECK(c.writes > 0);
+}
+
+TEST(S10_tear_u16)
+{
+	tear_run(2);
+}
+
+TEST(S10_tear_u32)
+{
+	tear_run(4);
+}
+
+TEST(S10_tear_u64)
+{
+	tear_run(8);
+}

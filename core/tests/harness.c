@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_CASES 512
+
+static struct {
+	const char *name;
+	vmbt_fn fn;
+} cases[MAX_CASES];
+static size_t ncases;
+static unsigned failures;
+static bool skipped;
+static const char *current;
+
+void vmbt_register(const char *name, vmbt_fn fn)
+{
+	if (ncases == MAX_CASES) {
+		fprintf(stderr, "harness: more than %d cases\n", MAX_CASES);
+		exit(2);
+	}
+	cases[ncases].name = name;
+	cases[ncases].fn = fn;
+	ncases++;
+}
+
+void vmbt_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: [%s] ", file, line, current ? current : "?");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+}
+
+void vmbt_skip(const char *why)
+{
+	fprintf(stderr, "[%s] skipped: %s\n", current ? current : "?", why);
+	skipped = true;
+}
+
+/* Runs one case; returns 0 pass, 1 fail, 77 skip. */
+static int run_case(size_t i)
+{
+	unsigned before = failures;
+
+	current = cases[i].name;
+	skipped = false;
+	cases[i].fn();
+	current = NULL;
+	if (failures != before)
+		return 1;
+	return skipped ? 77 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (size_t i = 0; i < ncases; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (argc == 2) {
+		for (size_t i = 0; i < ncases; i++)
+			if (strcmp(cases[i].name, argv[1]) == 0)
+				return run_case(i);
+		fprintf(stderr, "no test case named '%s' (try --list)\n", argv[1]);
+		return 2;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [--list | CASE]\n", argv[0]);
+		return 2;
+	}
+
+	unsigned passed = 0, failed = 0, skips = 0;
+
+	for (size_t i = 0; i < ncases; i++) {
+		int r = run_case(i);
+
+		printf("%-4s %s\n", r == 0 ? "ok" : r == 77 ? "skip" : "FAIL", cases[i].name);
+		passed += r == 0;
+		failed += r == 1;
+		skips += r == 77;
+	}
+	printf("%u passed, %u failed, %u skipped\n", passed, failed, skips);
+	return failed ? 1 : 0;
+}
+
+void vmbt_guarded_alloc(struct vmbt_guarded *g, size_t len, bool at_start)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t body = (len + page - 1) / page * page;
+
+	if (body == 0)
+		body = page;
+	g->map_len = body + 2 * page;
+	g->map = mmap(NULL, g->map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g->map == MAP_FAILED ||
+	    mprotect((uint8_t *)g->map + page, body, PROT_READ | PROT_WRITE) != 0) {
+		perror("harness: guarded buffer");
+		abort();
+	}
+	g->len = len;
+	g->p = at_start ? (uint8_t *)g->map + page : (uint8_t *)g->map + page + body - len;
+}
+
+void vmbt_guarded_free(struct vmbt_guarded *g)
+{
+	if (g->map)
+		munmap(g->map, g->map_len);
+	memset(g, 0, sizeof(*g));
+}
+
+int vmbt_temp_file(size_t len)
+{
+	int fd = memfd_create("vmbytes-test", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
+		perror("harness: temp file");
+		abort();
+	}
+	return fd;
+}
