@@ -107,6 +107,7 @@ int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr, struct
 		return bad_arg(err);
 	if (b.ops->exact == VMB_EXACT_COMPARE) {
 		/* G7: one walk, then compare. */
+		total = 0;
 		rc = b.ops->read_volatile_from(b.self, addr, src, n, &total, err);
 		if (rc != 0)
 			return rc;
@@ -121,6 +122,7 @@ int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr, struct
 		return vmb__fail_io_kind(err, VMB_IO_UNEXPECTED_EOF);
 	while (total < n) {
 		/* At this point: [addr, addr + total) is filled; no wrap, by check_range. */
+		got = 0;
 		rc = b.ops->read_volatile_from(b.self, addr + total, src, n - total, &got, err);
 		if (rc != 0)
 			return rc;
@@ -152,6 +154,7 @@ int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr, struct vm
 		return rc;
 	while (total < n) {
 		/* At this point: [addr, addr + total) has been drained. */
+		put = 0;
 		rc = b.ops->write_volatile_to(b.self, addr + total, dst, n - total, &put, err);
 		if (rc != 0)
 			return rc;

@@ -121,8 +121,10 @@ static int rp_read_from(void *self, uint64_t addr, struct vmb_source *src, size_
 		return vmb__fail_errno(err, (int)-r);
 	if ((size_t)r > k)
 		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	if (r == 0)
+	if (r == 0) {
+		vmb__set_done(done, 0);
 		return 0;
+	}
 	return xfer(self, true, bounce, (size_t)r, addr, done, err);
 }
 

@@ -314,6 +314,44 @@ static const char *const shapes[VMBO_KIND_COUNT] = {
 	[VMBO_DIRTY] = "",
 };
 
+static bool takes_faults(int kind)
+{
+	return kind == VMBO_READ_FROM || kind == VMBO_READ_EXACT_FROM || kind == VMBO_WRITE_TO ||
+	       kind == VMBO_WRITE_ALL_TO;
+}
+
+/* `faults=p3,i,e`: the fault plan of the vmbytes extension. */
+static bool parse_faults(const char *tok, struct vmbo_op *op)
+{
+	char buf[256], *save = NULL, *step;
+
+	if (strncmp(tok, "faults=", 7) != 0 || strlen(tok + 7) >= sizeof(buf))
+		return false;
+	strcpy(buf, tok + 7);
+	op->nfaults = 0;
+	for (step = strtok_r(buf, ",", &save); step; step = strtok_r(NULL, ",", &save)) {
+		struct vmb_fault f = { VMB_FAULT_PASS, 0 };
+		uint64_t k;
+
+		if (op->nfaults == VMBO_MAX_FAULTS)
+			return false;
+		if (step[0] == 'p' && parse_u64(step + 1, &k) && k >= 1 && k <= VMBO_MAX_COUNT)
+			f.kind = VMB_FAULT_SHORT, f.arg = (size_t)k;
+		else if (strcmp(step, "i") == 0)
+			f.kind = VMB_FAULT_EINTR;
+		else if (strcmp(step, "a") == 0)
+			f.kind = VMB_FAULT_EAGAIN;
+		else if (strcmp(step, "e") == 0)
+			f.kind = VMB_FAULT_EIO;
+		else if (strcmp(step, "z") == 0)
+			f.kind = VMB_FAULT_EOF;
+		else if (strcmp(step, ".") != 0)
+			return false;
+		op->faults[op->nfaults++] = f;
+	}
+	return op->nfaults > 0;
+}
+
 static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char *why,
 		    size_t why_cap)
 {
@@ -321,6 +359,11 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 	struct vmbo_op op = { .kind = (enum vmbo_kind)kind, .width = 1 };
 	int rc;
 
+	if (takes_faults(kind) && n - 1 == strlen(shape) + 1) {
+		if (!parse_faults(tok[n - 1], &op))
+			return WHY("bad fault plan '%s'", tok[n - 1]);
+		n--;
+	}
 	if (n - 1 != strlen(shape))
 		return WHY("'%s' takes %zu operands", tok[0], strlen(shape));
 	for (size_t i = 0; shape[i]; i++) {
@@ -463,6 +506,15 @@ void vmbo_format_op(struct vmbo_text *t, const struct vmbo_op *op)
 			vmbo_text_hex(t, op->data, op->len);
 			break;
 		}
+	}
+	for (size_t i = 0; i < op->nfaults; i++) {
+		const struct vmb_fault *f = &op->faults[i];
+		static const char *const steps[] = { ".", "p", "i", "a", "e", "z" };
+
+		vmbo_text_printf(t, "%s%s", i == 0 ? " faults=" : ",",
+				 (unsigned)f->kind <= VMB_FAULT_EOF ? steps[f->kind] : "?");
+		if (f->kind == VMB_FAULT_SHORT)
+			vmbo_text_printf(t, "%zu", f->arg);
 	}
 }
 
@@ -621,7 +673,9 @@ int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo
 		containers++;
 		regions += st->kind == VMBO_SETUP_REGION;
 		len = st->len;
-		if (st->len > VMBO_MAX_CONTAINER) {
+		/* G1-invalid regions go to vmb_region_new, which must refuse them. */
+		if (st->len > VMBO_MAX_CONTAINER &&
+		    !(st->kind == VMBO_SETUP_REGION && st->start + st->len < st->start)) {
 			vmbo_text_printf(out, "container length 0x%" PRIx64 " is over the replay limit",
 					 st->len);
 			return -2;
@@ -728,8 +782,12 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 {
 	struct vmb_bytes b = env->bytes;
 	struct vmb_error e = { 0 };
-	struct vmb_buf_source src;
-	struct vmb_buf_sink sink;
+	struct vmb_buf_source bsrc;
+	struct vmb_buf_sink bsink;
+	struct vmb_fault_source fsrc;
+	struct vmb_fault_sink fsink;
+	struct vmb_source *src = &bsrc.base;
+	struct vmb_sink *sink = &bsink.base;
 	uint8_t *buf = NULL;
 	uint64_t v = 0;
 	size_t done = 0;
@@ -743,6 +801,15 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 		buf = malloc(need ? need : 1);
 		if (buf == NULL)
 			abort();
+	}
+	/* Each op gets a fresh source and sink, behind its fault plan if any. */
+	vmb_buf_source_init(&bsrc, op->data, op->len);
+	vmb_buf_sink_init(&bsink, buf, buf ? op->cap : 0);
+	if (op->nfaults > 0) {
+		vmb_fault_source_init(&fsrc, &bsrc.base, op->faults, op->nfaults, false);
+		vmb_fault_sink_init(&fsink, &bsink.base, op->faults, op->nfaults, false);
+		src = &fsrc.base;
+		sink = &fsink.base;
 	}
 	switch (op->kind) {
 	case VMBO_WRITE:
@@ -791,31 +858,27 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 			vmbo_text_printf(out, "ok 0x%" PRIx64, v);
 		break;
 	case VMBO_READ_FROM:
-		vmb_buf_source_init(&src, op->data, op->len);
-		rc = vmb_bytes_read_volatile_from(b, op->addr, &src.base, op->n, &done, &e);
+		rc = vmb_bytes_read_volatile_from(b, op->addr, src, op->n, &done, &e);
 		if (rc == 0)
 			vmbo_text_printf(out, "ok %zu", done);
 		break;
 	case VMBO_READ_EXACT_FROM:
-		vmb_buf_source_init(&src, op->data, op->len);
-		rc = vmb_bytes_read_exact_volatile_from(b, op->addr, &src.base, op->n, &e);
+		rc = vmb_bytes_read_exact_volatile_from(b, op->addr, src, op->n, &e);
 		if (rc == 0)
 			vmbo_text_printf(out, "ok");
 		break;
 	case VMBO_WRITE_TO:
-		vmb_buf_sink_init(&sink, buf, op->cap);
-		rc = vmb_bytes_write_volatile_to(b, op->addr, &sink.base, op->n, &done, &e);
+		rc = vmb_bytes_write_volatile_to(b, op->addr, sink, op->n, &done, &e);
 		if (rc == 0) {
 			vmbo_text_printf(out, "ok %zu ", done);
-			vmbo_text_hex(out, buf, sink.len);
+			vmbo_text_hex(out, buf, bsink.len);
 		}
 		break;
 	case VMBO_WRITE_ALL_TO:
-		vmb_buf_sink_init(&sink, buf, op->cap);
-		rc = vmb_bytes_write_all_volatile_to(b, op->addr, &sink.base, op->n, &e);
+		rc = vmb_bytes_write_all_volatile_to(b, op->addr, sink, op->n, &e);
 		if (rc == 0) {
 			vmbo_text_printf(out, "ok ");
-			vmbo_text_hex(out, buf, sink.len);
+			vmbo_text_hex(out, buf, bsink.len);
 		}
 		break;
 	case VMBO_DIRTY:

@@ -19,6 +19,7 @@
 #define VMBO_MAX_CONTAINER (256u << 20) /* bytes in one slice, region or file */
 #define VMBO_MAX_COUNT (16u << 20)      /* N and CAP operands */
 #define VMBO_MAX_REGIONS 4096
+#define VMBO_MAX_FAULTS 16
 
 enum vmbo_setup_kind {
 	VMBO_SETUP_SLICE,
@@ -62,6 +63,15 @@ struct vmbo_op {
 	int order;       /* enum vmb_order; may be invalid on purpose */
 	uint8_t *data;   /* HEX (write, write_slice, source contents); owned */
 	size_t len;
+	/*
+	 * vmbytes extension to SPEC section 7: an optional last operand
+	 * `faults=STEP,STEP,...` on read_from, read_exact_from, write_to and
+	 * write_all_to wraps the source or sink in a fault injector (I2).
+	 * STEP is pN (at most N bytes), i (EINTR), a (EAGAIN), e (EIO), z (end
+	 * of data / 0 accepted) or . (pass). Past the plan, calls pass.
+	 */
+	struct vmb_fault faults[VMBO_MAX_FAULTS];
+	size_t nfaults;
 };
 
 struct vmbo_script {

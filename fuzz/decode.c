@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * The decoder: fuzz input bytes to an op script. The first bytes choose the
+ * layout (container length, or regions with holes, touching regions and
+ * starts near UINT64_MAX); the rest is a sequence of operations whose
+ * operands are biased to the places where off-by-one bugs live.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+/* Lengths that sit on interesting boundaries. */
+static const uint64_t edge_lens[] = { 1,     2,     3,     7,     8,     9,     15,   16,
+				      17,    0x3ff, 0x400, 0x401, 0xfff, 0x1000, 0x1001, 0x2000 };
+#define NEDGE (sizeof(edge_lens) / sizeof(edge_lens[0]))
+
+/* The bounded length of one region or container. */
+static uint64_t pick_len(struct vmbf_producer *d, uint64_t max)
+{
+	uint64_t len;
+
+	if (vmbf_bool(d))
+		len = edge_lens[vmbf_u8(d) % NEDGE];
+	else
+		len = vmbf_range(d, 1, max);
+	return len > max ? max : len;
+}
+
+struct layout {
+	uint64_t start[64], end[64]; /* the ranges ops aim at; end may wrap to 0 */
+	size_t n;
+	uint64_t prev;               /* the last address used */
+};
+
+static void add_range(struct layout *l, uint64_t start, uint64_t len)
+{
+	if (l->n < 64) {
+		l->start[l->n] = start;
+		l->end[l->n] = start + len; /* may wrap: the decoder also makes bad layouts */
+		l->n++;
+	}
+}
+
+static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer *d,
+			   struct vmbo_script *out, struct layout *l)
+{
+	unsigned n = prof->max_regions <= 1 ? 1 : 1 + vmbf_u8(d) % prof->max_regions;
+	uint8_t style = vmbf_u8(d) % 8;
+	uint64_t lens[64], total = 0, cur;
+
+	for (unsigned i = 0; i < n; i++) {
+		lens[i] = pick_len(d, prof->max_len);
+		total += lens[i];
+	}
+	/* Where the first region starts. */
+	switch (style) {
+	case 0:
+	case 1:
+	case 2:
+		cur = vmbf_bool(d) ? 0 : vmbf_u16(d);
+		break;
+	case 3: /* the top of the address space: the last region ends at 2^64 - k */
+		cur = UINT64_MAX - total - n * 0x1000 - vmbf_range(d, 0, 0x20);
+		break;
+	case 4: /* around 1 << 63 */
+		cur = ((uint64_t)1 << 63) - vmbf_u16(d);
+		break;
+	default:
+		cur = vmbf_u64(d) & ~(uint64_t)0xfff;
+		break;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vmbo_setup st = { .kind = VMBO_SETUP_REGION, .start = cur, .len = lens[i] };
+		uint8_t gap = vmbf_u8(d);
+
+		st.memfd = gap & 0x80;
+		/* Rarely, a layout that set-up must refuse (G1, G2). */
+		if (style == 7 && (gap & 0x40))
+			st.len = (gap & 1) ? 0 : UINT64_MAX - st.start + 1;
+		if (style == 6 && (gap & 0x40) && i > 0)
+			st.start = out->setup[out->nsetup - 1].start + (gap & 0x3f);
+		vmbo_script_add_setup(out, &st);
+		add_range(l, st.start, st.len);
+		/* Touching, a small hole, a page-sized hole or a large one. */
+		switch (gap & 3) {
+		case 0:
+			cur = st.start + st.len;
+			break;
+		case 1:
+			cur = st.start + st.len + 1 + (gap >> 2 & 0xf);
+			break;
+		case 2:
+			cur = st.start + st.len + 0x1000;
+			break;
+		default:
+			cur = st.start + st.len + vmbf_u16(d) + 1;
+			break;
+		}
+	}
+}
+
+static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
+{
+	uint8_t mode = vmbf_u8(d);
+	size_t r = l->n ? vmbf_u8(d) % l->n : 0;
+	uint64_t start = l->n ? l->start[r] : 0, end = l->n ? l->end[r] : 0;
+	int64_t delta = (int8_t)(mode & 0xf0) >> 4; /* -8 .. 7 */
+	uint64_t a;
+
+	switch (mode % 12) {
+	case 0:
+	case 1:
+		a = start + (uint64_t)delta;
+		break;
+	case 2:
+	case 3:
+		a = end + (uint64_t)delta;
+		break;
+	case 4:
+		a = UINT64_MAX - (mode >> 3);
+		break;
+	case 5:
+		a = ((uint64_t)1 << 63) + (uint64_t)delta;
+		break;
+	case 6:
+		a = vmbf_u64(d);
+		break;
+	case 7:
+	case 8:
+		a = start + (end > start ? vmbf_range(d, 0, end - start - 1) : 0);
+		break;
+	case 9:
+		a = l->prev + (uint64_t)delta;
+		break;
+	case 10:
+		a = (mode >> 4);
+		break;
+	default:
+		a = end + vmbf_u8(d); /* into the hole after the range */
+		break;
+	}
+	l->prev = a;
+	return a;
+}
+
+static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
+{
+	uint8_t mode = vmbf_u8(d);
+	size_t r = l->n ? mode % l->n : 0;
+
+	switch ((mode >> 4) % 5) {
+	case 0:
+		return vmbf_u8(d) % 17;
+	case 1: /* about a region's length */
+		if (l->n == 0)
+			return 0;
+		return ((l->end[r] - l->start[r]) + (uint64_t)((int8_t)vmbf_u8(d) % 4)) & 0x3fff;
+	case 2:
+		return edge_lens[vmbf_u8(d) % NEDGE];
+	case 3:
+		return vmbf_u16(d) & 0x1fff;
+	default:
+		return vmbf_u8(d);
+	}
+}
+
+static void pick_data(struct vmbf_producer *d, struct vmbo_op *op, uint64_t len)
+{
+	if (len == 0) {
+		op->data = NULL;
+		op->len = 0;
+		return;
+	}
+	op->data = malloc(len);
+	if (op->data == NULL)
+		abort();
+	op->len = len;
+	/* From the input while it lasts, then a pattern that is never all zeros. */
+	for (uint64_t i = 0; i < len; i++)
+		op->data[i] = vmbf_done(d) ? (uint8_t)(0xa5 ^ i) : vmbf_u8(d);
+}
+
+static void pick_faults(struct vmbf_producer *d, struct vmbo_op *op)
+{
+	uint8_t n = vmbf_u8(d) % 6;
+
+	op->nfaults = 0;
+	for (uint8_t i = 0; i < n && op->nfaults < VMBO_MAX_FAULTS; i++) {
+		uint8_t b = vmbf_u8(d);
+		struct vmb_fault f = { (enum vmb_fault_kind)(b % 6), 0 };
+
+		if (f.kind == VMB_FAULT_SHORT)
+			f.arg = 1 + (b >> 3) % 9;
+		op->faults[op->nfaults++] = f;
+	}
+}
+
+static const unsigned widths[] = { 1, 2, 4, 8 };
+
+void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+		 struct vmbo_script *out)
+{
+	struct vmbf_producer d;
+	struct layout l = { .n = 0 };
+	uint8_t flags;
+
+	memset(out, 0, sizeof(*out));
+	vmbf_producer_init(&d, data, size);
+	flags = vmbf_u8(&d);
+	if (prof->container == VMBO_SETUP_REGION) {
+		decode_regions(prof, &d, out, &l);
+	} else {
+		struct vmbo_setup st = { .kind = prof->container };
+
+		st.len = (flags & 0x40) ? edge_lens[vmbf_u8(&d) % NEDGE] : vmbf_range(&d, 0, prof->max_len);
+		vmbo_script_add_setup(out, &st);
+		add_range(&l, 0, st.len);
+	}
+	if (prof->bitmaps && (flags & 1)) {
+		static const uint64_t pages[] = { 1, 2, 0x10, 0x100, 0x1000, 0x40, 8, 3 };
+		struct vmbo_setup st = { .kind = VMBO_SETUP_BITMAP, .len = pages[(flags >> 1) % 8] };
+
+		vmbo_script_add_setup(out, &st);
+	}
+	for (unsigned i = 0; i < prof->max_ops && !vmbf_done(&d); i++) {
+		struct vmbo_op op = { .kind = (enum vmbo_kind)(vmbf_u8(&d) % VMBO_KIND_COUNT) };
+
+		op.width = widths[vmbf_u8(&d) % 4];
+		switch (op.kind) {
+		case VMBO_WRITE:
+		case VMBO_WRITE_SLICE:
+			op.addr = pick_addr(&d, &l);
+			pick_data(&d, &op, pick_count(&d, &l));
+			break;
+		case VMBO_READ:
+		case VMBO_READ_SLICE:
+			op.addr = pick_addr(&d, &l);
+			op.n = pick_count(&d, &l);
+			break;
+		case VMBO_WRITE_OBJ:
+		case VMBO_STORE:
+			op.addr = pick_addr(&d, &l);
+			op.value = vmbf_u64(&d);
+			if (op.width < 8)
+				op.value &= ((uint64_t)1 << (8 * op.width)) - 1;
+			op.order = vmbf_u8(&d) % 5;
+			break;
+		case VMBO_READ_OBJ:
+		case VMBO_LOAD:
+			op.addr = pick_addr(&d, &l);
+			op.order = vmbf_u8(&d) % 5;
+			break;
+		case VMBO_READ_FROM:
+		case VMBO_READ_EXACT_FROM:
+			op.addr = pick_addr(&d, &l);
+			op.n = pick_count(&d, &l);
+			pick_data(&d, &op, vmbf_bool(&d) ? op.n : pick_count(&d, &l));
+			if (prof->faults)
+				pick_faults(&d, &op);
+			break;
+		case VMBO_WRITE_TO:
+		case VMBO_WRITE_ALL_TO:
+			op.addr = pick_addr(&d, &l);
+			op.n = pick_count(&d, &l);
+			op.cap = vmbf_bool(&d) ? op.n : pick_count(&d, &l);
+			if (prof->faults)
+				pick_faults(&d, &op);
+			break;
+		default:
+			break;
+		}
+		vmbo_script_add_op(out, &op);
+		free(op.data);
+	}
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * The shared pieces of the fuzz suite: a data producer that splits input
+ * bytes into parameters, the decoder that turns them into an op script
+ * (SPEC section 7), the shadow model that predicts every result line, and
+ * the oracle that runs a script against the library and the model and
+ * aborts on the first difference, naming the SPEC rule.
+ */
+#ifndef VMBYTES_FUZZ_H
+#define VMBYTES_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opscript.h"
+
+/* ---- data producer ------------------------------------------------------- */
+
+struct vmbf_producer {
+	const uint8_t *p;
+	size_t left;
+};
+
+void vmbf_producer_init(struct vmbf_producer *d, const uint8_t *data, size_t size);
+/* Each takes bytes from the front; an exhausted producer yields zeros. */
+uint8_t vmbf_u8(struct vmbf_producer *d);
+uint16_t vmbf_u16(struct vmbf_producer *d);
+uint64_t vmbf_u64(struct vmbf_producer *d);
+/* A value in [lo, hi]. */
+uint64_t vmbf_range(struct vmbf_producer *d, uint64_t lo, uint64_t hi);
+bool vmbf_bool(struct vmbf_producer *d);
+bool vmbf_done(const struct vmbf_producer *d);
+
+/* ---- decoder ------------------------------------------------------------- */
+
+/* What a script target's inputs decode to. */
+struct vmbf_profile {
+	const char *name;
+	enum vmbo_setup_kind container; /* SLICE, REGION (guest memory), FILE, REMOTE */
+	unsigned max_regions;           /* REGION: 1 for the region target */
+	bool faults;                    /* fault plans on volatile I/O ops */
+	bool bitmaps;                   /* may add a bitmap line */
+	uint64_t max_len;               /* bytes per container or region */
+	unsigned max_ops;
+};
+
+/**
+ * vmbf_decode() - turn fuzz input into an op script for @prof. Addresses
+ * reach region starts and ends +/- a few bytes, holes, UINT64_MAX - k,
+ * 1 << 63 and wild values; lengths reach chunk and region boundaries.
+ */
+void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+		 struct vmbo_script *out);
+
+/* ---- model and oracle ---------------------------------------------------- */
+
+struct vmbf_model;
+
+/* A prediction: the expected line ('?' in hex matches any digit) and the
+ * SPEC rule that decided it. */
+struct vmbf_expect {
+	struct vmbo_text line;
+	const char *rule;
+};
+
+/* vmbf_model_open() - the model of @s's set-up; on a failing set-up the
+ * expected err line is in @exp and NULL is returned. */
+struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expect *exp);
+void vmbf_model_free(struct vmbf_model *m);
+/* vmbf_model_step() - predict @op's result and apply its effects. */
+void vmbf_model_step(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf_expect *exp);
+
+/* True when @actual matches @expected ('?' is a wildcard hex digit). */
+bool vmbf_line_matches(const char *expected, const char *actual);
+
+/**
+ * vmbf_check_script() - run @s through the library and the model; on the
+ * first difference print the rule, the op, both lines and the script so
+ * far, then abort(). @env_hook may swap in a prepared container (the remote
+ * target keeps one child for the whole process); NULL for the default.
+ */
+typedef int (*vmbf_env_open_fn)(struct vmbo_env *env, const struct vmbo_script *s,
+				struct vmbo_text *out);
+typedef void (*vmbf_env_close_fn)(struct vmbo_env *env);
+void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
+		       vmbf_env_close_fn close_fn);
+
+/* vmbf_fail() - the oracle's assertion, on in every build: prints and aborts. */
+__attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule, const char *fmt,
+							      ...);
+
+/* ---- targets ------------------------------------------------------------- */
+
+/* Script targets: decode, check. */
+int vmbf_run_profile(const struct vmbf_profile *prof, const uint8_t *data, size_t size);
+
+/* The op script an input decodes to, one line each, for `vmbytes fuzz decode`. */
+void vmbf_print_profile(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+			struct vmbo_text *out);
+
+/* Every target defines this for `vmbytes fuzz decode`: print @data as text
+ * (an op script for script targets). */
+void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out);
+
+/* The libFuzzer entry point every target defines. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Declares a script target: the entry point and the decode printer. */
+#define VMBF_SCRIPT_TARGET(prof)                                                       \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                   \
+	{                                                                              \
+		return vmbf_run_profile(&(prof), data, size);                          \
+	}                                                                              \
+	void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out) \
+	{                                                                              \
+		vmbf_print_profile(&(prof), data, size, out);                          \
+	}
+
+#define VMBF_CHECK(rule, cond, ...)                                                    \
+	do {                                                                           \
+		if (!(cond))                                                           \
+			vmbf_fail((rule), __VA_ARGS__);                                \
+	} while (0)
+
+#endif /* VMBYTES_FUZZ_H */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * The oracle: every op runs through the library (the op-script engine over
+ * the generic interface) and through the shadow model; the two result
+ * lines must match. The check stays on in every build.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz.h"
+
+/* The script being checked, for the failure report. */
+static const struct vmbo_script *current;
+static size_t current_ops;
+
+static void print_script(FILE *f, const struct vmbo_script *s, size_t nops)
+{
+	struct vmbo_text t = { 0 };
+
+	for (size_t i = 0; i < s->nsetup; i++) {
+		vmbo_text_clear(&t);
+		vmbo_format_setup(&t, &s->setup[i]);
+		fprintf(f, "%s\n", t.s);
+	}
+	for (size_t i = 0; i < nops && i < s->nops; i++) {
+		vmbo_text_clear(&t);
+		vmbo_format_op(&t, &s->ops[i]);
+		fprintf(f, "%s\n", t.s);
+	}
+	vmbo_text_free(&t);
+}
+
+void vmbf_fail(const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "\n==vmbytes oracle== SPEC rule %s violated\n", rule);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (current) {
+		fprintf(stderr, "---- op script so far ----\n");
+		print_script(stderr, current, current_ops);
+		fprintf(stderr, "----\n");
+	}
+	fflush(stderr);
+	abort();
+}
+
+void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
+		       vmbf_env_close_fn close_fn)
+{
+	struct vmbf_expect exp = { { 0 }, "?" };
+	struct vmbo_text got = { 0 };
+	struct vmbo_env env;
+	struct vmbf_model *m;
+	int rc;
+
+	current = s;
+	current_ops = 0;
+	m = vmbf_model_open(s, &exp);
+	rc = (open_fn ? open_fn : vmbo_env_open)(&env, s, &got);
+	if (rc == -2)
+		vmbf_fail("decoder", "the decoder made a set-up the engine refuses: %s", got.s);
+	if (m == NULL || rc != 0) {
+		/* A failed set-up prints one err line: both must agree on it. */
+		if (m != NULL || rc == 0 || !vmbf_line_matches(exp.line.s, got.s))
+			vmbf_fail(m ? "set-up" : exp.rule, "set-up\n  expected: %s\n  actual:   %s",
+				  m ? "ok" : exp.line.s, rc == 0 ? "ok" : got.s);
+		if (rc == 0)
+			(close_fn ? close_fn : vmbo_env_close)(&env);
+		vmbf_model_free(m);
+		goto out;
+	}
+	for (size_t i = 0; i < s->nops; i++) {
+		current_ops = i + 1;
+		vmbo_text_clear(&got);
+		vmbo_exec(&env, &s->ops[i], &got);
+		exp.rule = "model";
+		vmbo_text_clear(&exp.line);
+		vmbf_model_step(m, &s->ops[i], &exp);
+		if (exp.line.s == NULL || exp.line.len == 0)
+			vmbf_fail("model", "the model has no prediction for op %zu", i + 1);
+		/* Every result is read back and compared: nothing is left to elide. */
+		if (!vmbf_line_matches(exp.line.s, got.s)) {
+			struct vmbo_text op = { 0 };
+
+			vmbo_format_op(&op, &s->ops[i]);
+			vmbf_fail(exp.rule, "op:       %s\n  expected: %.300s\n  actual:   %.300s", op.s,
+				  exp.line.s, got.s);
+		}
+	}
+	(close_fn ? close_fn : vmbo_env_close)(&env);
+	vmbf_model_free(m);
+out:
+	vmbo_text_free(&got);
+	vmbo_text_free(&exp.line);
+	current = NULL;
+}
+
+int vmbf_run_profile(const struct vmbf_profile *prof, const uint8_t *data, size_t size)
+{
+	struct vmbo_script s;
+
+	vmbf_decode(prof, data, size, &s);
+	vmbf_check_script(&s, NULL, NULL);
+	vmbo_script_free(&s);
+	return 0;
+}
+
+void vmbf_print_profile(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+			struct vmbo_text *out)
+{
+	struct vmbo_script s;
+
+	vmbf_decode(prof, data, size, &s);
+	for (size_t i = 0; i < s.nsetup; i++) {
+		vmbo_format_setup(out, &s.setup[i]);
+		vmbo_text_printf(out, "\n");
+	}
+	for (size_t i = 0; i < s.nops; i++) {
+		vmbo_format_op(out, &s.ops[i]);
+		vmbo_text_printf(out, "\n");
+	}
+	vmbo_script_free(&s);
+}

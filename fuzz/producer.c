@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/* The data producer: parameters from the front of the input. */
+#include <string.h>
+
+#include "fuzz.h"
+
+void vmbf_producer_init(struct vmbf_producer *d, const uint8_t *data, size_t size)
+{
+	d->p = data;
+	d->left = data ? size : 0;
+}
+
+uint8_t vmbf_u8(struct vmbf_producer *d)
+{
+	if (d->left == 0)
+		return 0;
+	d->left--;
+	return *d->p++;
+}
+
+uint16_t vmbf_u16(struct vmbf_producer *d)
+{
+	return (uint16_t)(vmbf_u8(d) | vmbf_u8(d) << 8);
+}
+
+uint64_t vmbf_u64(struct vmbf_producer *d)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)vmbf_u8(d) << (8 * i);
+	return v;
+}
+
+uint64_t vmbf_range(struct vmbf_producer *d, uint64_t lo, uint64_t hi)
+{
+	uint64_t span = hi - lo, v;
+
+	if (span == 0)
+		return lo;
+	/* As few bytes as the span needs, so short inputs stay meaningful. */
+	if (span < 0x100)
+		v = vmbf_u8(d);
+	else if (span < 0x10000)
+		v = vmbf_u16(d);
+	else
+		v = vmbf_u64(d);
+	return span == UINT64_MAX ? v : lo + v % (span + 1);
+}
+
+bool vmbf_bool(struct vmbf_producer *d)
+{
+	return vmbf_u8(d) & 1;
+}
+
+bool vmbf_done(const struct vmbf_producer *d)
+{
+	return d->left == 0;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Fuzz target "bitmap": the dirty bitmap (S11) against a flag-per-page
+ * model: mark, reset_range, is_dirty, get_and_reset and enlarge.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+
+enum { B_MARK, B_RESET_RANGE, B_IS_DIRTY, B_GET_AND_RESET, B_RESET, B_ENLARGE, B_COUNT };
+static const char *const names[] = { "mark", "reset_range", "is_dirty", "get_and_reset", "reset",
+				     "enlarge" };
+
+struct bstep {
+	int kind;
+	uint64_t addr, n;
+};
+
+/* The interesting addresses: page edges, the end, and the top of size_t. */
+static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
+{
+	switch (vmbf_u8(d) % 6) {
+	case 0:
+		return vmbf_range(d, 0, len + 2 * page);
+	case 1:
+		return (vmbf_u8(d) % 64) * page + (uint64_t)((int8_t)vmbf_u8(d) % 3);
+	case 2:
+		return len - 1 + vmbf_u8(d) % 3;
+	case 3:
+		return UINT64_MAX - vmbf_u8(d) % 8;
+	case 4:
+		return vmbf_u64(d);
+	default:
+		return vmbf_u8(d);
+	}
+}
+
+static void decode(const uint8_t *data, size_t size, uint64_t *len, uint64_t *page,
+		   struct bstep *steps, size_t *nsteps)
+{
+	struct vmbf_producer d;
+
+	vmbf_producer_init(&d, data, size);
+	*page = (uint64_t)1 << (vmbf_u8(&d) % 13);
+	*len = vmbf_range(&d, 0, 64 * *page + 3);
+	*nsteps = 0;
+	while (!vmbf_done(&d) && *nsteps < 64) {
+		struct bstep s = { vmbf_u8(&d) % B_COUNT, 0, 0 };
+
+		s.addr = pick(&d, *len, *page);
+		s.n = vmbf_bool(&d) ? vmbf_u8(&d) % 4 : pick(&d, *len, *page);
+		steps[(*nsteps)++] = s;
+	}
+}
+
+static bool model_dirty(const uint8_t *flags, uint64_t pages, uint64_t p)
+{
+	return p < pages && flags[p];
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bstep steps[64];
+	size_t nsteps;
+	uint64_t len, page, pages, cap;
+	struct vmb_bitmap *b;
+	uint8_t *flags;
+
+	decode(data, size, &len, &page, steps, &nsteps);
+	if (vmb_bitmap_new(len, page, &b) != 0)
+		vmbf_fail("S11", "bitmap_new(%lu, %lu) failed", (unsigned long)len, (unsigned long)page);
+	pages = (len + page - 1) / page;
+	cap = pages + 64 * 64 + 64; /* room for enlarging */
+	flags = calloc(cap, 1);
+	VMBF_CHECK("S11", vmb_bitmap_pages(b) == pages, "pages %zu, want %lu", vmb_bitmap_pages(b),
+		   (unsigned long)pages);
+	for (size_t i = 0; i < nsteps; i++) {
+		const struct bstep *s = &steps[i];
+		uint64_t end = s->addr + s->n - 1;
+		bool wraps = s->n == 0 || end < s->addr;
+
+		switch (s->kind) {
+		case B_MARK:
+		case B_RESET_RANGE:
+			if (s->kind == B_MARK)
+				vmb_bitmap_mark(b, s->addr, s->n);
+			else
+				vmb_bitmap_reset_range(b, s->addr, s->n);
+			/* S11: pages a/page ..= (a+n-1)/page; n == 0 and wraps touch nothing. */
+			if (!wraps)
+				for (uint64_t p = s->addr / page; p <= end / page && p < pages; p++)
+					flags[p] = s->kind == B_MARK;
+			break;
+		case B_IS_DIRTY: {
+			bool want = model_dirty(flags, pages, s->addr / page);
+
+			VMBF_CHECK("S11", vmb_bitmap_is_dirty(b, s->addr) == want,
+				   "is_dirty(0x%lx) is %d, want %d", (unsigned long)s->addr, !want, want);
+			break;
+		}
+		case B_GET_AND_RESET: {
+			size_t nw = pages / 64 + 1;
+			uint64_t *w = calloc(nw, sizeof(*w));
+
+			VMBF_CHECK("S11", vmb_bitmap_get_and_reset(b, w, nw) == 0, "get_and_reset failed");
+			for (uint64_t p = 0; p < pages; p++) {
+				bool got = (w[p / 64] >> (p % 64)) & 1;
+
+				VMBF_CHECK("S11", got == (flags[p] != 0), "page %lu is %d, want %d",
+					   (unsigned long)p, got, flags[p]);
+				flags[p] = 0;
+			}
+			free(w);
+			break;
+		}
+		case B_RESET:
+			vmb_bitmap_reset(b);
+			memset(flags, 0, cap);
+			break;
+		case B_ENLARGE: {
+			uint64_t to = len + s->n % (64 * page);
+			uint64_t np = (to + page - 1) / page;
+
+			if (np >= cap)
+				break;
+			VMBF_CHECK("S11", vmb_bitmap_enlarge(b, to) == 0, "enlarge to %lu failed",
+				   (unsigned long)to);
+			len = to;
+			pages = np; /* new bits are clear: flags past the old end are 0 */
+			VMBF_CHECK("S11", vmb_bitmap_pages(b) == pages, "pages after enlarge");
+			break;
+		}
+		}
+	}
+	vmb_bitmap_free(b);
+	free(flags);
+	return 0;
+}
+
+void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
+{
+	struct bstep steps[64];
+	size_t nsteps;
+	uint64_t len, page;
+
+	decode(data, size, &len, &page, steps, &nsteps);
+	vmbo_text_printf(out, "# bitmap target\nbitmap_new len=0x%lx page=0x%lx\n", (unsigned long)len,
+			 (unsigned long)page);
+	for (size_t i = 0; i < nsteps; i++)
+		vmbo_text_printf(out, "%s 0x%lx 0x%lx\n", names[steps[i].kind],
+				 (unsigned long)steps[i].addr, (unsigned long)steps[i].n);
+}
