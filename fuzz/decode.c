@@ -255,7 +255,10 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 		case VMBO_READ_EXACT_FROM:
 			op.addr = pick_addr(&d, &l);
 			op.n = pick_count(&d, &l);
-			pick_data(&d, &op, vmbf_bool(&d) ? op.n : pick_count(&d, &l));
+			/* S5/S8: counts whose end wraps. */
+			if ((op.n & 0xf) == 0xf && vmbf_bool(&d))
+				op.n = UINT64_MAX - vmbf_u8(&d);
+			pick_data(&d, &op, vmbf_bool(&d) && op.n <= 0x4000 ? op.n : pick_count(&d, &l));
 			if (prof->faults)
 				pick_faults(&d, &op);
 			break;
@@ -263,7 +266,9 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 		case VMBO_WRITE_ALL_TO:
 			op.addr = pick_addr(&d, &l);
 			op.n = pick_count(&d, &l);
-			op.cap = vmbf_bool(&d) ? op.n : pick_count(&d, &l);
+			if ((op.n & 0xf) == 0xf && vmbf_bool(&d))
+				op.n = UINT64_MAX - vmbf_u8(&d);
+			op.cap = vmbf_bool(&d) && op.n <= 0x4000 ? op.n : pick_count(&d, &l);
 			if (prof->faults)
 				pick_faults(&d, &op);
 			break;

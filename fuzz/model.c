@@ -351,7 +351,8 @@ static long one_read_from(struct vmbf_model *m, struct mregion *r, uint64_t a, u
 		expect(e, "S7", "err io errno=%s", errno_name(-got));
 		return -1;
 	}
-	put(m, r, a, s->op->data + from, (size_t)got);
+	if (got > 0)
+		put(m, r, a, s->op->data + from, (size_t)got);
 	return got;
 }
 
@@ -624,7 +625,8 @@ static long c_read_from(struct vmbf_model *m, struct mregion *r, uint64_t off, u
 		expect(e, "G7", "err io errno=%s", errno_name(-got));
 		return -1;
 	}
-	put(m, r, off, s->op->data + from, (size_t)got);
+	if (got > 0)
+		put(m, r, off, s->op->data + from, (size_t)got);
 	return got;
 }
 

@@ -375,7 +375,9 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 			ok = parse_u64(t, &op.addr);
 			break;
 		case 'N':
-			ok = parse_u64(t, &op.n) && op.n <= VMBO_MAX_COUNT;
+			/* Only read and read_slice allocate N bytes; the I/O forms take any count. */
+			ok = parse_u64(t, &op.n) &&
+			     (op.n <= VMBO_MAX_COUNT || (kind != VMBO_READ && kind != VMBO_READ_SLICE));
 			break;
 		case 'C':
 			ok = parse_u64(t, &op.cap) && op.cap <= VMBO_MAX_COUNT;

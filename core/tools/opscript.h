@@ -17,7 +17,7 @@
 
 /* Limits of the replay engine: larger values are usage errors. */
 #define VMBO_MAX_CONTAINER (256u << 20) /* bytes in one slice, region or file */
-#define VMBO_MAX_COUNT (16u << 20)      /* N and CAP operands */
+#define VMBO_MAX_COUNT (16u << 20)      /* N of read/read_slice, and CAP */
 #define VMBO_MAX_REGIONS 4096
 #define VMBO_MAX_FAULTS 16
 
