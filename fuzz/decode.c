@@ -177,8 +177,13 @@ static void pick_data(struct vmbf_producer *d, struct vmbo_op *op, uint64_t len)
 		abort();
 	op->len = len;
 	/* From the input while it lasts, then a pattern that is never all zeros. */
-	for (uint64_t i = 0; i < len; i++)
-		op->data[i] = vmbf_done(d) ? (uint8_t)(0xa5 ^ i) : vmbf_u8(d);
+	uint64_t take = len < d->left ? len : d->left;
+
+	memcpy(op->data, d->p, take);
+	d->p += take;
+	d->left -= take;
+	for (uint64_t i = take; i < len; i++)
+		op->data[i] = (uint8_t)(0xa5 ^ i);
 }
 
 static void pick_faults(struct vmbf_producer *d, struct vmbo_op *op)

@@ -65,11 +65,16 @@ void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	text_reserve(t, 64);
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	if ((size_t)n < t->cap - t->len) {
+		t->len += (size_t)n;
+		return;
+	}
 	text_reserve(t, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);

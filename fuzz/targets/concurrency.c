@@ -40,7 +40,7 @@ static void decode(const uint8_t *data, size_t size, struct race *r)
 		r->a &= ((uint64_t)1 << (8 * r->width)) - 1;
 		r->b &= ((uint64_t)1 << (8 * r->width)) - 1;
 	}
-	r->rounds = 200 + vmbf_u16(&d) % 800;
+	r->rounds = 16 + vmbf_u8(&d) % 128;
 }
 
 static int put(struct race *r, uint64_t v)
