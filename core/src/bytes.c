@@ -136,14 +136,24 @@ int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr, struct
 int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst,
 				    size_t n, struct vmb_error *err)
 {
+	size_t done;
+
+	return vmb__bytes_write_all(b, addr, dst, n, &done, err);
+}
+
+int vmb__bytes_write_all(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst, size_t n,
+			 size_t *done, struct vmb_error *err)
+{
 	size_t total = 0, put;
 	int rc;
 
+	*done = 0;
 	if (b.ops == NULL || dst == NULL || dst->write == NULL)
 		return bad_arg(err);
 	if (b.ops->exact == VMB_EXACT_COMPARE) {
 		/* G7. */
 		rc = b.ops->write_volatile_to(b.self, addr, dst, n, &total, err);
+		*done = total;
 		if (rc != 0)
 			return rc;
 		return total == n ? 0 : vmb__fail_partial(err, n, total);
@@ -156,11 +166,12 @@ int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr, struct vm
 		/* At this point: [addr, addr + total) has been drained. */
 		put = 0;
 		rc = b.ops->write_volatile_to(b.self, addr + total, dst, n - total, &put, err);
+		total += put;
+		*done = total;
 		if (rc != 0)
 			return rc;
 		if (put == 0)
 			return vmb__fail_io_kind(err, VMB_IO_WRITE_ZERO);
-		total += put;
 	}
 	return 0;
 }

@@ -228,10 +228,9 @@ static int do_chunk(const struct op_args *a, struct vmb_region *r, uint64_t off,
 		return vmb_slice_read_volatile_from(*s, off, a->src, len, moved, err);
 	case OP_WRITE_TO: {
 		/* G7: a sink may have side effects, so each chunk goes whole. */
-		int rc = vmb_slice_write_all_volatile_to(*s, off, a->dst, len, err);
+		struct vmb_slice chunk = *s;
 
-		*moved = rc == 0 ? len : 0;
-		return rc;
+		return vmb__bytes_write_all(vmb_slice_bytes(&chunk), off, a->dst, len, moved, err);
 	}
 	}
 	return vmb__fail(err, VMB_EINVALID_ARGUMENT);

@@ -146,6 +146,14 @@ static inline void vmb__slice_mark(const struct vmb_slice *s, size_t addr, size_
 		vmb_bitmap_mark(s->bitmap, s->bitmap_offset + addr, n);
 }
 
+/*
+ * write_all_volatile_to (S8, G7) that also reports the count drained, also
+ * on failure: guest memory drains each chunk with it (G7) and must report
+ * what reached the sink (SPEC section 1).
+ */
+int vmb__bytes_write_all(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst, size_t n,
+			 size_t *done, struct vmb_error *err);
+
 /* Region ownership by a guest memory (guest.c sets it, region.c reads it). */
 bool vmb__region_owned(const struct vmb_region *r);
 void vmb__region_set_owned(struct vmb_region *r, bool owned);

@@ -28,8 +28,8 @@ struct vmb_guest;
  * Return: 0; NoMemoryRegion for @n == 0; UnsortedMemoryRegions when a
  * region starts before its predecessor (checked first), MemoryRegionOverlap
  * when it starts at or before its predecessor's last address (touching is
- * fine); InvalidArgument for NULL pointers or a region given twice; IO
- * (ENOMEM). G2.
+ * fine; the same region given twice overlaps itself); InvalidArgument for
+ * NULL pointers or a region another guest memory owns; IO (ENOMEM). G2.
  */
 VMB_API int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest **out,
 			  struct vmb_error *err);

@@ -41,7 +41,8 @@ struct vmb_region_config {
  *       mapped or open.
  *
  * Return: 0; InvalidGuestRegion for len == 0, a start + len that overflows
- * or reaches UINT64_MAX, or a file shorter than file_offset + len (G1,
+ * (so no region holds address UINT64_MAX), or a file shorter than
+ * file_offset + len (G1,
  * G11 [diverges]); InvalidArgument for NULL pointers, an unknown kind or
  * flag, a negative fd, a len the host cannot map, or a dirty page size that
  * is not a power of two; IO{errno} when mmap, memfd_create or fstat fail
