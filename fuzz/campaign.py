@@ -467,6 +467,14 @@ def main():
     if args.cmd == "run":
         if args.jobs < 1:
             die_usage("--jobs must be at least 1")
+        for t in args.targets:
+            if t not in TARGETS:
+                die_usage(f"unknown target '{t}' (one of: {' '.join(TARGETS)})")
+    elif not os.path.isfile(args.file):
+        die_usage(f"no such file '{args.file}'")
+    if os.environ.get("VMB_VALIDATE_ONLY"):
+        return 0
+    if args.cmd == "run":
         return run(args)
     return decode(args)
 
