@@ -32,7 +32,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ["slice", "region", "guest", "datafile", "remote", "io", "bitmap", "checked", "layout",
-           "concurrency"]
+           "concurrency", "api"]
 REPORTS = os.path.join(ROOT, "reports", "fuzz")
 WORK = os.path.join(REPORTS, "work")
 CRASHES = os.path.join(REPORTS, "crashes")

@@ -21,7 +21,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "reports", "coverage")
 TARGETS = ["slice", "region", "guest", "datafile", "remote", "io", "bitmap", "checked", "layout",
-           "concurrency"]
+           "concurrency", "api"]
 
 
 def tool(name):

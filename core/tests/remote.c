@@ -54,6 +54,18 @@ static bool read_full(int fd, void *p, size_t n)
 	return true;
 }
 
+/* Padding zeroed, so that no uninitialised byte goes down the pipe (MSan). */
+static struct cmd make_cmd(char op, size_t off, size_t len)
+{
+	struct cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.op = op;
+	c.off = off;
+	c.len = len;
+	return c;
+}
+
 static bool write_full(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -173,7 +185,7 @@ static void child_stop(struct child *c)
 /* The child's bytes [off, off + n), read by the child itself. */
 static void peek(struct child *c, uint64_t off, void *buf, size_t n)
 {
-	struct cmd m = { 'r', off, n };
+	struct cmd m = make_cmd('r', off, n);
 
 	if (!write_full(c->cmd, &m, sizeof(m)) || !read_full(c->res, buf, n)) {
 		vmbt_fail(__FILE__, __LINE__, "peek failed");
@@ -183,7 +195,7 @@ static void peek(struct child *c, uint64_t off, void *buf, size_t n)
 
 static void poke(struct child *c, uint64_t off, const void *buf, size_t n)
 {
-	struct cmd m = { 'w', off, n };
+	struct cmd m = make_cmd('w', off, n);
 	uint8_t ack;
 
 	if (!write_full(c->cmd, &m, sizeof(m)) || !write_full(c->cmd, buf, n) ||
@@ -193,7 +205,7 @@ static void poke(struct child *c, uint64_t off, const void *buf, size_t n)
 
 static void unmap_in_child(struct child *c, uint64_t off, size_t n)
 {
-	struct cmd m = { 'u', off, n };
+	struct cmd m = make_cmd('u', off, n);
 	uint8_t ack;
 
 	if (!write_full(c->cmd, &m, sizeof(m)) || !read_full(c->res, &ack, 1))

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Fuzz target "api": the rest of the public API against small models.
+ * Slice views (S5, S6: subslice, offset, split_at, get_array), slice to
+ * slice copies and array copies (S10, S11), vmb_move, region-relative
+ * Bytes and region views (G9), the get_slices walk, check_range and host
+ * addresses (G10), file-backed regions (G11), fd sources and sinks (I2),
+ * and bad input: NULL pointers and impossible sizes must give
+ * InvalidArgument, never a crash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+#define MEM 512
+
+static uint8_t shadow[MEM];
+static uint8_t *mem; /* page-aligned, MEM bytes */
+
+static uint64_t pick(struct vmbf_producer *d, uint64_t len)
+{
+	switch (vmbf_u8(d) % 5) {
+	case 0:
+		return len + (uint64_t)((int8_t)vmbf_u8(d) % 3);
+	case 1:
+		return UINT64_MAX - vmbf_u8(d) % 4;
+	case 2:
+		return vmbf_u8(d) % 8;
+	default:
+		return vmbf_range(d, 0, len + 1);
+	}
+}
+
+/* S5: what subslice(off, n) of an L-byte slice must say. */
+static int want_sub(uint64_t off, uint64_t n, uint64_t len, uint64_t *addr)
+{
+	if (off + n < off)
+		return VMB_EOVERFLOW;
+	*addr = off + n;
+	return off + n > len ? VMB_EOUT_OF_BOUNDS : 0;
+}
+
+static void check_views(struct vmbf_producer *d, struct vmb_slice s)
+{
+	uint64_t off = pick(d, s.len), n = pick(d, s.len), addr = 0;
+	struct vmb_slice a, b;
+	struct vmb_error e;
+	int rc = vmb_slice_subslice(s, off, n, &a, &e), want = want_sub(off, n, s.len, &addr);
+
+	VMBF_CHECK("S5", rc == want, "subslice(%lu, %lu) of %zu: %s", (unsigned long)off,
+		   (unsigned long)n, s.len, vmb_error_name(rc));
+	if (rc == VMB_EOUT_OF_BOUNDS)
+		VMBF_CHECK("S5", e.addr == addr, "OutOfBounds addr");
+	if (rc == VMB_EOVERFLOW)
+		VMBF_CHECK("S5", e.base == off && e.offset == n, "Overflow fields");
+	if (rc == 0)
+		VMBF_CHECK("S5", a.base == s.base + off && a.len == n, "subslice view");
+	rc = vmb_slice_get_slice(s, off, n, &b, NULL);
+	VMBF_CHECK("S5", rc == want, "get_slice differs from subslice");
+	/* S6: offset(c) and split_at(m). */
+	rc = vmb_slice_offset(s, off, &a, &e);
+	VMBF_CHECK("S6", (rc == 0) == (off <= s.len), "offset(%lu) of %zu", (unsigned long)off, s.len);
+	if (rc == 0)
+		VMBF_CHECK("S6", a.len == s.len - off && a.base == s.base + off, "offset view");
+	else
+		VMBF_CHECK("S6", e.code == VMB_EOUT_OF_BOUNDS && e.addr == off, "offset error is relative");
+	rc = vmb_slice_split_at(s, off, &a, &b, &e);
+	VMBF_CHECK("S6", (rc == 0) == (off <= s.len), "split_at(%lu)", (unsigned long)off);
+	if (rc == 0)
+		VMBF_CHECK("S6", a.len == off && b.len == s.len - off && b.base == s.base + off, "split");
+	/* S5: get_array checks the product first. */
+	uint64_t esz = 1 + vmbf_u8(d) % 9, nel = vmbf_bool(d) ? UINT64_MAX / (esz - (esz > 1)) : n;
+	uint64_t bytes;
+	bool big = __builtin_mul_overflow(nel, esz, &bytes);
+
+	rc = vmb_slice_get_array(s, off, nel, esz, &a, &e);
+	if (big)
+		VMBF_CHECK("S5", rc == VMB_ETOO_BIG && e.nelements == nel && e.size == esz, "TooBig");
+	else
+		VMBF_CHECK("S5", rc == want_sub(off, bytes, s.len, &addr), "get_array");
+}
+
+static void check_copies(struct vmbf_producer *d, struct vmb_slice s, struct vmb_bitmap *bm)
+{
+	uint64_t so = vmbf_range(d, 0, MEM), sn = vmbf_range(d, 0, MEM - so);
+	uint64_t dof = vmbf_range(d, 0, MEM), dn = vmbf_range(d, 0, MEM - dof);
+	struct vmb_slice src, dst;
+	size_t done = 0;
+
+	if (vmb_slice_subslice(s, so, sn, &src, NULL) || vmb_slice_subslice(s, dof, dn, &dst, NULL))
+		vmbf_fail("S5", "in-range subslice refused");
+	vmb_bitmap_reset(bm);
+	/* S10 [diverges]: overlapping copies behave as memmove. */
+	vmb_slice_copy_to(src, dst, &done);
+	size_t n = sn < dn ? sn : dn;
+
+	memmove(shadow + dof, shadow + so, n);
+	VMBF_CHECK("S10", done == n && memcmp(mem, shadow, MEM) == 0, "copy_to %lu->%lu n=%zu",
+		   (unsigned long)so, (unsigned long)dof, n);
+	/* S11: the destination's pages, and only those, are dirty. */
+	for (uint64_t p = 0; p < MEM / 16; p++) {
+		bool want = n > 0 && p >= dof / 16 && p <= (dof + n - 1) / 16;
+
+		VMBF_CHECK("S11", vmb_bitmap_is_page_dirty(bm, p) == want, "page %lu after copy_to",
+			   (unsigned long)p);
+	}
+	/* Arrays of 1..9-byte elements. */
+	uint8_t buf[MEM];
+	size_t esz = 1 + vmbf_u8(d) % 9, nel = vmbf_range(d, 0, 80), copied = 0;
+	size_t fit = dst.len / esz < nel ? dst.len / esz : nel;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + nel);
+	vmb_slice_copy_from_array(dst, buf, nel, esz, &copied);
+	memcpy(shadow + dof, buf, fit * esz);
+	VMBF_CHECK("S10", copied == fit && memcmp(mem, shadow, MEM) == 0, "copy_from_array");
+	memset(buf, 0, sizeof(buf));
+	vmb_slice_copy_to_array(src, buf, nel, esz, &copied);
+	fit = src.len / esz < nel ? src.len / esz : nel;
+	VMBF_CHECK("S10", copied == fit && memcmp(buf, shadow + so, fit * esz) == 0, "copy_to_array");
+	/* vmb_move on the raw memory. */
+	size_t mn = vmbf_range(d, 0, 24), mf = vmbf_range(d, 0, MEM - 24), mt = vmbf_range(d, 0, MEM - 24);
+
+	vmb_move(mem + mt, mem + mf, mn);
+	memmove(shadow + mt, shadow + mf, mn);
+	VMBF_CHECK("S10", memcmp(mem, shadow, MEM) == 0, "vmb_move %zu->%zu n=%zu", mf, mt, mn);
+}
+
+/* A region of any kind; G9 through its own Bytes, views and accessors. */
+static void check_region(struct vmbf_producer *d)
+{
+	static const enum vmb_region_kind kinds[] = { VMB_REGION_ANON, VMB_REGION_MEMFD,
+						      VMB_REGION_FILE };
+	struct vmb_region_config cfg = { 0 };
+	uint64_t flen;
+	int fd = -1, rc;
+
+	cfg.kind = kinds[vmbf_u8(d) % 3];
+	cfg.start = vmbf_bool(d) ? vmbf_u64(d) : vmbf_u16(d);
+	cfg.len = vmbf_range(d, 0, 0x3000);
+	cfg.flags = vmbf_bool(d) ? VMB_REGION_GUARD : 0;
+	cfg.dirty_page_size = vmbf_bool(d) ? (size_t)1 << (vmbf_u8(d) % 13) : 0;
+	flen = cfg.len;
+	if (cfg.kind == VMB_REGION_FILE) {
+		cfg.file_offset = vmbf_bool(d) ? 0x1000 : (vmbf_bool(d) ? 1 : 0);
+		flen = cfg.len + cfg.file_offset;
+		if (flen > 0 && vmbf_bool(d))
+			flen--; /* one byte short: G11 must refuse it */
+		fd = memfd_create("vmbytes-api", MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, (off_t)flen) != 0)
+			vmbf_fail("harness", "memfd of %lu bytes", (unsigned long)flen);
+		cfg.fd = fd;
+	}
+	struct vmb_region *r = NULL;
+	bool g1 = cfg.len > 0 && cfg.start + cfg.len > cfg.start;
+
+	rc = vmb_region_new(&cfg, &r, NULL);
+	if (!g1) {
+		VMBF_CHECK("G1", rc == VMB_EINVALID_GUEST_REGION, "region len %lu accepted",
+			   (unsigned long)cfg.len);
+	} else if (cfg.kind == VMB_REGION_FILE && flen < cfg.file_offset + cfg.len) {
+		VMBF_CHECK("G11", rc == VMB_EINVALID_GUEST_REGION, "short file accepted");
+	} else if (cfg.kind == VMB_REGION_FILE && cfg.file_offset % 4096) {
+		VMBF_CHECK("G11", rc == VMB_EIO, "unaligned file offset: %s", vmb_error_name(rc));
+	} else {
+		VMBF_CHECK("G1", rc == 0, "region refused: %s", vmb_error_name(rc));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		return;
+	VMBF_CHECK("G1", vmb_region_start(r) == cfg.start && vmb_region_len(r) == cfg.len &&
+				 vmb_region_last_addr(r) == cfg.start + cfg.len - 1 &&
+				 vmb_region_kind(r) == cfg.kind &&
+				 (vmb_region_fd(r) >= 0) == (cfg.kind != VMB_REGION_ANON) &&
+				 (vmb_region_bitmap(r) != NULL) == (cfg.dirty_page_size != 0),
+		   "region accessors");
+	/* Region-relative Bytes: slice rules with G9's mapping. */
+	struct vmb_bytes b = vmb_region_bytes(r);
+	uint64_t off = pick(d, cfg.len), v = vmbf_u64(d), got = 0;
+	unsigned w = 1u << (vmbf_u8(d) % 4);
+	struct vmb_error e;
+	bool fits = off <= cfg.len && w <= cfg.len - off;
+
+	rc = vmb_bytes_store(b, off, w, v, VMB_SEQ_CST, &e);
+	VMBF_CHECK("G9", rc == (fits && off % w == 0 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
+		   "region store at %lu: %s", (unsigned long)off, vmb_error_name(rc));
+	if (rc == 0) {
+		rc = vmb_bytes_load(b, off, w, VMB_ACQUIRE, &got, NULL);
+		VMBF_CHECK("S9", rc == 0 && got == (w == 8 ? v : v & (((uint64_t)1 << (8 * w)) - 1)),
+			   "region load after store");
+	}
+	rc = vmb_bytes_read_obj(b, off, &got, w, &e);
+	VMBF_CHECK("G9", rc == (off >= cfg.len ? VMB_EINVALID_BACKEND_ADDRESS
+				: fits ? 0 : VMB_EPARTIAL_BUFFER), "region read_obj: %s", vmb_error_name(rc));
+	struct vmb_buf_source src;
+	uint8_t data[16] = { 1, 2, 3 };
+
+	vmb_buf_source_init(&src, data, sizeof(data));
+	rc = vmb_bytes_read_exact_volatile_from(b, off, &src.base, 4, NULL);
+	VMBF_CHECK("G9", rc == (off <= cfg.len && cfg.len - off >= 4 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
+		   "region read_exact: %s", vmb_error_name(rc));
+	struct vmb_slice s;
+
+	rc = vmb_region_get_slice(r, off, w, &s, NULL);
+	VMBF_CHECK("G9", rc == (fits ? 0 : VMB_EINVALID_BACKEND_ADDRESS), "region get_slice");
+	VMBF_CHECK("G9", vmb_region_as_slice(r, &s) == 0 && s.len == cfg.len &&
+				 s.base == vmb_region_host_base(r), "as_slice");
+	/* Moving a region nobody owns (G1 still holds). */
+	uint64_t to = vmbf_u64(d);
+
+	rc = vmb_region_set_start(r, to, NULL);
+	VMBF_CHECK("G1", rc == (to + cfg.len > to ? 0 : VMB_EINVALID_GUEST_REGION), "set_start");
+	vmb_region_free(r);
+}
+
+/* G10: get_slices yields the G4 chunks; check_range agrees; host addresses. */
+static void check_walks(struct vmbf_producer *d)
+{
+	struct vmb_region *regs[3];
+	uint64_t start = vmbf_bool(d) ? UINT64_MAX - 0x4000 : 0x1000, starts[3], lens[3];
+	struct vmb_guest *g = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		struct vmb_region_config cfg = { .start = start, .len = 1 + vmbf_u16(d) % 0x800 };
+
+		starts[i] = start;
+		lens[i] = cfg.len;
+		if (vmb_region_new(&cfg, &regs[i], NULL) != 0)
+			vmbf_fail("G1", "walk region refused");
+		start += cfg.len + (vmbf_bool(d) ? 0 : 1 + vmbf_u8(d)); /* touching or a hole */
+	}
+	if (vmb_guest_new(regs, 3, &g, NULL) != 0)
+		vmbf_fail("G2", "walk layout refused");
+	uint64_t a = starts[vmbf_u8(d) % 3] + (uint64_t)((int8_t)vmbf_u8(d) % 5), cur = a;
+	size_t n = vmbf_range(d, 0, 0x1000), left = n, seen = 0;
+	struct vmb_slices_iter it;
+	struct vmb_slice s;
+	struct vmb_error e;
+	int rc;
+
+	vmb_guest_slices_init(&it, g, a, n);
+	while ((rc = vmb_guest_slices_next(&it, &s, &e)) == 1) {
+		int k = -1;
+
+		for (int i = 0; i < 3; i++)
+			if (cur >= starts[i] && cur - starts[i] < lens[i])
+				k = i;
+		VMBF_CHECK("G10", k >= 0, "slice yielded in a hole at 0x%lx", (unsigned long)cur);
+		size_t want = starts[k] + lens[k] - cur < left ? starts[k] + lens[k] - cur : left;
+
+		VMBF_CHECK("G10", s.len == want, "chunk length");
+		void *host;
+
+		VMBF_CHECK("G3", vmb_guest_get_host_address(g, cur, &host, NULL) == 0 && host == s.base,
+			   "host address of a chunk");
+		cur += s.len;
+		left -= s.len;
+		seen += s.len;
+	}
+	if (rc < 0)
+		VMBF_CHECK("G10", e.code == VMB_EINVALID_GUEST_ADDRESS && e.addr == cur, "hole error");
+	VMBF_CHECK("G10", vmb_guest_slices_next(&it, &s, NULL) == 0, "the walk is fused");
+	VMBF_CHECK("G10", vmb_guest_check_range(g, a, n) == (seen == n), "check_range");
+	rc = vmb_guest_get_slice(g, a, n, &s, &e);
+	VMBF_CHECK("G9", rc == 0 || rc == VMB_EINVALID_GUEST_ADDRESS || rc == VMB_EINVALID_BACKEND_ADDRESS,
+		   "get_slice");
+	VMBF_CHECK("G3", vmb_guest_region_at(g, 3) == NULL && vmb_guest_num_regions(g) == 3 &&
+				 vmb_guest_last_addr(g) == starts[2] + lens[2] - 1, "accessors");
+	vmb_guest_free(g);
+}
+
+/* I2: an fd source and sink through a slice, over a pipe. */
+static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
+{
+	int p[2];
+	uint8_t msg[64];
+	size_t n = vmbf_range(d, 0, sizeof(msg)), done = 0;
+	struct vmb_fd_source src;
+	struct vmb_fd_sink sink;
+
+	if (pipe2(p, O_NONBLOCK) != 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		msg[i] = (uint8_t)(i ^ n);
+	if (write(p[1], msg, n) != (ssize_t)n)
+		abort();
+	vmb_fd_source_init(&src, p[0]);
+	int rc = vmb_slice_read_volatile_from(s, 0, &src.base, sizeof(msg), &done, NULL);
+
+	if (n == 0) /* an empty non-blocking pipe: EAGAIN is not retried */
+		VMBF_CHECK("S7", rc == VMB_EIO && done == 0, "empty pipe: %s", vmb_error_name(rc));
+	else
+		VMBF_CHECK("S7", rc == 0 && done == n && memcmp(mem, msg, n) == 0, "fd source");
+	memcpy(shadow, mem, MEM);
+	vmb_fd_sink_init(&sink, p[1]);
+	rc = vmb_slice_write_all_volatile_to(s, 0, &sink.base, n, NULL);
+	VMBF_CHECK("S8", rc == 0, "fd sink");
+	close(p[1]);
+	rc = vmb_slice_read_exact_volatile_from(s, 0, &src.base, n + 1, NULL);
+	VMBF_CHECK("S8", rc == VMB_EIO, "exact read past the pipe's end");
+	memcpy(shadow, mem, MEM);
+	close(p[0]);
+}
+
+/* Bad input: an error code, never a crash. */
+static void check_bad_input(void)
+{
+	struct vmb_slice s = { 0 };
+	struct vmb_bytes none = { NULL, NULL };
+	char buf[8];
+	uint64_t v;
+
+	VMBF_CHECK("S6", vmb_slice_init(NULL, mem, 1) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_init(&s, NULL, 1) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_init(&s, (void *)(uintptr_t)UINTPTR_MAX, 2) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_set_bitmap(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_subslice(s, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_split_at(s, 0, NULL, &s, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_write(s, 0, NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_read(s, 0, NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_read_volatile_from(s, 0, NULL, 1, NULL, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_write_volatile_to(s, 0, NULL, 1, NULL, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_copy_to_array(s, NULL, 1, 1, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_copy_from_array(s, buf, 1, 0, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_load(s, 0, 4, VMB_RELAXED, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_slice_store(s, 0, 3, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT,
+		   "slice bad input");
+	VMBF_CHECK("S1", vmb_bytes_write(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_read(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_read_volatile_from(none, 0, NULL, 1, NULL, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_write_volatile_to(none, 0, NULL, 1, NULL, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_read_exact_volatile_from(none, 0, NULL, 1, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_write_all_volatile_to(none, 0, NULL, 1, NULL) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_store(none, 0, 4, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, NULL) == VMB_EINVALID_ARGUMENT,
+		   "generic bad input");
+	VMBF_CHECK("G2", vmb_region_new(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_new(NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_insert(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_remove(NULL, 0, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_get_host_address(NULL, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_get_slice(NULL, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_guest_slices_next(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 !vmb_guest_check_range(NULL, 0, 0) && vmb_guest_find_region(NULL, 0) == NULL &&
+				 vmb_region_set_start(NULL, 0, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_region_as_slice(NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_region_get_slice(NULL, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_datafile_new(-1, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_remote_new(0, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bitmap_new(1, 3, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bitmap_get_and_reset(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bitmap_enlarge(NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_fd_source_init(NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_fd_sink_init(NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_buf_source_init(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_buf_sink_init(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
+				 vmb_fault_source_init(NULL, NULL, NULL, 0, false) == VMB_EINVALID_ARGUMENT &&
+				 vmb_fault_sink_init(NULL, NULL, NULL, 0, false) == VMB_EINVALID_ARGUMENT &&
+				 vmb_error_format(NULL, NULL, 1) == VMB_EINVALID_ARGUMENT,
+		   "handle bad input");
+	/* NULL handles are no-ops and read as empty. */
+	vmb_region_free(NULL);
+	vmb_guest_free(NULL);
+	vmb_datafile_free(NULL);
+	vmb_remote_free(NULL);
+	vmb_bitmap_free(NULL);
+	VMBF_CHECK("G2", vmb_guest_num_regions(NULL) == 0 && vmb_region_len(NULL) == 0 &&
+				 vmb_region_fd(NULL) == -1 && vmb_bitmap_pages(NULL) == 0 &&
+				 vmb_datafile_len(NULL) == 0 && vmb_slice_bytes(NULL).ops == NULL &&
+				 vmb_guest_bytes(NULL).ops == NULL && vmb_region_bytes(NULL).ops == NULL,
+		   "NULL handles");
+	/* SPEC 6: every code has a name and a message; unknown ones too. */
+	for (int c = -VMB_STATUS_COUNT - 1; c <= 1; c++)
+		VMBF_CHECK("SPEC6", vmb_strerror(c) && vmb_error_name(c) && vmb_error_format(NULL, buf, sizeof(buf)) > 0,
+			   "names for code %d", c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmbf_producer d;
+	struct vmb_slice s;
+	struct vmb_bitmap *bm = NULL;
+
+	if (mem == NULL) {
+		mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			abort();
+	}
+	vmbf_producer_init(&d, data, size);
+	for (size_t i = 0; i < MEM; i++)
+		mem[i] = shadow[i] = (uint8_t)(i * 7);
+	if (vmb_slice_init(&s, mem, MEM) != 0 || vmb_bitmap_new(MEM, 16, &bm) != 0 ||
+	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
+		abort();
+	for (int steps = 0; steps < 16 && !vmbf_done(&d); steps++) {
+		switch (vmbf_u8(&d) % 6) {
+		case 0:
+			check_views(&d, s);
+			break;
+		case 1:
+			check_copies(&d, s, bm);
+			break;
+		case 2:
+			check_region(&d);
+			break;
+		case 3:
+			check_walks(&d);
+			break;
+		case 4:
+			check_fds(&d, s);
+			break;
+		default:
+			check_bad_input();
+			break;
+		}
+	}
+	vmb_bitmap_free(bm);
+	return 0;
+}
+
+void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
+{
+	static const char *const steps[] = { "views", "copies", "region", "walks", "fds", "bad-input" };
+	struct vmbf_producer d;
+
+	/* The step kinds only: each step's operands follow from the bytes. */
+	vmbf_producer_init(&d, data, size);
+	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
+			 steps[vmbf_u8(&d) % 6], size);
+}
