@@ -9,10 +9,12 @@
  * InvalidArgument, never a crash.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -308,6 +310,168 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 	close(p[0]);
 }
 
+
+/* A source and a sink that claim more than they were asked for. */
+static ssize_t liar_read(struct vmb_source *self, void *dst, size_t n)
+{
+	(void)self, (void)dst;
+	return (ssize_t)n + 1;
+}
+
+static ssize_t liar_write(struct vmb_sink *self, const void *src, size_t n)
+{
+	(void)self, (void)src;
+	return (ssize_t)n + 1;
+}
+
+/* D1 and R1 where the operating system says no, and misbehaving callbacks. */
+static void check_faults(struct vmbf_producer *d)
+{
+	static pid_t dead;
+	struct vmb_source liar_src = { liar_read, NULL };
+	struct vmb_sink liar_sink = { liar_write };
+	struct vmb_datafile *f = NULL;
+	struct vmb_remote *r = NULL;
+	struct vmb_bytes b;
+	struct vmb_slice s;
+	struct vmb_error e;
+	char path[64];
+	uint8_t buf[32] = { 0 };
+	uint64_t v = 0;
+	size_t done;
+	int fd = memfd_create("vmbytes-api-df", MFD_CLOEXEC), ro, wo, rc;
+	uint64_t flen = vmbf_range(d, 0, 16);
+
+	if (fd < 0 || ftruncate(fd, (off_t)flen) != 0)
+		vmbf_fail("harness", "memfd");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	wo = open(path, O_WRONLY | O_CLOEXEC);
+	/* D1 over a read-only fd: every write fails with the kernel's errno. */
+	if (vmb_datafile_new(ro, 16, &f, NULL) != 0)
+		vmbf_fail("D1", "datafile over a read-only fd refused");
+	b = vmb_datafile_bytes(f);
+	rc = vmb_bytes_write(b, 0, buf, 8, &done, &e);
+	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "write to a read-only file");
+	rc = vmb_bytes_store(b, 0, 8, 1, VMB_RELAXED, &e);
+	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "store to a read-only file");
+	/* A file shorter than L: reads end early, a load past the end is EOF. */
+	rc = vmb_bytes_read(b, 0, buf, 16, &done, NULL);
+	VMBF_CHECK("D1", rc == 0 && done == flen, "short file read: %zu of %lu", done,
+		   (unsigned long)flen);
+	rc = vmb_bytes_load(b, 8, 8, VMB_RELAXED, &v, &e);
+	VMBF_CHECK("D1", flen >= 16 ? rc == 0 : rc == VMB_EIO, "load past the file's end");
+	rc = vmb_bytes_read_volatile_from(b, 0, &liar_src, 4, &done, NULL);
+	VMBF_CHECK("S7", rc == VMB_ECALLBACK_OUT_OF_RANGE, "lying source on a data file");
+	vmb_datafile_free(f);
+	/* D1 over a write-only fd: reads fail. */
+	if (vmb_datafile_new(wo, 16, &f, NULL) != 0)
+		vmbf_fail("D1", "datafile over a write-only fd refused");
+	b = vmb_datafile_bytes(f);
+	VMBF_CHECK("D1", vmb_bytes_read(b, 0, buf, 4, &done, NULL) == VMB_EIO &&
+				 vmb_bytes_load(b, 0, 4, VMB_RELAXED, &v, NULL) == VMB_EIO &&
+				 vmb_bytes_write_volatile_to(b, 0, &liar_sink, 4, &done, NULL) == VMB_EIO,
+		   "reads from a write-only file");
+	rc = vmb_bytes_write(b, 0, buf, 4, &done, NULL);
+	VMBF_CHECK("D1", rc == 0 && done == 4, "write to a write-only file");
+	vmb_datafile_free(f);
+	close(ro);
+	close(wo);
+	close(fd);
+	/* R1: a process that is gone, and our own unmapped page zero. */
+	if (dead == 0) {
+		dead = fork();
+		if (dead == 0)
+			_exit(0);
+		waitpid(dead, NULL, 0);
+	}
+	rc = vmb_remote_new(dead, 0x10000, 16, &r, &e);
+	VMBF_CHECK("R1", rc == VMB_EIO && e.errnum == ESRCH, "remote on a dead pid");
+	if (vmb_remote_new(getpid(), 0x1000, 16, &r, NULL) != 0)
+		vmbf_fail("R1", "remote on this process refused");
+	b = vmb_remote_bytes(r);
+	rc = vmb_bytes_read(b, 0, buf, 8, &done, &e);
+	VMBF_CHECK("R1", rc == VMB_EIO && e.errnum == EFAULT, "unmapped remote range: %s",
+		   vmb_error_name(rc));
+	VMBF_CHECK("S7", vmb_bytes_read_volatile_from(b, 0, &liar_src, 4, &done, NULL) ==
+				 VMB_ECALLBACK_OUT_OF_RANGE, "lying source on a remote");
+	vmb_remote_free(r);
+	/* S7 on a slice. */
+	vmb_slice_init(&s, mem, 16);
+	VMBF_CHECK("S7", vmb_slice_read_volatile_from(s, 0, &liar_src, 4, &done, NULL) ==
+				 VMB_ECALLBACK_OUT_OF_RANGE &&
+				 vmb_slice_write_volatile_to(s, 0, &liar_sink, 4, &done, NULL) ==
+					 VMB_ECALLBACK_OUT_OF_RANGE,
+		   "lying callbacks on a slice");
+	memcpy(shadow, mem, MEM);
+	/* I2: fault plans are validated; cycling plans start over. */
+	struct vmb_buf_source bs;
+	struct vmb_fault_source fs;
+	struct vmb_fault bad[2] = { { VMB_FAULT_SHORT, 0 }, { (enum vmb_fault_kind)9, 0 } };
+	struct vmb_fault cyc[1] = { { VMB_FAULT_SHORT, 1 } };
+
+	vmb_buf_source_init(&bs, buf, sizeof(buf));
+	VMBF_CHECK("I2", vmb_fault_source_init(&fs, &bs.base, bad, 1, false) == VMB_EINVALID_ARGUMENT &&
+				 vmb_fault_source_init(&fs, &bs.base, bad + 1, 1, false) ==
+					 VMB_EINVALID_ARGUMENT &&
+				 vmb_fault_source_init(&fs, &bs.base, NULL, 1, false) == VMB_EINVALID_ARGUMENT,
+		   "bad fault plans");
+	vmb_fault_source_init(&fs, &bs.base, cyc, 1, true);
+	for (int i = 0; i < 3; i++)
+		VMBF_CHECK("I2", fs.base.read(&fs.base, mem, 4) == 1, "a cycling SHORT 1 plan");
+	memcpy(shadow, mem, MEM);
+}
+
+/* The direct slice and region entry points (not through vmb_bytes). */
+static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
+{
+	uint64_t a = pick(d, s.len);
+	uint32_t v = (uint32_t)vmbf_u64(d), got = 0;
+	struct vmb_error e;
+	int rc = vmb_slice_write_obj(s, a, &v, 4, &e);
+	int want = a >= s.len ? VMB_EOUT_OF_BOUNDS : s.len - a < 4 ? VMB_EPARTIAL_BUFFER : 0;
+
+	VMBF_CHECK("S4", rc == want, "slice write_obj at %lu", (unsigned long)a);
+	if (rc != VMB_EOUT_OF_BOUNDS)
+		memcpy(shadow + a, &v, s.len - a < 4 ? s.len - a : 4);
+	VMBF_CHECK("S4", vmb_slice_read_obj(s, a, &got, 4, NULL) == want && (want || got == v),
+		   "slice read_obj");
+	VMBF_CHECK("S4", vmb_slice_write_slice(s, a, &v, 2, NULL) ==
+				 (a >= s.len ? VMB_EOUT_OF_BOUNDS : s.len - a < 2 ? VMB_EPARTIAL_BUFFER : 0),
+		   "slice write_slice");
+	if (a < s.len)
+		memcpy(shadow + a, &v, s.len - a < 2 ? s.len - a : 2);
+	VMBF_CHECK("S4", vmb_slice_read_slice(s, a, &got, 2, NULL) ==
+				 (a >= s.len ? VMB_EOUT_OF_BOUNDS : s.len - a < 2 ? VMB_EPARTIAL_BUFFER : 0),
+		   "slice read_slice");
+	VMBF_CHECK("S4", memcmp(mem, shadow, MEM) == 0, "slice wrappers wrote elsewhere");
+	/* Errors print with every field (SPEC 7). */
+	char text[96];
+
+	vmb_slice_get_array(s, 0, SIZE_MAX, 4, &s, &e);
+	vmb_error_format(&e, text, sizeof(text));
+	VMBF_CHECK("S5", strcmp(text, "too_big nelements=18446744073709551615 size=4") == 0, "%s", text);
+	/* Region Bytes write paths and accessors. */
+	struct vmb_region_config cfg = { .start = 0x1000, .len = 64, .dirty_page_size = 8 };
+	struct vmb_region *r;
+	struct vmb_buf_sink sink;
+	uint8_t out[128];
+	size_t done = 0;
+
+	if (vmb_region_new(&cfg, &r, NULL) != 0)
+		vmbf_fail("G1", "small region refused");
+	struct vmb_bytes b = vmb_region_bytes(r);
+
+	rc = vmb_bytes_write(b, a, &v, 4, &done, NULL);
+	VMBF_CHECK("G9", rc == (a >= 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write");
+	vmb_buf_sink_init(&sink, out, sizeof(out));
+	rc = vmb_bytes_write_volatile_to(b, a, &sink.base, 8, &done, NULL);
+	VMBF_CHECK("G9", rc == (a > 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write_to");
+	VMBF_CHECK("G11", vmb_region_file_offset(r) == 0 &&
+				  vmb_bitmap_page_size(vmb_region_bitmap(r)) == 8, "region accessors");
+	vmb_region_free(r);
+}
+
 /* Bad input: an error code, never a crash. */
 static void check_bad_input(void)
 {
@@ -406,7 +570,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
 		abort();
 	for (int steps = 0; steps < 16 && !vmbf_done(&d); steps++) {
-		switch (vmbf_u8(&d) % 6) {
+		switch (vmbf_u8(&d) % 8) {
 		case 0:
 			check_views(&d, s);
 			break;
@@ -422,6 +586,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			check_fds(&d, s);
 			break;
+		case 5:
+			check_faults(&d);
+			break;
+		case 6:
+			check_wrappers(&d, s);
+			break;
 		default:
 			check_bad_input();
 			break;
@@ -433,11 +603,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
-	static const char *const steps[] = { "views", "copies", "region", "walks", "fds", "bad-input" };
+	static const char *const steps[] = { "views", "copies", "region", "walks",
+					     "fds",   "faults", "wrappers", "bad-input" };
 	struct vmbf_producer d;
 
 	/* The step kinds only: each step's operands follow from the bytes. */
 	vmbf_producer_init(&d, data, size);
 	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
-			 steps[vmbf_u8(&d) % 6], size);
+			 steps[vmbf_u8(&d) % 8], size);
 }
