@@ -472,6 +472,151 @@ static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
 	vmb_region_free(r);
 }
 
+
+/*
+ * Bad input, one argument at a time: every condition of every argument
+ * check must be able to say no on its own.
+ */
+static void check_bad_matrix(void)
+{
+	struct vmb_bitmap *bm = NULL;
+	struct vmb_region *r = NULL, *r2 = NULL, *out = NULL;
+	struct vmb_guest *g = NULL, *g2 = NULL;
+	struct vmb_region_config cfg = { .start = 0, .len = 16 };
+	struct vmb_source nosrc = { NULL, NULL };
+	struct vmb_sink nosink = { NULL };
+	struct vmb_fd_source fds;
+	struct vmb_fd_sink fdk;
+	struct vmb_fault_source fs;
+	struct vmb_fault_sink fk;
+	struct vmb_buf_sink bk;
+	struct vmb_slices_iter it;
+	struct vmb_slice sl;
+	struct vmb_datafile *f = NULL;
+	struct vmb_remote *rp = NULL;
+	uint64_t words[1], v;
+	uint8_t byte = 0;
+	void *host;
+	int bad = VMB_EINVALID_ARGUMENT;
+
+	/* S11: bitmaps. */
+	VMBF_CHECK("S11", vmb_bitmap_new(1, 4, NULL) == bad && vmb_bitmap_new(1, 0, &bm) == bad &&
+				  vmb_bitmap_new(100, 4, &bm) == 0, "bitmap_new arguments");
+	vmb_bitmap_mark(NULL, 0, 1);
+	vmb_bitmap_mark(bm, 0, 0);
+	vmb_bitmap_mark(bm, SIZE_MAX, 2);
+	vmb_bitmap_mark(bm, 1000, 1);
+	vmb_bitmap_reset_range(NULL, 0, 1);
+	vmb_bitmap_reset(NULL);
+	VMBF_CHECK("S11", !vmb_bitmap_is_page_dirty(NULL, 0) && !vmb_bitmap_is_page_dirty(bm, 25) &&
+				  !vmb_bitmap_is_dirty(NULL, 0) && vmb_bitmap_page_size(NULL) == 0 &&
+				  vmb_bitmap_get_and_reset(bm, NULL, 1) == bad &&
+				  vmb_bitmap_get_and_reset(bm, words, 0) == bad &&
+				  vmb_bitmap_get_and_reset(bm, words, 1) == 0 && words[0] == 0 &&
+				  vmb_bitmap_enlarge(bm, 50) == bad && vmb_bitmap_enlarge(bm, 100) == 0,
+		   "bitmap arguments");
+	vmb_bitmap_free(bm);
+	/* I2: sources and sinks. */
+	VMBF_CHECK("I2", vmb_fd_source_init(&fds, -1) == bad && vmb_fd_sink_init(&fdk, -1) == bad &&
+				 vmb_buf_source_init((struct vmb_buf_source *)&fds, NULL, 1) == bad &&
+				 vmb_buf_sink_init(&bk, NULL, 1) == bad &&
+				 vmb_fault_source_init(&fs, NULL, NULL, 0, false) == bad &&
+				 vmb_fault_source_init(&fs, &nosrc, NULL, 0, false) == bad &&
+				 vmb_fault_sink_init(&fk, NULL, NULL, 0, false) == bad &&
+				 vmb_fault_sink_init(&fk, &nosink, NULL, 0, false) == bad,
+		   "source and sink arguments");
+	vmb_buf_sink_init(&bk, &byte, 1);
+	VMBF_CHECK("I2", vmb_fault_sink_init(&fk, &bk.base, (struct vmb_fault[]){ { VMB_FAULT_SHORT, 0 } },
+					     1, false) == bad, "sink plan with SHORT 0");
+	/* The generic layer: sources and sinks without a function. */
+	vmb_slice_init(&sl, mem, 16);
+	struct vmb_bytes b = vmb_slice_bytes(&sl);
+
+	VMBF_CHECK("S7", vmb_bytes_read_volatile_from(b, 0, &nosrc, 1, NULL, NULL) == bad &&
+				 vmb_bytes_write_volatile_to(b, 0, &nosink, 1, NULL, NULL) == bad &&
+				 vmb_bytes_read_exact_volatile_from(b, 0, &nosrc, 1, NULL) == bad &&
+				 vmb_bytes_write_all_volatile_to(b, 0, &nosink, 1, NULL) == bad &&
+				 vmb_bytes_read_exact_volatile_from(b, 0, NULL, 1, NULL) == bad &&
+				 vmb_bytes_write_all_volatile_to(b, 0, NULL, 1, NULL) == bad &&
+				 vmb_bytes_read_volatile_from(b, 0, NULL, 1, NULL, NULL) == bad &&
+				 vmb_bytes_write_volatile_to(b, 0, NULL, 1, NULL, NULL) == bad &&
+				 vmb_bytes_load(b, 0, 3, VMB_RELAXED, &v, NULL) == bad &&
+				 vmb_bytes_load(b, 0, 4, VMB_RELAXED, NULL, NULL) == bad &&
+				 vmb_bytes_store(b, 0, 3, 0, VMB_RELAXED, NULL) == bad &&
+				 vmb_bytes_write(b, 0, NULL, 1, NULL, NULL) == bad &&
+				 vmb_bytes_read(b, 0, NULL, 1, NULL, NULL) == bad &&
+				 vmb_slice_read_volatile_from(sl, 0, &nosrc, 1, NULL, NULL) == bad &&
+				 vmb_slice_write_volatile_to(sl, 0, &nosink, 1, NULL, NULL) == bad &&
+				 vmb_slice_split_at(sl, 0, &sl, NULL, NULL) == bad &&
+				 vmb_slice_copy_to_array(sl, &byte, 1, 0, NULL) == bad &&
+				 vmb_slice_copy_from_array(sl, NULL, 1, 1, NULL) == bad,
+		   "generic arguments");
+	/* G1, G11: region configurations. */
+	struct vmb_region_config bad_cfgs[] = {
+		{ .len = 16, .flags = 2 },
+		{ .len = 16, .kind = (enum vmb_region_kind)7 },
+		{ .len = 16, .kind = VMB_REGION_FILE, .fd = -1 },
+		{ .len = 16, .dirty_page_size = 3 },
+		{ .len = (uint64_t)1 << 63 },
+		{ .len = 16, .kind = VMB_REGION_FILE, .fd = 0, .file_offset = UINT64_MAX },
+	};
+	for (size_t i = 0; i < sizeof(bad_cfgs) / sizeof(bad_cfgs[0]); i++)
+		VMBF_CHECK("G1", vmb_region_new(&bad_cfgs[i], &r, NULL) != 0, "bad region config %zu", i);
+	VMBF_CHECK("G1", vmb_region_new(&cfg, NULL, NULL) == bad, "region without out");
+	/* G2, G3, G10: guest memory. */
+	if (vmb_region_new(&cfg, &r, NULL) != 0)
+		vmbf_fail("G1", "region refused");
+	struct vmb_region *none[1] = { NULL };
+
+	VMBF_CHECK("G2", vmb_guest_new(NULL, 1, &g, NULL) == bad && vmb_guest_new(none, 1, &g, NULL) == bad &&
+				 vmb_guest_new(&r, 1, NULL, NULL) == bad && vmb_guest_new(&r, 1, &g, NULL) == 0 &&
+				 vmb_guest_new(&r, 1, &g2, NULL) == bad && vmb_guest_insert(g, NULL, NULL) == bad &&
+				 vmb_guest_insert(g, r, NULL) == bad && vmb_guest_remove(g, 0, 16, NULL, NULL) == bad &&
+				 vmb_region_set_start(r, 0, NULL) == bad,
+		   "guest arguments");
+	VMBF_CHECK("G3", vmb_guest_get_host_address(g, 0, NULL, NULL) == bad &&
+				 vmb_guest_get_host_address(g, 99, &host, NULL) == VMB_EINVALID_GUEST_ADDRESS &&
+				 vmb_guest_get_slice(g, 0, 1, NULL, NULL) == bad &&
+				 vmb_guest_region_at(NULL, 0) == NULL && vmb_guest_last_addr(NULL) == 0,
+		   "guest lookups");
+	vmb_guest_slices_init(NULL, g, 0, 1);
+	vmb_guest_slices_init(&it, g, 0, 1);
+	VMBF_CHECK("G10", vmb_guest_slices_next(&it, NULL, NULL) == bad, "slices_next without out");
+	vmb_guest_slices_init(&it, NULL, 0, 1);
+	VMBF_CHECK("G10", vmb_guest_slices_next(&it, &sl, NULL) == 0, "a walk of no guest");
+	/* Inserting grows the set past its first capacity; removing the last leaves it empty. */
+	for (uint64_t i = 1; i <= 6; i++) {
+		struct vmb_region_config c = { .start = 0x100 * i, .len = 16 };
+
+		if (vmb_region_new(&c, &r2, NULL) != 0 || vmb_guest_insert(g, r2, NULL) != 0)
+			vmbf_fail("G2", "insert %lu", (unsigned long)i);
+	}
+	for (uint64_t i = 0; i <= 6; i++) {
+		VMBF_CHECK("G2", vmb_guest_remove(g, 0x100 * i, 16, &out, NULL) == 0, "remove %lu",
+			   (unsigned long)i);
+		vmb_region_free(out);
+	}
+	VMBF_CHECK("G2", vmb_guest_num_regions(g) == 0 && vmb_guest_last_addr(g) == 0 &&
+				 vmb_bytes_write(vmb_guest_bytes(g), 0, &byte, 1, NULL, NULL) ==
+					 VMB_EINVALID_GUEST_ADDRESS,
+		   "an empty guest memory");
+	vmb_guest_free(g);
+	/* D1, R1. */
+	VMBF_CHECK("D1", vmb_datafile_new(0, 16, NULL, NULL) == bad &&
+				 vmb_datafile_new(0, UINT64_MAX, &f, NULL) == bad &&
+				 vmb_datafile_new(9999, 16, &f, NULL) == VMB_EIO &&
+				 vmb_datafile_bytes(NULL).ops == NULL,
+		   "datafile arguments");
+	VMBF_CHECK("R1", vmb_remote_new(getpid(), 0, 16, NULL, NULL) == bad &&
+				 vmb_remote_new(getpid(), UINT64_MAX, 16, &rp, NULL) == bad &&
+				 vmb_remote_bytes(NULL).ops == NULL,
+		   "remote arguments");
+	/* SPEC 7: snprintf's convention, no buffer needed to measure. */
+	struct vmb_error e = { .code = VMB_EIO, .errnum = 4095 };
+
+	VMBF_CHECK("SPEC7", vmb_error_format(&e, NULL, 0) > 0, "format length");
+}
+
 /* Bad input: an error code, never a crash. */
 static void check_bad_input(void)
 {
@@ -570,7 +715,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
 		abort();
 	for (int steps = 0; steps < 16 && !vmbf_done(&d); steps++) {
-		switch (vmbf_u8(&d) % 8) {
+		switch (vmbf_u8(&d) % 9) {
 		case 0:
 			check_views(&d, s);
 			break;
@@ -592,6 +737,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			check_wrappers(&d, s);
 			break;
+		case 7:
+			check_bad_matrix();
+			break;
 		default:
 			check_bad_input();
 			break;
@@ -604,11 +752,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
 	static const char *const steps[] = { "views", "copies", "region", "walks",
-					     "fds",   "faults", "wrappers", "bad-input" };
+					     "fds",   "faults", "wrappers", "bad-matrix", "bad-input" };
 	struct vmbf_producer d;
 
 	/* The step kinds only: each step's operands follow from the bytes. */
 	vmbf_producer_init(&d, data, size);
 	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
-			 steps[vmbf_u8(&d) % 8], size);
+			 steps[vmbf_u8(&d) % 9], size);
 }
