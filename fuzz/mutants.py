@@ -122,9 +122,10 @@ def prepare(build):
         sys.exit(f"mutants: configure failed\n{out}")
 
 
-def build_targets():
+def build_targets(names=None):
+    """What a mutant needs: the replay tool and its targets' two builds."""
     t = ["vmbytes-replay"]
-    for name in sorted(set(x for v in RELEVANT.values() for x in v)):
+    for name in sorted(names or set(x for v in RELEVANT.values() for x in v)):
         t += [f"fuzz_{name}", f"fuzz_{name}_replay"]
     return t
 
@@ -137,13 +138,13 @@ def ops_cases():
     return cases
 
 
-def replay_regression(build, check):
+def replay_regression(build, check, targets=None):
     """Killed when an op script's output or a corpus replay differs."""
     for ops in ops_cases():
         rc, out = sh([sys.executable, check, os.path.join(build, "core", "vmbytes-replay"), ops], 30)
         if rc != 0:
             return f"op script {os.path.basename(ops)}"
-    for t in sorted(set(x for v in RELEVANT.values() for x in v)):
+    for t in sorted(targets or set(x for v in RELEVANT.values() for x in v)):
         corpus = os.path.join(ROOT, "corpus", t)
         if os.path.isdir(corpus):
             rc, out = sh([os.path.join(build, "fuzz", f"fuzz_{t}_replay"), corpus], 120)
@@ -212,11 +213,11 @@ def main():
         lines[mu["line"] - 1] = mu["new_line"]
         with open(path, "w") as f:
             f.write("\n".join(lines))
-        rc, out = sh(["ninja", "-C", build] + build_targets(), 600)
+        rc, out = sh(["ninja", "-C", build] + build_targets(RELEVANT[mu["file"]]), 600)
         if rc != 0:
             verdict, by = "stillborn", "does not compile"
         else:
-            by = replay_regression(build, check)
+            by = replay_regression(build, check, RELEVANT[mu["file"]])
             if by is None and args.time_per_mutant > 0:
                 by = short_fuzz(build, RELEVANT[mu["file"]], args.time_per_mutant)
             verdict = "killed" if by else "survived"

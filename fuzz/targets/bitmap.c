@@ -24,7 +24,7 @@ static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
 	case 0:
 		return vmbf_range(d, 0, len + 2 * page);
 	case 1:
-		return (vmbf_u8(d) % 64) * page + (uint64_t)((int8_t)vmbf_u8(d) % 3);
+		return (vmbf_u16(d) % 300) * page + (uint64_t)((int8_t)vmbf_u8(d) % 3);
 	case 2:
 		return len - 1 + vmbf_u8(d) % 3;
 	case 3:
@@ -43,7 +43,7 @@ static void decode(const uint8_t *data, size_t size, uint64_t *len, uint64_t *pa
 
 	vmbf_producer_init(&d, data, size);
 	*page = (uint64_t)1 << (vmbf_u8(&d) % 13);
-	*len = vmbf_range(&d, 0, 64 * *page + 3);
+	*len = vmbf_range(&d, 0, 300 * *page + 3);
 	*nsteps = 0;
 	while (!vmbf_done(&d) && *nsteps < 64) {
 		struct bstep s = { vmbf_u8(&d) % B_COUNT, 0, 0 };
