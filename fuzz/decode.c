@@ -280,7 +280,7 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 		default:
 			break;
 		}
-		vmbo_script_add_op(out, &op);
-		free(op.data);
+		if (vmbo_script_take_op(out, &op) != 0)
+			free(op.data);
 	}
 }

@@ -265,6 +265,16 @@ int vmbo_script_add_op(struct vmbo_script *s, const struct vmbo_op *op)
 	return 0;
 }
 
+int vmbo_script_take_op(struct vmbo_script *s, struct vmbo_op *op)
+{
+	if (grow((void **)&s->ops, &s->cap_ops, s->nops + 1, sizeof(*s->ops)) != 0)
+		return -1;
+	s->ops[s->nops++] = *op;
+	op->data = NULL;
+	op->len = 0;
+	return 0;
+}
+
 void vmbo_script_free(struct vmbo_script *s)
 {
 	for (size_t i = 0; i < s->nops; i++)

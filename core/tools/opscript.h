@@ -115,6 +115,10 @@ int vmbo_parse_file(struct vmbo_script *s, FILE *f, size_t *bad_line, char *why,
 /* vmbo_script_add_op() - append @op (its data is copied). Return 0 or -1. */
 int vmbo_script_add_op(struct vmbo_script *s, const struct vmbo_op *op);
 
+/* vmbo_script_take_op() - append @op, taking over its data (op->data is
+ * NULL afterwards). Return 0 or -1 (then @op still owns its data). */
+int vmbo_script_take_op(struct vmbo_script *s, struct vmbo_op *op);
+
 /* vmbo_script_add_setup() - append a set-up line. Return 0 or -1. */
 int vmbo_script_add_setup(struct vmbo_script *s, const struct vmbo_setup *st);
 

@@ -714,7 +714,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vmb_slice_init(&s, mem, MEM) != 0 || vmb_bitmap_new(MEM, 16, &bm) != 0 ||
 	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
 		abort();
-	for (int steps = 0; steps < 16 && !vmbf_done(&d); steps++) {
+	for (int steps = 0; steps < 8 && !vmbf_done(&d); steps++) {
 		switch (vmbf_u8(&d) % 9) {
 		case 0:
 			check_views(&d, s);

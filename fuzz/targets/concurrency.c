@@ -10,9 +10,10 @@
 
 #include "fuzz.h"
 
-enum path { P_OBJ, P_ATOMIC_RELAXED, P_ATOMIC_SEQ, P_GUEST_OBJ, P_COUNT };
+enum path { P_OBJ, P_ATOMIC_RELAXED, P_ATOMIC_SEQ, P_GUEST_OBJ, P_SLICE_COPY, P_COUNT };
 static const char *const path_names[] = { "write_obj/read_obj", "store/load relaxed",
-					  "store seq_cst/load acquire", "guest write_obj/read_obj" };
+					  "store seq_cst/load acquire", "guest write_obj/read_obj",
+					  "slice copy_to/read_obj" };
 
 struct race {
 	unsigned width;
@@ -21,6 +22,8 @@ struct race {
 	uint64_t a, b;
 	unsigned rounds;
 	struct vmb_bytes bytes;
+	struct vmb_slice target;     /* P_SLICE_COPY: the object's slice */
+	struct vmb_slice from[2];    /* P_SLICE_COPY: slices holding a and b */
 	int done;
 };
 
@@ -46,6 +49,9 @@ static void decode(const uint8_t *data, size_t size, struct race *r)
 static int put(struct race *r, uint64_t v)
 {
 	switch (r->path) {
+	case P_SLICE_COPY:
+		/* S10 [diverges]: a slice-to-slice copy of <= 8 bytes is one access. */
+		return vmb_slice_copy_to(r->from[v == r->b], r->target, NULL);
 	case P_ATOMIC_RELAXED:
 		return vmb_bytes_store(r->bytes, r->off, r->width, v, VMB_RELAXED, NULL);
 	case P_ATOMIC_SEQ:
@@ -102,6 +108,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		vmb_slice_init(&slice, mem, sizeof(mem));
 		r.bytes = vmb_slice_bytes(&slice);
+		if (r.path == P_SLICE_COPY) {
+			/* The two sources sit in the same memory, 64 bytes on, aligned alike. */
+			memcpy(mem + 64 + r.off, &r.a, r.width);
+			memcpy(mem + 96 + r.off % 32, &r.b, r.width);
+			if (vmb_slice_subslice(slice, r.off, r.width, &r.target, NULL) ||
+			    vmb_slice_subslice(slice, 64 + r.off, r.width, &r.from[0], NULL) ||
+			    vmb_slice_subslice(slice, 96 + r.off % 32, r.width, &r.from[1], NULL))
+				vmbf_fail("S5", "race slices");
+		}
 	}
 	if (pthread_create(&t, NULL, writer, &r) != 0)
 		vmbf_fail("harness", "pthread_create failed");
