@@ -107,6 +107,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [-decode] FILE|DIR...\n", argv[0]);
 		return 2;
 	}
+	/* A strategy asked for by name must really be in force, or this run says nothing. */
+	const char *want = getenv("VMB_COPY_STRATEGY");
+
+	if (want && *want && strcmp(vmb_copy_strategy_name(vmb_copy_forced()), want) != 0) {
+		fprintf(stderr, "skipped: this CPU has no copy strategy '%s'\n", want);
+		return 77;
+	}
 	for (; i < argc; i++)
 		if (run_path(argv[i]) != 0)
 			rc = 2;

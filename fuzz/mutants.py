@@ -34,10 +34,10 @@ CONFORMANCE = os.path.abspath(os.path.join(ROOT, "..", "shared", "conformance"))
 RELEVANT = {
     "slice.c": ["slice", "api", "io"],
     "bytes.c": ["slice", "datafile", "guest"],
-    "guest.c": ["guest", "api", "io"],
+    "guest.c": ["guest", "api", "io", "layout"],
     "region.c": ["region", "api", "layout"],
-    "datafile.c": ["datafile"],
-    "remote.c": ["remote"],
+    "datafile.c": ["datafile", "api"],
+    "remote.c": ["remote", "api"],
     "bitmap.c": ["bitmap", "slice", "api"],
     "io.c": ["io", "api", "slice"],
     "copy.c": ["slice", "api", "concurrency"],

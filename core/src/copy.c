@@ -1,21 +1,230 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * The out-of-line halves of the copy entry point. Above 8 bytes S10 does
- * not constrain the strategy; libc's memcpy is the default until the copy
- * strategies of core/src/copy/ take over.
+ * The out-of-line half of the copy entry point: the size-class dispatcher
+ * over the strategies of core/src/copy/, CPU feature detection, forcing a
+ * strategy, and the tuned thresholds.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "copy/strategy.h"
 #include "internal.h"
+
+static const char *const names[VMB_COPY_STRATEGY_COUNT] = {
+	"default", "libc", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
+};
+
+typedef void (*copy_fn)(void *dst, const void *src, size_t n);
+
+static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
+	NULL,
+	vmb__copy_libc,
+	vmb__copy_bytes,
+	vmb__copy_words,
+	vmb__copy_reference,
+	vmb__copy_rep_movsb,
+	vmb__copy_avx2,
+	vmb__copy_avx512,
+	vmb__copy_nt,
+};
+
+/*
+ * What the dispatcher reads on every large copy. Written at start and by
+ * the set functions; each field is read and written with relaxed atomics:
+ * a copy racing a retune uses the old or the new class, both correct.
+ */
+static struct {
+	copy_fn forced;
+	int forced_id;
+	copy_fn block;
+	size_t movsb_min, movsb_max, nt_min;
+	int block_id;
+} cfg;
+
+static bool cpu_has(enum vmb_copy_strategy s)
+{
+	unsigned a, b, c, d;
+
+	switch (s) {
+	case VMB_COPY_REP_MOVSB:
+		/* CPUID.7.0:EBX bit 9 is ERMS. */
+		__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+		return (b >> 9) & 1;
+	case VMB_COPY_AVX2:
+	case VMB_COPY_NT:
+		return __builtin_cpu_supports("avx2");
+	case VMB_COPY_AVX512:
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		       __builtin_cpu_supports("avx512vl");
+	default:
+		return (unsigned)s < VMB_COPY_STRATEGY_COUNT;
+	}
+}
+
+bool vmb_copy_strategy_available(enum vmb_copy_strategy s)
+{
+	return (unsigned)s < VMB_COPY_STRATEGY_COUNT && cpu_has(s);
+}
+
+const char *vmb_copy_strategy_name(enum vmb_copy_strategy s)
+{
+	return (unsigned)s < VMB_COPY_STRATEGY_COUNT ? names[s] : "?";
+}
+
+int vmb_copy_strategy_from_name(const char *name)
+{
+	for (int i = 0; name && i < VMB_COPY_STRATEGY_COUNT; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+#define LOAD(f) __atomic_load_n(&cfg.f, __ATOMIC_RELAXED)
+#define STORE(f, v) __atomic_store_n(&cfg.f, (v), __ATOMIC_RELAXED)
 
 void vmb__copy_large(void *dst, const void *src, size_t n)
 {
-	memcpy(dst, src, n);
+	copy_fn forced = LOAD(forced);
+
+	if (VMB_UNLIKELY(forced != NULL)) {
+		forced(dst, src, n);
+		return;
+	}
+	/* At this point: n > 8, so S10 does not constrain the strategy. */
+	if (n >= LOAD(nt_min))
+		vmb__copy_nt(dst, src, n);
+	else if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
+		vmb__copy_rep_movsb(dst, src, n);
+	else
+		LOAD(block)(dst, src, n);
 }
 
 void vmb__move_large(void *dst, const void *src, size_t n)
 {
 	memmove(dst, src, n);
+}
+
+int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const void *src, size_t n)
+{
+	if (!vmb_copy_strategy_available(s) || ((dst == NULL || src == NULL) && n > 0))
+		return VMB_EINVALID_ARGUMENT;
+	if (s == VMB_COPY_DEFAULT)
+		vmb_copy(dst, src, n);
+	else
+		fns[s](dst, src, n);
+	return 0;
+}
+
+int vmb_copy_force(enum vmb_copy_strategy s)
+{
+	if (!vmb_copy_strategy_available(s))
+		return VMB_EINVALID_ARGUMENT;
+	STORE(forced_id, (int)s);
+	STORE(forced, fns[s]);
+	return 0;
+}
+
+enum vmb_copy_strategy vmb_copy_forced(void)
+{
+	return (enum vmb_copy_strategy)LOAD(forced_id);
+}
+
+int vmb_copy_set_tuning(const struct vmb_copy_tuning *t)
+{
+	if (t == NULL || t->movsb_min > t->movsb_max ||
+	    (t->block != VMB_COPY_AVX512 && t->block != VMB_COPY_AVX2 && t->block != VMB_COPY_LIBC) ||
+	    !vmb_copy_strategy_available(t->block) ||
+	    (t->movsb_min < t->movsb_max && !vmb_copy_strategy_available(VMB_COPY_REP_MOVSB)) ||
+	    (t->nt_min != SIZE_MAX && !vmb_copy_strategy_available(VMB_COPY_NT)))
+		return VMB_EINVALID_ARGUMENT;
+	STORE(block, fns[t->block]);
+	STORE(block_id, (int)t->block);
+	STORE(movsb_min, t->movsb_min);
+	STORE(movsb_max, t->movsb_max);
+	STORE(nt_min, t->nt_min);
+	return 0;
+}
+
+void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
+{
+	if (t == NULL)
+		return;
+	t->block = (enum vmb_copy_strategy)LOAD(block_id);
+	t->movsb_min = LOAD(movsb_min);
+	t->movsb_max = LOAD(movsb_max);
+	t->nt_min = LOAD(nt_min);
+}
+
+/* The built-in thresholds: measured on the project's machines (Zen 5,
+ * MACHINE-FACTS.md), where wide vector blocks beat rep movsb at every size
+ * that fits the caches and streaming stores win from about 16 MiB. */
+static void default_tuning(struct vmb_copy_tuning *t)
+{
+	t->block = cpu_has(VMB_COPY_AVX512) ? VMB_COPY_AVX512
+		 : cpu_has(VMB_COPY_AVX2)   ? VMB_COPY_AVX2
+					     : VMB_COPY_LIBC;
+	t->movsb_min = 0;
+	t->movsb_max = 0;
+	t->nt_min = cpu_has(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX;
+}
+
+/* `key=value` lines; unknown keys and bad values are refused as a whole. */
+static int load_tuning_file(const char *path, struct vmb_copy_tuning *t)
+{
+	FILE *f = fopen(path, "r");
+	char line[128], key[32], val[64];
+	int rc = 0;
+
+	if (f == NULL)
+		return -1;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, " %31[a-z_] = %63s", key, val) != 2) {
+			rc = -1;
+			break;
+		}
+		char *end;
+		unsigned long long v = strtoull(val, &end, 0);
+		bool num = *end == '\0';
+
+		if (strcmp(key, "block") == 0)
+			rc = (t->block = (enum vmb_copy_strategy)vmb_copy_strategy_from_name(val)) < 0;
+		else if (strcmp(key, "movsb_min") == 0 && num)
+			t->movsb_min = (size_t)v;
+		else if (strcmp(key, "movsb_max") == 0 && num)
+			t->movsb_max = (size_t)v;
+		else if (strcmp(key, "nt_min") == 0 && (num || strcmp(val, "never") == 0))
+			t->nt_min = num ? (size_t)v : SIZE_MAX;
+		else
+			rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+__attribute__((constructor)) static void copy_init(void)
+{
+	struct vmb_copy_tuning t;
+	const char *path = getenv("VMB_COPY_TUNING"), *force = getenv("VMB_COPY_STRATEGY");
+
+	default_tuning(&t);
+	vmb_copy_set_tuning(&t);
+	if (path && *path) {
+		struct vmb_copy_tuning tuned = t;
+
+		if (load_tuning_file(path, &tuned) != 0 || vmb_copy_set_tuning(&tuned) != 0)
+			fprintf(stderr, "vmbytes: VMB_COPY_TUNING=%s is not a tuning for this CPU; "
+					"using the built-in thresholds\n", path);
+	}
+	if (force && *force) {
+		int s = vmb_copy_strategy_from_name(force);
+
+		if (s < 0 || vmb_copy_force((enum vmb_copy_strategy)s) != 0)
+			fprintf(stderr, "vmbytes: VMB_COPY_STRATEGY=%s is not a strategy this CPU has; "
+					"using the dispatcher\n", force);
+	}
 }
 
 void vmb_move(void *dst, const void *src, size_t n)

@@ -75,6 +75,89 @@ TEST(S10_move_overlapping_matches_memmove)
 			}
 }
 
+/* ---- strategies ---------------------------------------------------------- */
+
+/* Every available strategy against memcpy: sizes around each block edge,
+ * every source and destination offset to 64, buffers ending at guard pages. */
+TEST(S10_every_strategy_matches_memcpy)
+{
+	static const size_t sizes[] = { 0,   1,   7,   8,   9,   15,  16,   17,   31,   32,  33,
+					63,  64,  65,  127, 128, 129, 255,  256,  257,  300, 1000,
+					2111, 2112, 2113, 4095, 4096, 4097, 8191, 65537 };
+	struct vmbt_guarded s, d;
+	unsigned tried = 0;
+
+	vmbt_guarded_alloc(&s, 65537 + 64, false);
+	vmbt_guarded_alloc(&d, 65537 + 64, false);
+	for (int st = 0; st < VMB_COPY_STRATEGY_COUNT; st++) {
+		if (!vmb_copy_strategy_available((enum vmb_copy_strategy)st))
+			continue;
+		tried++;
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+			for (size_t so = 0; so < 64; so += 7)
+				for (size_t dof = 0; dof < 64; dof += 9) {
+					size_t n = sizes[i];
+					/* Place the copy so that it ends at the guard page when it can. */
+					uint8_t *src = s.p + (s.len - n - so), *dst = d.p + (d.len - n - dof);
+
+					fill(s.p, s.len, (unsigned)(n + so + dof));
+					memset(d.p, 0x5a, d.len);
+					CHECK_RC(vmb_copy_strategy_copy((enum vmb_copy_strategy)st, dst, src, n), 0);
+					if (memcmp(dst, src, n) != 0 || (dst > d.p && dst[-1] != 0x5a)) {
+						vmbt_fail(__FILE__, __LINE__, "%s: n=%zu src+%zu dst+%zu",
+							  vmb_copy_strategy_name((enum vmb_copy_strategy)st), n,
+							  so, dof);
+						goto out;
+					}
+				}
+	}
+	/* libc, bytes, words, reference and default exist everywhere. */
+	CHECK(tried >= 5);
+out:
+	vmbt_guarded_free(&s);
+	vmbt_guarded_free(&d);
+}
+
+TEST(S10_strategy_names_force_and_tuning)
+{
+	struct vmb_copy_tuning t, saved;
+	uint8_t a[64] = { 1 }, b[64];
+
+	for (int st = 0; st < VMB_COPY_STRATEGY_COUNT; st++)
+		CHECK_EQ(vmb_copy_strategy_from_name(vmb_copy_strategy_name((enum vmb_copy_strategy)st)), st);
+	CHECK_EQ(vmb_copy_strategy_from_name("nonsense"), -1);
+	CHECK(strcmp(vmb_copy_strategy_name((enum vmb_copy_strategy)99), "?") == 0);
+	CHECK(!vmb_copy_strategy_available((enum vmb_copy_strategy)99));
+	CHECK_RC(vmb_copy_strategy_copy((enum vmb_copy_strategy)99, b, a, 1), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_strategy_copy(VMB_COPY_LIBC, NULL, a, 1), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_force((enum vmb_copy_strategy)99), VMB_EINVALID_ARGUMENT);
+	/* Forcing routes vmb_copy() of more than 8 bytes; default restores. */
+	CHECK_RC(vmb_copy_force(VMB_COPY_BYTES), 0);
+	CHECK_EQ(vmb_copy_forced(), VMB_COPY_BYTES);
+	vmb_copy(b, a, sizeof(a));
+	CHECK_MEM(a, b, sizeof(a));
+	CHECK_RC(vmb_copy_force(VMB_COPY_DEFAULT), 0);
+	CHECK_EQ(vmb_copy_forced(), VMB_COPY_DEFAULT);
+	/* Tuning: refused when inconsistent, in force when accepted. */
+	vmb_copy_get_tuning(&saved);
+	t = saved;
+	t.movsb_min = 100, t.movsb_max = 10;
+	CHECK_RC(vmb_copy_set_tuning(&t), VMB_EINVALID_ARGUMENT);
+	t = saved;
+	t.block = VMB_COPY_BYTES;
+	CHECK_RC(vmb_copy_set_tuning(&t), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_set_tuning(NULL), VMB_EINVALID_ARGUMENT);
+	t = saved;
+	t.block = VMB_COPY_LIBC;
+	t.nt_min = SIZE_MAX;
+	CHECK_RC(vmb_copy_set_tuning(&t), 0);
+	vmb_copy_get_tuning(&t);
+	CHECK(t.block == VMB_COPY_LIBC && t.nt_min == SIZE_MAX);
+	vmb_copy(b, a, sizeof(a));
+	CHECK_MEM(a, b, sizeof(a));
+	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
+}
+
 /* ---- the tear test ------------------------------------------------------- */
 
 struct tear_ctx {

@@ -267,6 +267,16 @@ static void check_walks(struct vmbf_producer *d)
 	}
 	if (rc < 0)
 		VMBF_CHECK("G10", e.code == VMB_EINVALID_GUEST_ADDRESS && e.addr == cur, "hole error");
+	/* The model's walk: how far from a the regions reach without a hole. */
+	uint64_t reach = a, want_seen;
+
+	for (int i = 0; i < 3; i++)
+		if (reach >= starts[i] && reach - starts[i] < lens[i])
+			reach = starts[i] + lens[i];
+	want_seen = reach - a < n ? reach - a : n;
+	VMBF_CHECK("G10", seen == want_seen && (rc < 0) == (want_seen < n),
+		   "get_slices yielded %zu bytes at 0x%lx, want %lu", seen, (unsigned long)a,
+		   (unsigned long)want_seen);
 	VMBF_CHECK("G10", vmb_guest_slices_next(&it, &s, NULL) == 0, "the walk is fused");
 	VMBF_CHECK("G10", vmb_guest_check_range(g, a, n) == (seen == n), "check_range");
 	rc = vmb_guest_get_slice(g, a, n, &s, &e);
@@ -517,6 +527,8 @@ static void check_bad_matrix(void)
 		   "bitmap arguments");
 	vmb_bitmap_free(bm);
 	/* I2: sources and sinks. */
+	VMBF_CHECK("I2", vmb_fd_source_init(&fds, 0) == 0 && vmb_fd_sink_init(&fdk, 0) == 0,
+		   "fd 0 is a file descriptor like any other");
 	VMBF_CHECK("I2", vmb_fd_source_init(&fds, -1) == bad && vmb_fd_sink_init(&fdk, -1) == bad &&
 				 vmb_buf_source_init((struct vmb_buf_source *)&fds, NULL, 1) == bad &&
 				 vmb_buf_sink_init(&bk, NULL, 1) == bad &&
@@ -549,6 +561,8 @@ static void check_bad_matrix(void)
 				 vmb_slice_write_volatile_to(sl, 0, &nosink, 1, NULL, NULL) == bad &&
 				 vmb_slice_split_at(sl, 0, &sl, NULL, NULL) == bad &&
 				 vmb_slice_copy_to_array(sl, &byte, 1, 0, NULL) == bad &&
+				 vmb_slice_copy_to_array(sl, NULL, 0, 1, NULL) == 0 &&
+				 vmb_slice_copy_from_array(sl, NULL, 0, 1, NULL) == 0 &&
 				 vmb_slice_copy_from_array(sl, NULL, 1, 1, NULL) == bad,
 		   "generic arguments");
 	/* G1, G11: region configurations. */

@@ -12,6 +12,7 @@
 #ifndef VMBYTES_COPY_H
 #define VMBYTES_COPY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common.h"
@@ -72,6 +73,77 @@ VMB_INLINE void vmb_copy_small(void *dst, const void *src, size_t n)
 		d += 1, s += 1, n -= 1;
 	}
 }
+
+/*
+ * Copy strategies (core/src/copy/). Every one honours S10 for copies of at
+ * most 8 bytes; above that each moves bytes its own way. The default is a
+ * dispatcher by size class whose thresholds come from `./vmbytes tune`.
+ */
+enum vmb_copy_strategy {
+	VMB_COPY_DEFAULT = 0,   /* the dispatcher */
+	VMB_COPY_LIBC = 1,      /* libc memcpy */
+	VMB_COPY_BYTES = 2,     /* one volatile byte at a time */
+	VMB_COPY_WORDS = 3,     /* volatile 8-byte words after an aligning head */
+	VMB_COPY_REFERENCE = 4, /* vm-memory's scheme: S10 units, then memcpy */
+	VMB_COPY_REP_MOVSB = 5, /* x86 rep movsb (ERMS/FSRM) */
+	VMB_COPY_AVX2 = 6,      /* 32-byte blocks: overlapping head and tail, aligned loop */
+	VMB_COPY_AVX512 = 7,    /* 64-byte blocks, the same scheme */
+	VMB_COPY_NT = 8,        /* non-temporal (streaming) stores from 4 KiB */
+	VMB_COPY_STRATEGY_COUNT = 9,
+};
+
+/*
+ * The dispatcher's size classes, for n > 8: the vector block strategy up to
+ * @movsb_min, rep movsb in [@movsb_min, @movsb_max) when the CPU has ERMS,
+ * the block strategy again up to @nt_min, non-temporal stores from @nt_min.
+ */
+struct vmb_copy_tuning {
+	enum vmb_copy_strategy block; /* VMB_COPY_AVX512, VMB_COPY_AVX2 or VMB_COPY_LIBC */
+	size_t movsb_min;             /* 0: no rep movsb class */
+	size_t movsb_max;
+	size_t nt_min;                /* SIZE_MAX: never non-temporal */
+};
+
+/* vmb_copy_strategy_name() - "avx2" etc.; "?" for an unknown value. */
+VMB_API const char *vmb_copy_strategy_name(enum vmb_copy_strategy s);
+
+/* vmb_copy_strategy_from_name() - the strategy called @name, or -1. */
+VMB_API int vmb_copy_strategy_from_name(const char *name);
+
+/* vmb_copy_strategy_available() - true when this CPU can run @s. */
+VMB_API bool vmb_copy_strategy_available(enum vmb_copy_strategy s);
+
+/**
+ * vmb_copy_strategy_copy() - copy with one named strategy (benchmarks).
+ * @s: an available strategy; VMB_COPY_DEFAULT is the dispatcher.
+ * Return: 0; VMB_EINVALID_ARGUMENT (-16) for an unknown or unavailable
+ * strategy, NULL pointers with @n > 0. S10.
+ */
+VMB_API int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const void *src, size_t n);
+
+/**
+ * vmb_copy_force() - route every vmb_copy() of more than 8 bytes through
+ * @s (VMB_COPY_DEFAULT restores the dispatcher). For tests and fuzzing;
+ * the environment variable VMB_COPY_STRATEGY=name does the same at start.
+ * Return: 0; VMB_EINVALID_ARGUMENT for an unknown or unavailable strategy.
+ */
+VMB_API int vmb_copy_force(enum vmb_copy_strategy s);
+
+/* vmb_copy_forced() - the strategy vmb_copy_force() set, or VMB_COPY_DEFAULT. */
+VMB_API enum vmb_copy_strategy vmb_copy_forced(void);
+
+/**
+ * vmb_copy_set_tuning() - replace the dispatcher's thresholds. The
+ * environment variable VMB_COPY_TUNING=FILE loads them at start from a
+ * file of `key=value` lines (block, movsb_min, movsb_max, nt_min) that
+ * `./vmbytes tune` writes.
+ * Return: 0; VMB_EINVALID_ARGUMENT for NULL, an unavailable block
+ * strategy or movsb_min > movsb_max.
+ */
+VMB_API int vmb_copy_set_tuning(const struct vmb_copy_tuning *t);
+
+/* vmb_copy_get_tuning() - the thresholds in force. */
+VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
 
 /* Copies of more than 8 bytes; defined in core/src/copy.c. */
 VMB_API void vmb__copy_large(void *dst, const void *src, size_t n);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Library-internal: the copy strategies of core/src/copy/, one family per
+ * file, in LLVM libc's memory_utils manner (head/tail blocks, a block loop
+ * and its tail). Each takes n > 8: vmb_copy() has already done S10 for
+ * small copies, and a strategy called directly for n <= 8 hands back to
+ * vmb_copy_small() so that S10 holds whatever path is forced.
+ */
+#ifndef VMBYTES_COPY_STRATEGY_H
+#define VMBYTES_COPY_STRATEGY_H
+
+#include <string.h>
+
+#include "vmbytes/copy.h"
+
+void vmb__copy_libc(void *dst, const void *src, size_t n);
+void vmb__copy_bytes(void *dst, const void *src, size_t n);
+void vmb__copy_words(void *dst, const void *src, size_t n);
+void vmb__copy_reference(void *dst, const void *src, size_t n);
+void vmb__copy_rep_movsb(void *dst, const void *src, size_t n);
+void vmb__copy_avx2(void *dst, const void *src, size_t n);
+void vmb__copy_avx512(void *dst, const void *src, size_t n);
+void vmb__copy_nt(void *dst, const void *src, size_t n);
+
+/* Unaligned 8-byte load and store, as plain moves. */
+static inline uint64_t vmb__load64(const void *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, 8);
+	return v;
+}
+
+static inline void vmb__store64(void *p, uint64_t v)
+{
+	__builtin_memcpy(p, &v, 8);
+}
+
+#endif /* VMBYTES_COPY_STRATEGY_H */
