@@ -253,8 +253,9 @@ class Job:
         except OSError:
             return
         kv = {k.strip(): v.strip() for k, v in kv.items()}
-        self.stats.update(execs=int(kv.get("execs_done", 0)),
-                          execs_per_sec=float(kv.get("execs_per_sec", 0)),
+        execs, run_time = int(kv.get("execs_done", 0)), int(kv.get("run_time", 0))
+        # AFL refreshes its own rate slowly and oddly early on: use the totals.
+        self.stats.update(execs=execs, execs_per_sec=execs / run_time if run_time else 0,
                           coverage=kv.get("bitmap_cvg", "0%"),
                           corpus=int(kv.get("corpus_count", 0)))
 
