@@ -123,9 +123,10 @@ def process_crash(target, path, index):
         minimized = os.path.join(cdir, "minimized")
         fuzzer = os.path.join(LIBFUZZER_BUILD, f"fuzz_{target}")
         try:
+            # Its intermediate artifacts go to the crash's folder, not the caller's.
             subprocess.run([fuzzer, "-minimize_crash=1", "-runs=20000", "-max_total_time=60",
-                            f"-exact_artifact_path={minimized}", path],
-                           capture_output=True, timeout=120)
+                            f"-artifact_prefix={cdir}/", f"-exact_artifact_path={minimized}", path],
+                           capture_output=True, timeout=120, cwd=cdir)
         except subprocess.TimeoutExpired:
             pass
         if not os.path.exists(minimized):
