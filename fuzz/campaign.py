@@ -129,6 +129,9 @@ def process_crash(target, path, index):
                            capture_output=True, timeout=120, cwd=cdir)
         except subprocess.TimeoutExpired:
             pass
+        for name in os.listdir(cdir):
+            if name.startswith("minimized-from-"):
+                os.remove(os.path.join(cdir, name))
         if not os.path.exists(minimized):
             shutil.copyfile(path, minimized)
         decoded = subprocess.run([replay, "-decode", minimized], capture_output=True, text=True,
