@@ -195,9 +195,11 @@ def main():
         sys.exit("mutants: the unmutated tree fails its own regression; fix that first")
     files = args.file or sorted(RELEVANT)
     all_mutants = []
+    sources = {}
     for name in files:
-        with open(os.path.join(ROOT, "core", "src", name)) as f:
-            all_mutants += mutants_of(name, f.read())
+        with open(os.path.join(SCRATCH, "core", "src", name)) as f:
+            sources[name] = f.read()
+        all_mutants += mutants_of(name, sources[name])
     chosen = all_mutants
     if args.max and len(all_mutants) > args.max:
         step = len(all_mutants) / args.max
@@ -206,9 +208,9 @@ def main():
     results = []
     t0 = time.time()
     for n, mu in enumerate(chosen, 1):
+        # The scratch copy is the snapshot: edits to the tree meanwhile change nothing.
         path = os.path.join(SCRATCH, "core", "src", mu["file"])
-        with open(os.path.join(ROOT, "core", "src", mu["file"])) as f:
-            original = f.read()
+        original = sources[mu["file"]]
         lines = original.split("\n")
         lines[mu["line"] - 1] = mu["new_line"]
         with open(path, "w") as f:

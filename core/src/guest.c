@@ -40,7 +40,9 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 
 	struct vmb_guest *g = calloc(1, sizeof(*g));
 
-	if (g == NULL || (g->regions = calloc(n, sizeof(*g->regions))) == NULL) {
+	/* An array of region pointers: sizeof a pointer is meant. */
+	if (g == NULL ||
+	    (g->regions = calloc(n, sizeof(struct vmb_region *))) == NULL) { /* NOLINT(bugprone-sizeof-expression) */
 		free(g);
 		return vmb__fail_errno(err, ENOMEM);
 	}
@@ -109,7 +111,8 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4;
-		struct vmb_region **grown = realloc(g->regions, cap * sizeof(*grown));
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers. */
+		struct vmb_region **grown = realloc(g->regions, cap * sizeof(struct vmb_region *));
 
 		if (grown == NULL)
 			return vmb__fail_errno(err, ENOMEM);
