@@ -62,9 +62,25 @@ static bool cpu_has(enum vmb_copy_strategy s)
 	}
 }
 
+/* Bit s set when the CPU can run strategy s; CPUID is slow, so ask once. */
+static unsigned available_mask(void)
+{
+	static unsigned mask;
+	unsigned m = __atomic_load_n(&mask, __ATOMIC_RELAXED);
+
+	if (m == 0) {
+		for (int s = 0; s < VMB_COPY_STRATEGY_COUNT; s++)
+			if (cpu_has((enum vmb_copy_strategy)s))
+				m |= 1u << s;
+		/* Relaxed: every thread computes the same mask. */
+		__atomic_store_n(&mask, m, __ATOMIC_RELAXED);
+	}
+	return m;
+}
+
 bool vmb_copy_strategy_available(enum vmb_copy_strategy s)
 {
-	return (unsigned)s < VMB_COPY_STRATEGY_COUNT && cpu_has(s);
+	return (unsigned)s < VMB_COPY_STRATEGY_COUNT && ((available_mask() >> s) & 1);
 }
 
 const char *vmb_copy_strategy_name(enum vmb_copy_strategy s)
