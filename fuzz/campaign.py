@@ -417,7 +417,7 @@ def run(args):
                     continue
                 running.remove(j)
                 j.state["execs"] += j.stats["execs"]
-                j.state["merged"] = merge_corpus(j.target, j.corpus_dirs())
+                j.state["merged"] = 0 if args.no_merge else merge_corpus(j.target, j.corpus_dirs())
                 j.state["done"] = True
                 write_json(STATE, state)
         if time.time() - last >= PROGRESS_EVERY:
@@ -465,6 +465,10 @@ def main():
     r.add_argument("--engine", choices=["libfuzzer", "afl", "both"], default="both")
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     r.add_argument("--fresh", action="store_true", help="ignore a campaign left unfinished")
+    r.add_argument("--reports", metavar="DIR", help="where state, crashes and the summary go "
+                   "(default reports/fuzz)")
+    r.add_argument("--no-merge", action="store_true",
+                   help="leave corpus/ alone (a smoke run, as the gate does)")
     d = sub.add_parser("decode", help="print an input as an op script")
     d.add_argument("file")
     d.add_argument("--target", choices=TARGETS)
@@ -480,6 +484,12 @@ def main():
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     if args.cmd == "run":
+        if args.reports:
+            global REPORTS, WORK, CRASHES, STATE
+            REPORTS = os.path.abspath(args.reports)
+            WORK = os.path.join(REPORTS, "work")
+            CRASHES = os.path.join(REPORTS, "crashes")
+            STATE = os.path.join(WORK, "state.json")
         return run(args)
     return decode(args)
 

@@ -631,6 +631,61 @@ static void check_bad_matrix(void)
 	VMBF_CHECK("SPEC7", vmb_error_format(&e, NULL, 0) > 0, "format length");
 }
 
+
+/* S10 and every copy strategy: any size, any alignment, against memcpy;
+ * the dispatcher under random thresholds; the strategy API's bad input. */
+static void check_strategies(struct vmbf_producer *d)
+{
+	static uint8_t *src, *dst;
+	enum { BIG = 3 << 16 };
+	struct vmb_copy_tuning saved, t;
+
+	if (src == NULL && ((src = malloc(BIG + 64)) == NULL || (dst = malloc(BIG + 64)) == NULL))
+		abort();
+	int st = vmbf_u8(d) % (VMB_COPY_STRATEGY_COUNT + 1);
+	size_t n = vmbf_bool(d) ? vmbf_range(d, 0, 300) : vmbf_range(d, 0, BIG);
+	size_t so = vmbf_u8(d) % 64, dof = vmbf_u8(d) % 64;
+
+	for (size_t i = 0; i < n + so; i++)
+		src[i] = (uint8_t)(i * 131 + n);
+	memset(dst, 0xee, n + dof + 1);
+	if (st == VMB_COPY_STRATEGY_COUNT) {
+		/* The dispatcher, with thresholds from the input. */
+		vmb_copy_get_tuning(&saved);
+		t = saved;
+		t.movsb_min = vmbf_range(d, 0, 9000);
+		t.movsb_max = t.movsb_min + vmbf_range(d, 0, 70000);
+		t.nt_min = vmbf_bool(d) ? SIZE_MAX : vmbf_range(d, 0, BIG);
+		t.block = vmbf_bool(d) ? VMB_COPY_LIBC : saved.block;
+		int rc = vmb_copy_set_tuning(&t);
+
+		VMBF_CHECK("S10", rc == 0 || !vmb_copy_strategy_available(VMB_COPY_REP_MOVSB) ||
+					  !vmb_copy_strategy_available(VMB_COPY_NT), "set_tuning refused");
+		vmb_copy(dst + dof, src + so, n);
+		vmb_copy_set_tuning(&saved);
+	} else if (vmb_copy_strategy_available((enum vmb_copy_strategy)st)) {
+		VMBF_CHECK("S10", vmb_copy_strategy_copy((enum vmb_copy_strategy)st, dst + dof, src + so, n) == 0,
+			   "strategy %s refused", vmb_copy_strategy_name((enum vmb_copy_strategy)st));
+	} else {
+		VMBF_CHECK("S10", vmb_copy_strategy_copy((enum vmb_copy_strategy)st, dst, src, 1) ==
+					  VMB_EINVALID_ARGUMENT, "an unavailable strategy ran");
+		return;
+	}
+	VMBF_CHECK("S10", memcmp(dst + dof, src + so, n) == 0 && dst[dof + n] == 0xee &&
+				  (dof == 0 || dst[dof - 1] == 0xee),
+		   "strategy %d: n=%zu src+%zu dst+%zu", st, n, so, dof);
+	/* The strategy API's arguments. */
+	t.movsb_min = 2, t.movsb_max = 1, t.block = VMB_COPY_AVX2, t.nt_min = SIZE_MAX;
+	VMBF_CHECK("S10", vmb_copy_set_tuning(NULL) == VMB_EINVALID_ARGUMENT &&
+				  vmb_copy_set_tuning(&t) == VMB_EINVALID_ARGUMENT &&
+				  vmb_copy_strategy_copy(VMB_COPY_LIBC, NULL, src, 1) == VMB_EINVALID_ARGUMENT &&
+				  vmb_copy_strategy_copy(VMB_COPY_LIBC, dst, NULL, 1) == VMB_EINVALID_ARGUMENT &&
+				  vmb_copy_strategy_copy(VMB_COPY_LIBC, NULL, NULL, 0) == 0 &&
+				  vmb_copy_force((enum vmb_copy_strategy)VMB_COPY_STRATEGY_COUNT) ==
+					  VMB_EINVALID_ARGUMENT,
+		   "strategy API arguments");
+}
+
 /* Bad input: an error code, never a crash. */
 static void check_bad_input(void)
 {
@@ -729,7 +784,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
 		abort();
 	for (int steps = 0; steps < 8 && !vmbf_done(&d); steps++) {
-		switch (vmbf_u8(&d) % 9) {
+		switch (vmbf_u8(&d) % 10) {
 		case 0:
 			check_views(&d, s);
 			break;
@@ -754,6 +809,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 7:
 			check_bad_matrix();
 			break;
+		case 8:
+			check_strategies(&d);
+			break;
 		default:
 			check_bad_input();
 			break;
@@ -766,11 +824,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
 	static const char *const steps[] = { "views", "copies", "region", "walks",
-					     "fds",   "faults", "wrappers", "bad-matrix", "bad-input" };
+					     "fds",   "faults", "wrappers", "bad-matrix", "strategies",
+					     "bad-input" };
 	struct vmbf_producer d;
 
 	/* The step kinds only: each step's operands follow from the bytes. */
 	vmbf_producer_init(&d, data, size);
 	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
-			 steps[vmbf_u8(&d) % 9], size);
+			 steps[vmbf_u8(&d) % 10], size);
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+"""vmbytes gate: the regression gate a CI runs on a change.
+
+usage: gate.py [--stages S,S,...] [--fuzz-seconds N] [--jobs N]
+
+Stages, in order (all by default):
+  static      clang-tidy (bugprone, cert, concurrency), cppcheck and
+              gcc -fanalyzer over core/, warnings as errors
+  sanitizers  unit tests, op scripts, conformance cases and corpus replay
+              under ASan+UBSan, MSan and TSan
+  fuzz        a smoke of every target on libFuzzer and AFL++, N seconds
+              each (default 30); the corpus is left alone
+  bench       the instruction-count gate (callgrind, +2%) and the time
+              gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
+
+Each stage ends with a verdict line; the failing ones name what broke
+(the test case, hence the SPEC rule, or the oracle's rule). Writes
+reports/gate/verdict.{json,md}. Exit 0 when every stage passes, 1 when one
+fails, 2 for bad arguments.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "reports", "gate")
+STAGES = ["static", "sanitizers", "fuzz", "bench"]
+TARGETS = ["slice", "region", "guest", "datafile", "remote", "io", "bitmap", "checked", "layout",
+           "concurrency", "api"]
+
+
+def run(cmd, log, env=None, timeout=None):
+    """Run, teeing a tail to the log file; returns (status, output)."""
+    with open(log, "ab") as f:
+        f.write(f"$ {' '.join(cmd)}\n".encode())
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+                           env=env, timeout=timeout)
+        f.write(p.stdout)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def build(preset, log):
+    rc, out = run(["cmake", "--preset", preset], log)
+    if rc == 0:
+        rc, out = run(["cmake", "--build", "--preset", preset], log)
+    return rc, out
+
+
+def stage_static(args, log):
+    rc, out = build("dev", log)
+    if rc:
+        return False, "the dev build failed"
+    found = []
+    for tool in ("clang-tidy", "cppcheck", "gcc-analyzer"):
+        rc, out = run([os.path.join(ROOT, "ci", "static-analysis.sh"), tool,
+                       os.path.join(ROOT, "build", "dev")], log)
+        if rc:
+            lines = [l for l in out.splitlines() if "warning" in l or "error" in l]
+            found.append(f"{tool}: {len(lines)} finding(s), first: {lines[0] if lines else out[-200:]}")
+    return (not found), ("; ".join(found) if found else "clang-tidy, cppcheck, gcc -fanalyzer: no findings")
+
+
+def stage_sanitizers(args, log):
+    verdicts, ok = [], True
+    for preset in ("asan", "msan", "tsan"):
+        rc, out = build(preset, log)
+        if rc:
+            verdicts.append(f"{preset}: build failed")
+            ok = False
+            continue
+        rc, out = run(["ctest", "--preset", preset], log)
+        summary = re.search(r"(\d+)% tests passed, (\d+) tests? failed out of (\d+)", out)
+        failed = re.findall(r"\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Not Run)", out)
+        if rc or not summary:
+            ok = False
+            rules = sorted({f.split(".")[1].split("_")[0] for f in failed if "." in f})
+            verdicts.append(f"{preset}: {len(failed)} failed: {', '.join(failed[:6])}"
+                            + (f" (rules {', '.join(rules)})" if rules else ""))
+        else:
+            verdicts.append(f"{preset}: {summary.group(3)} passed")
+    return ok, "; ".join(verdicts)
+
+
+def stage_fuzz(args, log):
+    for preset in ("fuzz-asan", "fuzz-afl-laf"):
+        env = dict(os.environ, AFL_LLVM_LAF_ALL="1") if "afl" in preset else None
+        rc, out = run(["cmake", "--preset", preset], log, env=env)
+        if rc == 0:
+            rc, out = run(["cmake", "--build", "--preset", preset], log, env=env)
+        if rc:
+            return False, f"building {preset} failed"
+    total = args.fuzz_seconds * len(TARGETS) * 2 / args.jobs
+    reports = os.path.join(ROOT, "build", "gate", "fuzz")
+    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "campaign.py"), "run", "--time",
+                   str(max(10, int(total))), "--engine", "both", "--jobs", str(args.jobs), "--fresh",
+                   "--no-merge", "--reports", reports], log)
+    try:
+        with open(os.path.join(reports, "summary.json")) as f:
+            summary = json.load(f)
+    except OSError:
+        return False, "the campaign wrote no summary"
+    crashes = summary.get("crashes", [])
+    if crashes:
+        return False, "; ".join(f"{c['target']}: {c['signature']} ({c['dir']})" for c in crashes)
+    runs = sum(len(e) for e in summary["targets"].values())
+    return rc == 0, f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash"
+
+
+def stage_bench(args, log):
+    rc, out = build("dev", log)
+    if rc:
+        return False, "the dev build failed"
+    rc, out = run(["ctest", "--preset", "dev", "-R", "^gate\\.icount$", "--output-on-failure"], log)
+    notes, ok = [], rc == 0
+    worse = re.findall(r"^\s+(\S+)\s.*REGRESSION", out, re.M)
+    notes.append("instruction counts: " + (f"REGRESSION in {', '.join(worse)}" if worse else
+                                           "within +2% of the baseline" if ok else out[-300:]))
+    timegate = os.path.join(ROOT, "bench", "gate", "timegate.py")
+    if os.path.exists(timegate):
+        rc, out = run([sys.executable, timegate], log)
+        ok = ok and rc == 0
+        last = [l for l in out.splitlines() if l.startswith("timegate:")]
+        notes.append(last[-1] if last else f"time gate exit {rc}")
+    else:
+        notes.append("time gate: not available")
+    return ok, "; ".join(notes)
+
+
+def main():
+    p = argparse.ArgumentParser(prog="vmbytes gate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--stages", default=",".join(STAGES),
+                   help=f"comma-separated subset of {','.join(STAGES)}")
+    p.add_argument("--fuzz-seconds", type=int, default=30)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = p.parse_args()
+    stages = [s for s in args.stages.split(",") if s]
+    bad = [s for s in stages if s not in STAGES]
+    if bad or not stages:
+        print(f"vmbytes gate: unknown stage(s) {', '.join(bad) or '(none)'}; one of {', '.join(STAGES)}",
+              file=sys.stderr)
+        return 2
+    if args.fuzz_seconds < 5 or args.jobs < 1:
+        print("vmbytes gate: --fuzz-seconds must be at least 5 and --jobs at least 1", file=sys.stderr)
+        return 2
+    if os.environ.get("VMB_VALIDATE_ONLY"):
+        return 0
+    os.makedirs(OUT, exist_ok=True)
+    log = os.path.join(OUT, "gate.log")
+    open(log, "w").close()
+    results = []
+    for name in stages:
+        print(f"== gate stage {name} ...", flush=True)
+        t0 = time.time()
+        try:
+            ok, detail = globals()[f"stage_{name}"](args, log)
+        except subprocess.TimeoutExpired:
+            ok, detail = False, "timed out"
+        results.append({"stage": name, "pass": ok, "detail": detail,
+                        "seconds": round(time.time() - t0, 1)})
+        print(f"   {name}: {'PASS' if ok else 'FAIL'} ({time.time() - t0:.0f} s): {detail}", flush=True)
+    verdict = all(r["pass"] for r in results)
+    with open(os.path.join(OUT, "verdict.json"), "w") as f:
+        json.dump({"pass": verdict, "stages": results}, f, indent=2)
+    with open(os.path.join(OUT, "verdict.md"), "w") as f:
+        f.write(f"# Gate: {'PASS' if verdict else 'FAIL'}\n\n| stage | verdict | seconds | detail |\n"
+                "|---|---|---:|---|\n")
+        for r in results:
+            f.write(f"| {r['stage']} | {'pass' if r['pass'] else '**FAIL**'} | {r['seconds']:.0f} "
+                    f"| {r['detail']} |\n")
+    print(f"gate: {'PASS' if verdict else 'FAIL'} "
+          f"({', '.join(r['stage'] + ('' if r['pass'] else ' FAILED') for r in results)}); "
+          f"log in {os.path.relpath(log, ROOT)}")
+    return 0 if verdict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
