@@ -439,6 +439,35 @@ def run(args):
     return 1 if data["crashes"] else 0
 
 
+def prune(args):
+    """Minimize corpus/<target> in place: keep only inputs that add coverage."""
+    targets = args.targets or TARGETS
+    for t in targets:
+        src = os.path.join(ROOT, "corpus", t)
+        if not os.path.isdir(src):
+            continue
+        tmp = src + ".pruning"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        fuzzer = os.path.join(LIBFUZZER_BUILD, f"fuzz_{t}")
+        rc = subprocess.run([fuzzer, "-merge=1", "-max_len=4096", tmp, src],
+                            capture_output=True).returncode
+        kept = len(os.listdir(tmp))
+        if rc != 0 or kept == 0:
+            shutil.rmtree(tmp)
+            print(f"vmbytes fuzz prune: {t}: merge failed, corpus left as it was")
+            continue
+        before = len(os.listdir(src))
+        # Swap in the pruned set; a kill in between leaves both, never neither.
+        old = src + ".old"
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(src, old)
+        os.rename(tmp, src)
+        shutil.rmtree(old)
+        print(f"vmbytes fuzz prune: {t}: {before} -> {kept} inputs")
+    return 0
+
+
 def decode(args):
     target = args.target
     if target is None:
@@ -469,13 +498,15 @@ def main():
                    "(default reports/fuzz)")
     r.add_argument("--no-merge", action="store_true",
                    help="leave corpus/ alone (a smoke run, as the gate does)")
+    pr = sub.add_parser("prune", help="minimize corpus/<target> in place")
+    pr.add_argument("targets", nargs="*", metavar="TARGET")
     d = sub.add_parser("decode", help="print an input as an op script")
     d.add_argument("file")
     d.add_argument("--target", choices=TARGETS)
     args = p.parse_args()
-    if args.cmd == "run":
-        if args.jobs < 1:
-            die_usage("--jobs must be at least 1")
+    if args.cmd == "run" and args.jobs < 1:
+        die_usage("--jobs must be at least 1")
+    if args.cmd in ("run", "prune"):
         for t in args.targets:
             if t not in TARGETS:
                 die_usage(f"unknown target '{t}' (one of: {' '.join(TARGETS)})")
@@ -491,6 +522,8 @@ def main():
             CRASHES = os.path.join(REPORTS, "crashes")
             STATE = os.path.join(WORK, "state.json")
         return run(args)
+    if args.cmd == "prune":
+        return prune(args)
     return decode(args)
 
 
