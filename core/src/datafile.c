@@ -100,34 +100,13 @@ static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off, size_t *done,
 	return 0;
 }
 
-/* S2/S3 by D1: the count that fits at @addr. */
-static int clamp(const struct vmb_datafile *f, uint64_t addr, size_t len, size_t *n,
-		 struct vmb_error *err)
-{
-	if (addr >= f->len)
-		return vmb__fail_oob(err, addr);
-	*n = len < f->len - addr ? len : (size_t)(f->len - addr);
-	return 0;
-}
-
-/* S7 by D1: @addr == L clamps to 0; the stack buffer bounds one call. */
-static int clamp_io(const struct vmb_datafile *f, uint64_t addr, size_t n, size_t *k,
-		    struct vmb_error *err)
-{
-	if (addr > f->len)
-		return vmb__fail_oob(err, addr);
-	*k = n < f->len - addr ? n : (size_t)(f->len - addr);
-	if (*k > BOUNCE)
-		*k = BOUNCE;
-	return 0;
-}
-
 static int df_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
 		    struct vmb_error *err)
 {
 	struct vmb_datafile *f = self;
 	size_t n;
-	int rc = clamp(f, addr, len, &n, err);
+	/* S2, S3 by D1. */
+	int rc = vmb__clamp(addr, len, f->len, &n, err);
 
 	return rc ? rc : pwrite_all(f->fd, buf, n, addr, done, err);
 }
@@ -137,7 +116,7 @@ static int df_read(void *self, uint64_t addr, void *buf, size_t len, size_t *don
 {
 	struct vmb_datafile *f = self;
 	size_t n;
-	int rc = clamp(f, addr, len, &n, err);
+	int rc = vmb__clamp(addr, len, f->len, &n, err);
 
 	return rc ? rc : pread_all(f->fd, buf, n, addr, done, err);
 }
@@ -147,21 +126,16 @@ static int df_read_from(void *self, uint64_t addr, struct vmb_source *src, size_
 {
 	struct vmb_datafile *f = self;
 	uint8_t bounce[BOUNCE];
-	size_t k;
-	ssize_t r;
-	int rc = clamp_io(f, addr, n, &k, err);
+	size_t k, got;
+	/* S7 by D1: the stack buffer bounds one call; more is a short count. */
+	int rc = vmb__clamp_io(addr, n, f->len, BOUNCE, &k, err);
 
 	if (rc != 0 || k == 0)
 		return rc;
-	/* S7: one source read, repeated while interrupted. */
-	do
-		r = src->read(src, bounce, k);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > k)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	return pwrite_all(f->fd, bounce, (size_t)r, addr, done, err);
+	rc = vmb__source_read_once(src, bounce, k, &got, err);
+	if (rc != 0)
+		return rc;
+	return pwrite_all(f->fd, bounce, got, addr, done, err);
 }
 
 static int df_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n, size_t *done,
@@ -169,25 +143,18 @@ static int df_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n
 {
 	struct vmb_datafile *f = self;
 	uint8_t bounce[BOUNCE];
-	size_t k, got;
-	ssize_t r;
-	int rc = clamp_io(f, addr, n, &k, err);
+	size_t k, got, put;
+	int rc = vmb__clamp_io(addr, n, f->len, BOUNCE, &k, err);
 
 	if (rc != 0 || k == 0)
 		return rc;
 	rc = pread_all(f->fd, bounce, k, addr, &got, err);
 	if (rc != 0 || got == 0)
 		return rc;
-	/* S7: one sink write, repeated while interrupted. */
-	do
-		r = dst->write(dst, bounce, got);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > got)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	vmb__set_done(done, (size_t)r);
-	return 0;
+	rc = vmb__sink_write_once(dst, bounce, got, &put, err);
+	if (rc == 0)
+		vmb__set_done(done, put);
+	return rc;
 }
 
 /* S9 by D1: bounds, then alignment of the file offset. */

@@ -139,6 +139,46 @@ static inline int vmb__check_range(uint64_t off, uint64_t n, uint64_t len, struc
 	return 0;
 }
 
+/*
+ * S2/S3 for every single-range container: the count of @len bytes that fits
+ * at @addr in an @size-byte range, or OutOfBounds{addr} when no byte is there.
+ */
+static inline int vmb__clamp(uint64_t addr, size_t len, uint64_t size, size_t *n,
+			     struct vmb_error *err)
+{
+	if (addr >= size)
+		return vmb__fail_oob(err, addr);
+	*n = len < size - addr ? len : (size_t)(size - addr);
+	return 0;
+}
+
+/*
+ * S7: the count a one-shot volatile I/O call may move at @addr, at most
+ * @limit (a bounce buffer's size); @addr == size is allowed and gives 0.
+ */
+static inline int vmb__clamp_io(uint64_t addr, size_t n, uint64_t size, size_t limit, size_t *k,
+				struct vmb_error *err)
+{
+	if (addr > size)
+		return vmb__fail_oob(err, addr);
+	*k = n < size - addr ? n : (size_t)(size - addr);
+	if (*k > limit)
+		*k = limit;
+	return 0;
+}
+
+/*
+ * S7: exactly one read from @src of at most @k > 0 bytes, repeated while
+ * it is interrupted. *@got is the count; IO{errno} for an error, and
+ * CallbackOutOfRange for a source that claims more than it was asked for.
+ */
+int vmb__source_read_once(struct vmb_source *src, void *dst, size_t k, size_t *got,
+			  struct vmb_error *err);
+
+/* S7: the sink twin of vmb__source_read_once(). */
+int vmb__sink_write_once(struct vmb_sink *dst, const void *from, size_t k, size_t *put,
+			 struct vmb_error *err);
+
 /* Marks [addr, addr + n) of @s dirty when it tracks (S11). */
 static inline void vmb__slice_mark(const struct vmb_slice *s, size_t addr, size_t n)
 {

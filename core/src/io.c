@@ -193,3 +193,38 @@ int vmb_fault_sink_init(struct vmb_fault_sink *s, struct vmb_sink *inner,
 	s->cycle = cycle;
 	return 0;
 }
+
+int vmb__source_read_once(struct vmb_source *src, void *dst, size_t k, size_t *got,
+			  struct vmb_error *err)
+{
+	ssize_t r;
+
+	*got = 0;
+	/* S7: one call, repeated while it is interrupted. */
+	do
+		r = src->read(src, dst, k);
+	while (r == -EINTR);
+	if (r < 0)
+		return vmb__fail_errno(err, (int)-r);
+	if ((size_t)r > k)
+		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
+	*got = (size_t)r;
+	return 0;
+}
+
+int vmb__sink_write_once(struct vmb_sink *dst, const void *from, size_t k, size_t *put,
+			 struct vmb_error *err)
+{
+	ssize_t r;
+
+	*put = 0;
+	do
+		r = dst->write(dst, from, k);
+	while (r == -EINTR);
+	if (r < 0)
+		return vmb__fail_errno(err, (int)-r);
+	if ((size_t)r > k)
+		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
+	*put = (size_t)r;
+	return 0;
+}

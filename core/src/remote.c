@@ -63,33 +63,12 @@ static int xfer(const struct vmb_remote *r, bool to_remote, void *local, size_t 
 	return 0;
 }
 
-static int clamp(const struct vmb_remote *r, uint64_t addr, size_t len, size_t *n,
-		 struct vmb_error *err)
-{
-	/* S2, S3. */
-	if (addr >= r->len)
-		return vmb__fail_oob(err, addr);
-	*n = len < r->len - addr ? len : (size_t)(r->len - addr);
-	return 0;
-}
-
-static int clamp_io(const struct vmb_remote *r, uint64_t addr, size_t n, size_t *k,
-		    struct vmb_error *err)
-{
-	/* S7: addr == L clamps to 0; the stack buffer bounds one call. */
-	if (addr > r->len)
-		return vmb__fail_oob(err, addr);
-	*k = n < r->len - addr ? n : (size_t)(r->len - addr);
-	if (*k > BOUNCE)
-		*k = BOUNCE;
-	return 0;
-}
-
 static int rp_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
 		    struct vmb_error *err)
 {
 	size_t n;
-	int rc = clamp(self, addr, len, &n, err);
+	/* S2, S3. */
+	int rc = vmb__clamp(addr, len, ((struct vmb_remote *)self)->len, &n, err);
 
 	return rc ? rc : xfer(self, true, (void *)(uintptr_t)buf, n, addr, done, err);
 }
@@ -98,7 +77,7 @@ static int rp_read(void *self, uint64_t addr, void *buf, size_t len, size_t *don
 		   struct vmb_error *err)
 {
 	size_t n;
-	int rc = clamp(self, addr, len, &n, err);
+	int rc = vmb__clamp(addr, len, ((struct vmb_remote *)self)->len, &n, err);
 
 	return rc ? rc : xfer(self, false, buf, n, addr, done, err);
 }
@@ -107,50 +86,34 @@ static int rp_read_from(void *self, uint64_t addr, struct vmb_source *src, size_
 			struct vmb_error *err)
 {
 	uint8_t bounce[BOUNCE];
-	size_t k;
-	ssize_t r;
-	int rc = clamp_io(self, addr, n, &k, err);
+	size_t k, got;
+	/* S7: the stack buffer bounds one call; more is a short count. */
+	int rc = vmb__clamp_io(addr, n, ((struct vmb_remote *)self)->len, BOUNCE, &k, err);
 
 	if (rc != 0 || k == 0)
 		return rc;
-	/* S7: one source read, repeated while interrupted. */
-	do
-		r = src->read(src, bounce, k);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > k)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	if (r == 0) {
-		vmb__set_done(done, 0);
-		return 0;
-	}
-	return xfer(self, true, bounce, (size_t)r, addr, done, err);
+	rc = vmb__source_read_once(src, bounce, k, &got, err);
+	if (rc != 0 || got == 0)
+		return rc;
+	return xfer(self, true, bounce, got, addr, done, err);
 }
 
 static int rp_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n, size_t *done,
 		       struct vmb_error *err)
 {
 	uint8_t bounce[BOUNCE];
-	size_t k, got = 0;
-	ssize_t r;
-	int rc = clamp_io(self, addr, n, &k, err);
+	size_t k, got = 0, put;
+	int rc = vmb__clamp_io(addr, n, ((struct vmb_remote *)self)->len, BOUNCE, &k, err);
 
 	if (rc != 0 || k == 0)
 		return rc;
 	rc = xfer(self, false, bounce, k, addr, &got, err);
 	if (rc != 0 || got == 0)
 		return rc;
-	/* S7: one sink write, repeated while interrupted. */
-	do
-		r = dst->write(dst, bounce, got);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > got)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	vmb__set_done(done, (size_t)r);
-	return 0;
+	rc = vmb__sink_write_once(dst, bounce, got, &put, err);
+	if (rc == 0)
+		vmb__set_done(done, put);
+	return rc;
 }
 
 /* R1: no atomic access across processes. */

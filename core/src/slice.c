@@ -91,21 +91,6 @@ int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *head,
 	return 0;
 }
 
-/*
- * S1-S3 for both directions: the count that fits at @addr, or an error.
- * The caller has handled len == 0 (S1).
- */
-static int clamp(const struct vmb_slice *s, size_t addr, size_t len, size_t *n,
-		 struct vmb_error *err)
-{
-	/* S2: no byte at addr. */
-	if (addr >= s->len)
-		return vmb__fail_oob(err, addr);
-	/* S3: a short copy is not an error. */
-	*n = len < s->len - addr ? len : s->len - addr;
-	return 0;
-}
-
 int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len, size_t *done,
 		    struct vmb_error *err)
 {
@@ -118,7 +103,8 @@ int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len
 		return 0;
 	if (buf == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = clamp(&s, addr, len, &n, err);
+	/* S2: no byte at addr; S3: a short copy is not an error. */
+	rc = vmb__clamp(addr, len, s.len, &n, err);
 	if (rc != 0)
 		return rc;
 	vmb_copy(s.base + addr, buf, n);
@@ -139,7 +125,7 @@ int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_
 		return 0;
 	if (buf == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = clamp(&s, addr, len, &n, err);
+	rc = vmb__clamp(addr, len, s.len, &n, err);
 	if (rc != 0)
 		return rc;
 	vmb_copy(buf, s.base + addr, n);
@@ -147,66 +133,43 @@ int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_
 	return 0;
 }
 
-/* S7: the count the one-shot I/O forms may move at @addr. */
-static int clamp_io(const struct vmb_slice *s, size_t addr, size_t n, size_t *k,
-		    struct vmb_error *err)
-{
-	/* S7: addr == L is allowed and clamps to 0. */
-	if (addr > s->len)
-		return vmb__fail_oob(err, addr);
-	*k = n < s->len - addr ? n : s->len - addr;
-	return 0;
-}
-
 int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
 				 size_t n, size_t *done, struct vmb_error *err)
 {
-	size_t k;
-	ssize_t r;
+	size_t k, got;
 	int rc;
 
 	vmb__set_done(done, 0);
 	if (src == NULL || src->read == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = clamp_io(&s, addr, n, &k, err);
+	/* S7: addr == L is allowed and clamps to 0. */
+	rc = vmb__clamp_io(addr, n, s.len, SIZE_MAX, &k, err);
 	if (rc != 0 || k == 0)
 		return rc;
-	/* S7: exactly one read, repeated while it is interrupted. */
-	do
-		r = src->read(src, s.base + addr, k);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > k)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	vmb__slice_mark(&s, addr, (size_t)r);
-	vmb__set_done(done, (size_t)r);
+	rc = vmb__source_read_once(src, s.base + addr, k, &got, err);
+	if (rc != 0)
+		return rc;
+	vmb__slice_mark(&s, addr, got);
+	vmb__set_done(done, got);
 	return 0;
 }
 
 int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink *dst, size_t n,
 				size_t *done, struct vmb_error *err)
 {
-	size_t k;
-	ssize_t r;
+	size_t k, put;
 	int rc;
 
 	vmb__set_done(done, 0);
 	if (dst == NULL || dst->write == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = clamp_io(&s, addr, n, &k, err);
+	rc = vmb__clamp_io(addr, n, s.len, SIZE_MAX, &k, err);
 	if (rc != 0 || k == 0)
 		return rc;
-	/* S7: exactly one write, repeated while it is interrupted. */
-	do
-		r = dst->write(dst, s.base + addr, k);
-	while (r == -EINTR);
-	if (r < 0)
-		return vmb__fail_errno(err, (int)-r);
-	if ((size_t)r > k)
-		return vmb__fail(err, VMB_ECALLBACK_OUT_OF_RANGE);
-	vmb__set_done(done, (size_t)r);
-	return 0;
+	rc = vmb__sink_write_once(dst, s.base + addr, k, &put, err);
+	if (rc == 0)
+		vmb__set_done(done, put);
+	return rc;
 }
 
 int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v, int order,

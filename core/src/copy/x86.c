@@ -6,6 +6,7 @@
  * (vmb_copy_strategy_available()).
  */
 #include <immintrin.h>
+#include <stdbool.h>
 
 #include "strategy.h"
 
@@ -54,23 +55,15 @@ __attribute__((target("avx2"))) static inline void small_9_64(uint8_t *d, const 
 	}
 }
 
-__attribute__((target("avx2"))) void vmb__copy_avx2(void *dst, const void *src, size_t n)
+/*
+ * The 32-byte block loop shared by the AVX2 and the streaming copy: the
+ * head block, then aligned stores from the next 32-aligned destination,
+ * then the tail block (loaded before anything was stored). @stream picks
+ * non-temporal stores; it is a constant at each call, so the branch folds.
+ */
+__attribute__((target("avx2"), always_inline)) static inline void
+blocks_32(uint8_t *d, const uint8_t *s, size_t n, bool stream)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
-	if (n <= VMB_SINGLE_ACCESS_MAX) {
-		vmb_copy_small(dst, src, n);
-		return;
-	}
-	if (n <= 64) {
-		small_9_64(d, s, n);
-		return;
-	}
-	/*
-	 * Head: one unaligned block, then advance to the next 32-aligned
-	 * destination; the bytes in between are written twice, harmlessly.
-	 */
 	__m256i head = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	__m256i tail = _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32));
 	size_t skew = 32 - ((uintptr_t)d & 31);
@@ -85,16 +78,47 @@ __attribute__((target("avx2"))) void vmb__copy_avx2(void *dst, const void *src, 
 		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + 64));
 		__m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(s + 96));
 
-		_mm256_store_si256((__m256i *)(void *)d, a);
-		_mm256_store_si256((__m256i *)(void *)(d + 32), b);
-		_mm256_store_si256((__m256i *)(void *)(d + 64), c);
-		_mm256_store_si256((__m256i *)(void *)(d + 96), e);
+		if (stream) {
+			_mm256_stream_si256((__m256i *)(void *)d, a);
+			_mm256_stream_si256((__m256i *)(void *)(d + 32), b);
+			_mm256_stream_si256((__m256i *)(void *)(d + 64), c);
+			_mm256_stream_si256((__m256i *)(void *)(d + 96), e);
+		} else {
+			_mm256_store_si256((__m256i *)(void *)d, a);
+			_mm256_store_si256((__m256i *)(void *)(d + 32), b);
+			_mm256_store_si256((__m256i *)(void *)(d + 64), c);
+			_mm256_store_si256((__m256i *)(void *)(d + 96), e);
+		}
 	}
-	for (; d < end; d += 32, s += 32)
-		_mm256_store_si256((__m256i *)(void *)d,
-				   _mm256_loadu_si256((const __m256i *)(const void *)s));
-	/* Tail: the last 32 bytes, loaded before anything was stored. */
+	for (; d < end; d += 32, s += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
+
+		if (stream)
+			_mm256_stream_si256((__m256i *)(void *)d, a);
+		else
+			_mm256_store_si256((__m256i *)(void *)d, a);
+	}
+	/*
+	 * Streaming stores are weakly ordered: the fence makes them visible
+	 * before anything this thread publishes afterwards (a release store
+	 * of a ring index, say).
+	 */
+	if (stream)
+		_mm_sfence();
 	_mm256_storeu_si256((__m256i *)(void *)end, tail);
+}
+
+__attribute__((target("avx2"))) void vmb__copy_avx2(void *dst, const void *src, size_t n)
+{
+	if (n <= VMB_SINGLE_ACCESS_MAX) {
+		vmb_copy_small(dst, src, n);
+		return;
+	}
+	if (n <= 64) {
+		small_9_64(dst, src, n);
+		return;
+	}
+	blocks_32(dst, src, n, false);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2"))) void vmb__copy_avx512(void *dst,
@@ -146,41 +170,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx2"))) void vmb__copy_avx512(
 
 __attribute__((target("avx2"))) void vmb__copy_nt(void *dst, const void *src, size_t n)
 {
-	uint8_t *d = dst;
-	const uint8_t *s = src;
-
 	/* Below a few KiB streaming stores only lose: the block copy does it. */
 	if (n < 4096) {
 		vmb__copy_avx2(dst, src, n);
 		return;
 	}
-	__m256i head = _mm256_loadu_si256((const __m256i *)(const void *)s);
-	__m256i tail = _mm256_loadu_si256((const __m256i *)(const void *)(s + n - 32));
-	size_t skew = 32 - ((uintptr_t)d & 31);
-	uint8_t *end = d + n - 32;
-
-	_mm256_storeu_si256((__m256i *)(void *)d, head);
-	d += skew, s += skew;
-	/* At this point: d is 32-aligned; stores bypass the caches. */
-	for (; d + 128 <= end; d += 128, s += 128) {
-		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
-		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
-		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + 64));
-		__m256i e = _mm256_loadu_si256((const __m256i *)(const void *)(s + 96));
-
-		_mm256_stream_si256((__m256i *)(void *)d, a);
-		_mm256_stream_si256((__m256i *)(void *)(d + 32), b);
-		_mm256_stream_si256((__m256i *)(void *)(d + 64), c);
-		_mm256_stream_si256((__m256i *)(void *)(d + 96), e);
-	}
-	for (; d < end; d += 32, s += 32)
-		_mm256_stream_si256((__m256i *)(void *)d,
-				    _mm256_loadu_si256((const __m256i *)(const void *)s));
-	/*
-	 * Streaming stores are weakly ordered: the fence makes them visible
-	 * before anything this thread publishes afterwards (a release store
-	 * of a ring index, say).
-	 */
-	_mm_sfence();
-	_mm256_storeu_si256((__m256i *)(void *)end, tail);
+	blocks_32(dst, src, n, true);
 }
