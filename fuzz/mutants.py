@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -98,11 +99,15 @@ def mutants_of(name, text):
 
 
 def sh(cmd, timeout, **kw):
+    """Run in a session of its own, so that a hung mutant dies with all its children."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         errors="replace", start_new_session=True, **kw)
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, errors="replace",
-                           **kw)
-        return r.returncode, r.stdout + r.stderr
+        out, _ = p.communicate(timeout=timeout)
+        return p.returncode, out
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return "timeout", ""
 
 
