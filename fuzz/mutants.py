@@ -31,6 +31,15 @@ SCRATCH = os.path.join(ROOT, "build", "mutants-src")
 OUT = os.path.join(ROOT, "reports", "mutants")
 CONFORMANCE = os.path.abspath(os.path.join(ROOT, "..", "shared", "conformance"))
 
+# The unit-test runners (core/tests/<area>.c) of each source file: the last
+# stage, for a mutant that the replay regression and the fuzzers missed.
+UNIT = {
+    "slice.c": ["slice", "containers"], "bytes.c": ["bytes", "containers"],
+    "guest.c": ["guest"], "region.c": ["region"], "datafile.c": ["datafile"],
+    "remote.c": ["remote"], "bitmap.c": ["bitmap"], "io.c": ["io"], "copy.c": ["copy"],
+    "error.c": ["error"],
+}
+
 # Which fuzz targets exercise which source file.
 RELEVANT = {
     "slice.c": ["slice", "api", "io"],
@@ -127,9 +136,9 @@ def prepare(build):
         sys.exit(f"mutants: configure failed\n{out}")
 
 
-def build_targets(names=None):
-    """What a mutant needs: the replay tool and its targets' two builds."""
-    t = ["vmbytes-replay"]
+def build_targets(names=None, units=()):
+    """What a mutant needs: the replay tool, its targets' two builds, its unit tests."""
+    t = ["vmbytes-replay"] + [f"test_{u}" for u in units]
     for name in sorted(names or set(x for v in RELEVANT.values() for x in v)):
         t += [f"fuzz_{name}", f"fuzz_{name}_replay"]
     return t
@@ -173,12 +182,24 @@ def short_fuzz(build, targets, seconds):
     return None
 
 
+def unit_tests(build, areas):
+    """Killed when a unit test of the mutated file's area fails."""
+    for area in areas:
+        rc, out = sh(["ctest", "--test-dir", build, "-R", f"^{area}\\.", "-j2"], 600)
+        if rc != 0:
+            m = re.search(r"\d+ - (\S+) \(", out)
+            return f"unit {m.group(1) if m else area}"
+    return None
+
+
 def main():
     p = argparse.ArgumentParser(prog="vmbytes mutants", description=__doc__.split("\n\n")[0])
     p.add_argument("--time-per-mutant", type=float, default=6.0, metavar="S",
                    help="seconds of fuzzing for a mutant the replay does not kill (default 6)")
     p.add_argument("--max", type=int, default=0, metavar="N",
                    help="test at most N mutants, spread evenly over all (default: all)")
+    p.add_argument("--no-unit", action="store_true",
+                   help="judge the fuzz suite alone: skip the unit-test stage")
     p.add_argument("--file", action="append", default=[], metavar="NAME",
                    help="only mutate this core/src file (repeatable)")
     args = p.parse_args()
@@ -193,7 +214,7 @@ def main():
     check = os.path.join(ROOT, "core", "tests", "replay_check.py")
     os.makedirs(OUT, exist_ok=True)
     prepare(build)
-    rc, out = sh(["ninja", "-C", build] + build_targets(), 900)
+    rc, out = sh(["ninja", "-C", build] + build_targets(None, sorted({u for v in UNIT.values() for u in v})), 900)
     if rc != 0:
         sys.exit(f"mutants: the unmutated tree does not build\n{out[-3000:]}")
     if replay_regression(build, check):
@@ -220,13 +241,16 @@ def main():
         lines[mu["line"] - 1] = mu["new_line"]
         with open(path, "w") as f:
             f.write("\n".join(lines))
-        rc, out = sh(["ninja", "-C", build] + build_targets(RELEVANT[mu["file"]]), 600)
+        rc, out = sh(["ninja", "-C", build] + build_targets(RELEVANT[mu["file"]], UNIT[mu["file"]]),
+                     600)
         if rc != 0:
             verdict, by = "stillborn", "does not compile"
         else:
             by = replay_regression(build, check, RELEVANT[mu["file"]])
             if by is None and args.time_per_mutant > 0:
                 by = short_fuzz(build, RELEVANT[mu["file"]], args.time_per_mutant)
+            if by is None and not args.no_unit:
+                by = unit_tests(build, UNIT[mu["file"]])
             verdict = "killed" if by else "survived"
         with open(path, "w") as f:
             f.write(original)

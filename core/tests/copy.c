@@ -166,6 +166,8 @@ struct tear_ctx {
 	size_t width;
 	int stop;          /* set by the reader when its time is up */
 	uint64_t writes;
+	bool by_copy;      /* write with slice-to-slice copies instead of write_obj */
+	struct vmb_slice ones, zeros;
 };
 
 static void *tear_writer(void *arg)
@@ -174,10 +176,19 @@ static void *tear_writer(void *arg)
 	const uint64_t ones = ~(uint64_t)0, zero = 0;
 
 	/* Acquire pairs with the reader's release store of stop. */
+	struct vmb_slice target;
+
+	if (vmb_slice_subslice(c->slice, c->off, c->width, &target, NULL) != 0)
+		return NULL;
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		if (vmb_slice_write_obj(c->slice, c->off, &ones, c->width, NULL) != 0 ||
-		    vmb_slice_write_obj(c->slice, c->off, &zero, c->width, NULL) != 0)
+		if (c->by_copy) {
+			/* S10 [diverges]: a small slice-to-slice copy is one access too. */
+			vmb_slice_copy_to(c->ones, target, NULL);
+			vmb_slice_copy_to(c->zeros, target, NULL);
+		} else if (vmb_slice_write_obj(c->slice, c->off, &ones, c->width, NULL) != 0 ||
+			   vmb_slice_write_obj(c->slice, c->off, &zero, c->width, NULL) != 0) {
 			break;
+		}
 		c->writes += 2;
 	}
 	return NULL;
@@ -204,15 +215,18 @@ static double tear_seconds(void)
  * all-one bytes through write_obj, while this thread read_objs it for
  * VMB_TEAR_SECONDS (default 1 s per width). Any other value is a torn one.
  */
-static void tear_run(size_t width)
+static void tear_run(size_t width, bool by_copy)
 {
 	_Alignas(64) static uint8_t mem[64];
-	struct tear_ctx c = { .off = 8, .width = width };
+	_Alignas(64) static uint8_t pattern[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct tear_ctx c = { .off = 8, .width = width, .by_copy = by_copy };
 	uint64_t mask = width == 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
 	uint64_t zeros = 0, ones = 0, torn = 0, first_torn = 0;
 	pthread_t t;
 
 	CHECK_RC(vmb_slice_init(&c.slice, mem, sizeof(mem)), 0);
+	CHECK_RC(vmb_slice_init(&c.ones, pattern, width), 0);
+	CHECK_RC(vmb_slice_init(&c.zeros, pattern + 8, width), 0);
 	if (pthread_create(&t, NULL, tear_writer, &c) != 0) {
 		vmbt_fail(__FILE__, __LINE__, "pthread_create failed");
 		return;
@@ -251,15 +265,26 @@ static void tear_run(size_t width)
 
 TEST(S10_tear_u16)
 {
-	tear_run(2);
+	tear_run(2, false);
 }
 
 TEST(S10_tear_u32)
 {
-	tear_run(4);
+	tear_run(4, false);
 }
 
 TEST(S10_tear_u64)
 {
-	tear_run(8);
+	tear_run(8, false);
+}
+
+/* The same through vmb_slice_copy_to (S10 [diverges]: no memmove for these). */
+TEST(S10_tear_copy_to_u32)
+{
+	tear_run(4, true);
+}
+
+TEST(S10_tear_copy_to_u64)
+{
+	tear_run(8, true);
 }

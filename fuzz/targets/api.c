@@ -616,6 +616,15 @@ static void check_bad_matrix(void)
 		   "an empty guest memory");
 	vmb_guest_free(g);
 	/* D1, R1. */
+	VMBF_CHECK("D1", vmb_datafile_new(0, 16, &f, NULL) == 0, "fd 0 is a file descriptor too");
+	vmb_datafile_free(f);
+	f = NULL;
+	/* S1 on the direct slice entry points: empty is ok 0 before any check. */
+	size_t done = 1;
+
+	VMBF_CHECK("S1", vmb_slice_write(sl, 99, &byte, 0, &done, NULL) == 0 && done == 0 &&
+				 vmb_slice_read(sl, 99, &byte, 0, &done, NULL) == 0 && done == 0,
+		   "empty direct slice access past the end");
 	VMBF_CHECK("D1", vmb_datafile_new(0, 16, NULL, NULL) == bad &&
 				 vmb_datafile_new(0, UINT64_MAX, &f, NULL) == bad &&
 				 vmb_datafile_new(9999, 16, &f, NULL) == VMB_EIO &&

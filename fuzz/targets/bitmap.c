@@ -132,6 +132,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		}
+		/* After every step the whole bitmap equals the model, page by page. */
+		for (uint64_t p = 0; p < pages; p++)
+			VMBF_CHECK("S11", vmb_bitmap_is_page_dirty(b, p) == (flags[p] != 0),
+				   "page %lu is %d after %s 0x%lx 0x%lx", (unsigned long)p, !flags[p],
+				   names[s->kind], (unsigned long)s->addr, (unsigned long)s->n);
 	}
 	vmb_bitmap_free(b);
 	free(flags);
