@@ -125,6 +125,24 @@ static void check_copies(struct vmbf_producer *d, struct vmb_slice s, struct vmb
 	vmb_slice_copy_to_array(src, buf, nel, esz, &copied);
 	fit = src.len / esz < nel ? src.len / esz : nel;
 	VMBF_CHECK("S10", copied == fit && memcmp(buf, shadow + so, fit * esz) == 0, "copy_to_array");
+	/* S10 small copies into a slice that ends at an inaccessible page. */
+	static uint8_t *edge;
+
+	if (edge == NULL) {
+		edge = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (edge == MAP_FAILED || mprotect(edge + 4096, 4096, PROT_NONE) != 0)
+			abort();
+	}
+	size_t sn = vmbf_range(d, 0, 8), sa = vmbf_range(d, 0, 8);
+	struct vmb_slice from, to;
+
+	for (size_t i = 0; i < 16; i++)
+		edge[i] = (uint8_t)(i + 1);
+	if (vmb_slice_init(&from, edge + sa, sn) || vmb_slice_init(&to, edge + 4096 - sn, sn))
+		abort();
+	vmb_slice_copy_to(from, to, &done);
+	VMBF_CHECK("S10", done == sn && memcmp(edge + 4096 - sn, edge + sa, sn) == 0,
+		   "small copy_to at a page edge");
 	/* vmb_move on the raw memory. */
 	size_t mn = vmbf_range(d, 0, 24), mf = vmbf_range(d, 0, MEM - 24), mt = vmbf_range(d, 0, MEM - 24);
 
@@ -314,8 +332,11 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 	rc = vmb_slice_write_all_volatile_to(s, 0, &sink.base, n, NULL);
 	VMBF_CHECK("S8", rc == 0, "fd sink");
 	close(p[1]);
-	rc = vmb_slice_read_exact_volatile_from(s, 0, &src.base, n + 1, NULL);
-	VMBF_CHECK("S8", rc == VMB_EIO, "exact read past the pipe's end");
+	struct vmb_error e;
+
+	rc = vmb_slice_read_exact_volatile_from(s, 0, &src.base, n + 1, &e);
+	VMBF_CHECK("S8", rc == VMB_EIO && e.io_kind == VMB_IO_UNEXPECTED_EOF,
+		   "exact read past the pipe's end: %s", vmb_error_name(rc));
 	memcpy(shadow, mem, MEM);
 	close(p[0]);
 }
