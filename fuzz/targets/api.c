@@ -133,15 +133,15 @@ static void check_copies(struct vmbf_producer *d, struct vmb_slice s, struct vmb
 		if (edge == MAP_FAILED || mprotect(edge + 4096, 4096, PROT_NONE) != 0)
 			abort();
 	}
-	size_t sn = vmbf_range(d, 0, 8), sa = vmbf_range(d, 0, 8);
+	size_t en = vmbf_range(d, 0, 8), ea = vmbf_range(d, 0, 8);
 	struct vmb_slice from, to;
 
 	for (size_t i = 0; i < 16; i++)
 		edge[i] = (uint8_t)(i + 1);
-	if (vmb_slice_init(&from, edge + sa, sn) || vmb_slice_init(&to, edge + 4096 - sn, sn))
+	if (vmb_slice_init(&from, edge + ea, en) || vmb_slice_init(&to, edge + 4096 - en, en))
 		abort();
 	vmb_slice_copy_to(from, to, &done);
-	VMBF_CHECK("S10", done == sn && memcmp(edge + 4096 - sn, edge + sa, sn) == 0,
+	VMBF_CHECK("S10", done == en && memcmp(edge + 4096 - en, edge + ea, en) == 0,
 		   "small copy_to at a page edge");
 	/* vmb_move on the raw memory. */
 	size_t mn = vmbf_range(d, 0, 24), mf = vmbf_range(d, 0, MEM - 24), mt = vmbf_range(d, 0, MEM - 24);
