@@ -43,28 +43,22 @@ int vmb_bytes_write_slice(struct vmb_bytes b, uint64_t addr, const void *buf, si
 			  struct vmb_error *err)
 {
 	size_t n = 0;
+
+	/* S4: the first n bytes were written; the shortfall is the error. */
 	int rc = vmb_bytes_write(b, addr, buf, len, &n, err);
 
-	if (rc != 0)
-		return rc;
-	/* S4: the first n bytes were written; the shortfall is the error. */
-	if (n < len)
-		return vmb__fail_partial(err, len, n);
-	return 0;
+	return vmb__exact_result(rc, n, len, err);
 }
 
 int vmb_bytes_read_slice(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
 			 struct vmb_error *err)
 {
 	size_t n = 0;
+
+	/* S4. */
 	int rc = vmb_bytes_read(b, addr, buf, len, &n, err);
 
-	if (rc != 0)
-		return rc;
-	/* S4. */
-	if (n < len)
-		return vmb__fail_partial(err, len, n);
-	return 0;
+	return vmb__exact_result(rc, n, len, err);
 }
 
 int vmb_bytes_write_obj(struct vmb_bytes b, uint64_t addr, const void *obj, size_t size,

@@ -179,6 +179,19 @@ int vmb__source_read_once(struct vmb_source *src, void *dst, size_t k, size_t *g
 int vmb__sink_write_once(struct vmb_sink *dst, const void *from, size_t k, size_t *put,
 			 struct vmb_error *err);
 
+/*
+ * S4, the one rule of every exact form: after a one-shot copy that returned
+ * @rc and moved @n of @len bytes, a shortfall is PartialBuffer{len, n}.
+ * (Call the copy first, in its own statement: C leaves the order in which
+ * arguments are evaluated open, so n must not be read in the same call.)
+ */
+static inline int vmb__exact_result(int rc, size_t n, size_t len, struct vmb_error *err)
+{
+	if (rc != 0)
+		return rc;
+	return n < len ? vmb__fail_partial(err, len, n) : 0;
+}
+
 /* Marks [addr, addr + n) of @s dirty when it tracks (S11). */
 static inline void vmb__slice_mark(const struct vmb_slice *s, size_t addr, size_t n)
 {

@@ -147,11 +147,13 @@ VMB_API int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr,
 					    struct vmb_error *err);
 
 /* Out-of-line halves of the inline atomics below: they redo every check in
- * SPEC order and fill @err. */
-VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
-				  int order, struct vmb_error *err);
-VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order,
-				 uint64_t *v, struct vmb_error *err);
+ * SPEC order and fill @err. Cold, and given the slice by pointer, so that
+ * the fast path keeps the slice in registers. */
+VMB_API int vmb__slice_store_slow(const struct vmb_slice *s, size_t addr, unsigned width,
+				  uint64_t v, int order, struct vmb_error *err)
+	__attribute__((cold, noinline));
+VMB_API int vmb__slice_load_slow(const struct vmb_slice *s, size_t addr, unsigned width, int order,
+				 uint64_t *v, struct vmb_error *err) __attribute__((cold, noinline));
 
 /**
  * vmb_slice_store() - one atomic store of @width bytes at offset @addr.
@@ -172,7 +174,7 @@ VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, 
 		vmb_atomic_store_raw(s.base + addr, width, v, order);
 		return 0;
 	}
-	return vmb__slice_store_slow(s, addr, width, v, order, err);
+	return vmb__slice_store_slow(&s, addr, width, v, order, err);
 }
 
 /**
@@ -192,7 +194,7 @@ VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width, i
 		*v = vmb_atomic_load_raw(s.base + addr, width, order);
 		return 0;
 	}
-	return vmb__slice_load_slow(s, addr, width, order, v, err);
+	return vmb__slice_load_slow(&s, addr, width, order, v, err);
 }
 
 /**
