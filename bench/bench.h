@@ -84,6 +84,7 @@ void register_copy(const struct bench_mode *m);
 void register_distributions(const struct bench_mode *m);
 void register_atomics(const struct bench_mode *m);
 void register_containers(const struct bench_mode *m);
+void register_canary(const struct bench_mode *m);
 
 /* reg() - register with a printf-formatted name; aborts on failure (a
  * benchmark set with holes in it is worse than none). */

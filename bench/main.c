@@ -121,5 +121,6 @@ int main(int argc, char **argv)
 	register_distributions(&m);
 	register_atomics(&m);
 	register_containers(&m);
+	register_canary(&m);
 	return vmb_bench_main(argc, argv);
 }
