@@ -97,9 +97,12 @@ def main():
     md += ["## Benchmarks", ""]
     hh.append("<h2>Benchmarks</h2>")
     bench = read("bench/latest.md", 60000)
-    pngs = sorted(glob.glob(os.path.join(REP, "bench", "*.png")))
+    # The plots of the newest run (bench/<UTC time>/), heat maps left to that folder.
+    runs = sorted(d for d in glob.glob(os.path.join(REP, "bench", "2*")) if os.path.isdir(d))
+    pngs = sorted(p for p in glob.glob(os.path.join(runs[-1], "*.png")) if "heat" not in p)[:12] \
+        if runs else []
     if bench:
-        md += [bench.replace("](", "](bench/") if "](" in bench else bench, ""]
+        md += [bench.replace("](", "](bench/"), ""]
         hh.append(f"<pre>{html.escape(bench)}</pre>")
     else:
         md += ["No benchmark report (run `./vmbytes bench --quick`).", ""]
