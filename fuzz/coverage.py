@@ -53,6 +53,22 @@ def main():
             sys.exit(f"coverage: replaying corpus/{t} failed")
         print(f"coverage: replayed corpus/{t} ({run.stderr.strip().splitlines()[-1]})")
         binaries.append(exe)
+    # The copy path's start-up configuration is product code too: the corpus
+    # of the api target once more under a tuning file, a bad one, and a
+    # forced strategy (good and unknown), as users set them.
+    good = os.path.join(OUT, "tuning-good.conf")
+    bad = os.path.join(OUT, "tuning-bad.conf")
+    with open(good, "w") as f:
+        f.write("# a tuning as ./vmbytes tune writes it\nblock=libc\nmovsb_min=0\nmovsb_max=0\n"
+                "nt_min=never\n")
+    with open(bad, "w") as f:
+        f.write("block=nonsense\n")
+    for i, extra in enumerate([{"VMB_COPY_TUNING": good}, {"VMB_COPY_TUNING": bad},
+                               {"VMB_COPY_TUNING": "/nonexistent"},
+                               {"VMB_COPY_STRATEGY": "words"}, {"VMB_COPY_STRATEGY": "nonsense"}]):
+        env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(profraw, f"env{i}-%p.profraw"), **extra)
+        subprocess.run([os.path.join(build, "fuzz_slice_replay"), os.path.join(ROOT, "corpus", "slice")],
+                       env=env, capture_output=True)
     profdata = os.path.join(OUT, "corpus.profdata")
     subprocess.run([tool("llvm-profdata"), "merge", "-sparse", "-o", profdata]
                    + glob.glob(os.path.join(profraw, "*.profraw")), check=True)
@@ -60,7 +76,8 @@ def main():
     objects = [binaries[0]] + [a for b in binaries[1:] for a in ("-object", b)]
     cov = tool("llvm-cov")
     # llvm-cov takes the sources to report on after the objects: core/src only.
-    sources = sorted(glob.glob(os.path.join(ROOT, "core", "src", "*.c")))
+    sources = sorted(glob.glob(os.path.join(ROOT, "core", "src", "*.c"))
+                     + glob.glob(os.path.join(ROOT, "core", "src", "copy", "*.c")))
     common = [f"-instr-profile={profdata}"]
     subprocess.run([cov, "show", "-format=html", "-show-branches=count",
                     f"-output-dir={os.path.join(OUT, 'html')}"] + common + objects + sources,
