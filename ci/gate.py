@@ -78,7 +78,10 @@ def stage_sanitizers(args, log):
         failed = re.findall(r"\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Not Run)", out)
         if rc or not summary:
             ok = False
-            rules = sorted({f.split(".")[1].split("_")[0] for f in failed if "." in f})
+            # Case names start with the SPEC rule id they check (S2_..., G4_...).
+            rules = sorted({m.group(1) for f in failed
+                            for m in [re.match(r"[^.]+\.([SGIDR]\d+)", f)] if m},
+                           key=lambda r: (r[0], int(r[1:])))
             verdicts.append(f"{preset}: {len(failed)} failed: {', '.join(failed[:6])}"
                             + (f" (rules {', '.join(rules)})" if rules else ""))
         else:
