@@ -198,11 +198,14 @@ static struct vmb_fault next_fault(const struct vmbo_op *op, size_t *step)
 	return *step < op->nfaults ? op->faults[(*step)++] : pass;
 }
 
-/* One call on the source: >= 0 bytes (from op->data + *from), or -errno. */
-static long src_call(struct msrc *s, size_t n, size_t *from)
+/*
+ * What the op's fault plan does to the next call of @n bytes: a negative
+ * errno or 0 (end of data) to return as it is, or 1 with *@n cut to what
+ * the call may move (I2).
+ */
+static long fault_step(const struct vmbo_op *op, size_t *step, size_t *n)
 {
-	struct vmb_fault f = next_fault(s->op, &s->step);
-	size_t k;
+	struct vmb_fault f = next_fault(op, step);
 
 	switch (f.kind) {
 	case VMB_FAULT_EINTR:
@@ -214,12 +217,22 @@ static long src_call(struct msrc *s, size_t n, size_t *from)
 	case VMB_FAULT_EOF:
 		return 0;
 	case VMB_FAULT_SHORT:
-		if (f.arg < n)
-			n = f.arg;
-		break;
+		if (f.arg < *n)
+			*n = f.arg;
+		return 1;
 	default:
-		break;
+		return 1;
 	}
+}
+
+/* One call on the source: >= 0 bytes (from op->data + *from), or -errno. */
+static long src_call(struct msrc *s, size_t n, size_t *from)
+{
+	long r = fault_step(s->op, &s->step, &n);
+	size_t k;
+
+	if (r != 1)
+		return r;
 	k = s->op->len - s->pos < n ? s->op->len - s->pos : n;
 	*from = s->pos;
 	s->pos += k;
@@ -240,25 +253,11 @@ static long src_read_once(struct msrc *s, size_t n, size_t *from)
 /* One call on the sink, taking bytes [off, off + n) of region @r. */
 static long sink_call(struct msink *s, const struct mregion *r, uint64_t off, size_t n)
 {
-	struct vmb_fault f = next_fault(s->op, &s->step);
+	long rc = fault_step(s->op, &s->step, &n);
 	size_t k;
 
-	switch (f.kind) {
-	case VMB_FAULT_EINTR:
-		return -EINTR;
-	case VMB_FAULT_EAGAIN:
-		return -EAGAIN;
-	case VMB_FAULT_EIO:
-		return -EIO;
-	case VMB_FAULT_EOF:
-		return 0;
-	case VMB_FAULT_SHORT:
-		if (f.arg < n)
-			n = f.arg;
-		break;
-	default:
-		break;
-	}
+	if (rc != 1)
+		return rc;
 	k = s->op->cap - s->len < n ? s->op->cap - s->len : n;
 	memcpy(s->buf + s->len, r->bytes + off, k);
 	memcpy(s->known + s->len, r->known + off, k);
