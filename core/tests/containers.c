@@ -189,40 +189,6 @@ struct cmd {
 	uint64_t off, len;
 };
 
-static bool read_full(int fd, void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		b += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
-static bool write_full(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = write(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		b += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 static void child_main(int cmd, int res)
 {
 	uint8_t *m = mmap(NULL, L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -230,12 +196,12 @@ static void child_main(int cmd, int res)
 	struct cmd c;
 	uint8_t ack = 1;
 
-	if (m == MAP_FAILED || !write_full(res, &base, sizeof(base)))
+	if (m == MAP_FAILED || !vmbt_write_full(res, &base, sizeof(base)))
 		_exit(3);
-	while (read_full(cmd, &c, sizeof(c))) {
-		if (c.op == 'r' && !write_full(res, m + c.off, c.len))
+	while (vmbt_read_full(cmd, &c, sizeof(c))) {
+		if (c.op == 'r' && !vmbt_write_full(res, m + c.off, c.len))
 			_exit(4);
-		if (c.op == 'w' && (!read_full(cmd, m + c.off, c.len) || !write_full(res, &ack, 1)))
+		if (c.op == 'w' && (!vmbt_read_full(cmd, m + c.off, c.len) || !vmbt_write_full(res, &ack, 1)))
 			_exit(5);
 	}
 	_exit(0);
@@ -260,7 +226,7 @@ static bool child_start(struct child *c)
 	close(from[1]);
 	c->cmd = to[1];
 	c->res = from[0];
-	return c->pid > 0 && read_full(c->res, &c->base, sizeof(c->base));
+	return c->pid > 0 && vmbt_read_full(c->res, &c->base, sizeof(c->base));
 }
 
 static void child_stop(struct child *c)
@@ -474,7 +440,7 @@ static void remote_peek(struct inst *t, void *buf)
 {
 	struct cmd m = { 'r', 0, L };
 
-	if (!write_full(t->c.cmd, &m, sizeof(m)) || !read_full(t->c.res, buf, L))
+	if (!vmbt_write_full(t->c.cmd, &m, sizeof(m)) || !vmbt_read_full(t->c.res, buf, L))
 		vmbt_fail(__FILE__, __LINE__, "remote peek failed");
 }
 
@@ -483,8 +449,8 @@ static void remote_poke(struct inst *t, const void *buf)
 	struct cmd m = { 'w', 0, L };
 	uint8_t ack;
 
-	if (!write_full(t->c.cmd, &m, sizeof(m)) || !write_full(t->c.cmd, buf, L) ||
-	    !read_full(t->c.res, &ack, 1))
+	if (!vmbt_write_full(t->c.cmd, &m, sizeof(m)) || !vmbt_write_full(t->c.cmd, buf, L) ||
+	    !vmbt_read_full(t->c.res, &ack, 1))
 		vmbt_fail(__FILE__, __LINE__, "remote poke failed");
 }
 
@@ -549,7 +515,7 @@ static int pipe_with(const uint8_t *data, size_t n)
 		perror("pipe");
 		abort();
 	}
-	if (n > 0 && !write_full(p[1], data, n)) {
+	if (n > 0 && !vmbt_write_full(p[1], data, n)) {
 		perror("pipe write");
 		abort();
 	}

@@ -90,6 +90,11 @@ struct vmbt_guarded {
 void vmbt_guarded_alloc(struct vmbt_guarded *g, size_t len, bool at_start);
 void vmbt_guarded_free(struct vmbt_guarded *g);
 
+/* All @n bytes through a pipe or file, retrying EINTR and short counts;
+ * false on error or end of file. For test children and their parents. */
+bool vmbt_read_full(int fd, void *p, size_t n);
+bool vmbt_write_full(int fd, const void *p, size_t n);
+
 /* A memfd-backed temporary file of @len zero bytes; returns the fd. */
 int vmbt_temp_file(size_t len);
 

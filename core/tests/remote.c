@@ -37,23 +37,6 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static bool read_full(int fd, void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = read(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		b += r;
-		n -= (size_t)r;
-	}
-	return true;
-}
-
 /* Padding zeroed, so that no uninitialised byte goes down the pipe (MSan). */
 static struct cmd make_cmd(char op, size_t off, size_t len)
 {
@@ -64,23 +47,6 @@ static struct cmd make_cmd(char op, size_t off, size_t len)
 	c.off = off;
 	c.len = len;
 	return c;
-}
-
-static bool write_full(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n > 0) {
-		ssize_t r = write(fd, b, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		b += r;
-		n -= (size_t)r;
-	}
-	return true;
 }
 
 static void child_main(int cmd, int res, size_t pages)
@@ -96,23 +62,23 @@ static void child_main(int cmd, int res, size_t pages)
 	munmap(m + pages * pg, pg);
 	uint64_t base = (uint64_t)(uintptr_t)m;
 
-	if (!write_full(res, &base, sizeof(base)))
+	if (!vmbt_write_full(res, &base, sizeof(base)))
 		_exit(4);
-	while (read_full(cmd, &c, sizeof(c))) {
+	while (vmbt_read_full(cmd, &c, sizeof(c))) {
 		uint8_t ack = 1;
 
 		switch (c.op) {
 		case 'r':
-			if (!write_full(res, m + c.off, c.len))
+			if (!vmbt_write_full(res, m + c.off, c.len))
 				_exit(5);
 			break;
 		case 'w':
-			if (!read_full(cmd, m + c.off, c.len) || !write_full(res, &ack, 1))
+			if (!vmbt_read_full(cmd, m + c.off, c.len) || !vmbt_write_full(res, &ack, 1))
 				_exit(6);
 			break;
 		case 'u':
 			munmap(m + c.off, c.len);
-			if (!write_full(res, &ack, 1))
+			if (!vmbt_write_full(res, &ack, 1))
 				_exit(7);
 			break;
 		default:
@@ -146,7 +112,7 @@ static bool child_start(struct child *c, size_t pages)
 	c->cmd = to[1];
 	c->res = from[0];
 	c->pages = pages;
-	if (c->pid < 0 || !read_full(c->res, &c->base, sizeof(c->base))) {
+	if (c->pid < 0 || !vmbt_read_full(c->res, &c->base, sizeof(c->base))) {
 		CHECK(!"child start");
 		return false;
 	}
@@ -187,7 +153,7 @@ static void peek(struct child *c, uint64_t off, void *buf, size_t n)
 {
 	struct cmd m = make_cmd('r', off, n);
 
-	if (!write_full(c->cmd, &m, sizeof(m)) || !read_full(c->res, buf, n)) {
+	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_read_full(c->res, buf, n)) {
 		vmbt_fail(__FILE__, __LINE__, "peek failed");
 		memset(buf, 0xee, n);
 	}
@@ -198,8 +164,8 @@ static void poke(struct child *c, uint64_t off, const void *buf, size_t n)
 	struct cmd m = make_cmd('w', off, n);
 	uint8_t ack;
 
-	if (!write_full(c->cmd, &m, sizeof(m)) || !write_full(c->cmd, buf, n) ||
-	    !read_full(c->res, &ack, 1))
+	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_write_full(c->cmd, buf, n) ||
+	    !vmbt_read_full(c->res, &ack, 1))
 		vmbt_fail(__FILE__, __LINE__, "poke failed");
 }
 
@@ -208,7 +174,7 @@ static void unmap_in_child(struct child *c, uint64_t off, size_t n)
 	struct cmd m = make_cmd('u', off, n);
 	uint8_t ack;
 
-	if (!write_full(c->cmd, &m, sizeof(m)) || !read_full(c->res, &ack, 1))
+	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_read_full(c->res, &ack, 1))
 		vmbt_fail(__FILE__, __LINE__, "unmap failed");
 }
 
