@@ -299,6 +299,22 @@ static void put(struct vmbf_model *m, struct mregion *r, uint64_t off, const uin
 	mark(m, r, off, n);
 }
 
+/* Objects and atomics are in host byte order, little-endian here (SPEC 7). */
+static void value_bytes(const struct vmbo_op *op, uint8_t *obj)
+{
+	for (unsigned i = 0; i < op->width; i++)
+		obj[i] = (uint8_t)(op->value >> (8 * i));
+}
+
+static uint64_t bytes_value(const uint8_t *p, unsigned width)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < width; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 /* ---- single-range containers: slice, data file, remote (S, D1, R1) -------- */
 
 static uint64_t min64(uint64_t a, uint64_t b)
@@ -390,8 +406,7 @@ static void step_single(struct vmbf_model *m, const struct vmbo_op *op, struct v
 
 		n = op->len;
 		if (op->kind == VMBO_WRITE_OBJ) {
-			for (unsigned i = 0; i < op->width; i++)
-				obj[i] = (uint8_t)(op->value >> (8 * i));
+			value_bytes(op, obj);
 			p = obj;
 			n = op->width;
 		}
@@ -441,12 +456,8 @@ static void step_single(struct vmbf_model *m, const struct vmbo_op *op, struct v
 			vmbo_text_printf(&e->line, "ok ");
 			hex_known(&e->line, r, a, k, r->bytes, r->known);
 		} else {
-			uint64_t v = 0;
-
 			e->rule = "S4";
-			for (unsigned i = 0; i < op->width; i++)
-				v |= (uint64_t)r->bytes[a + i] << (8 * i);
-			vmbo_text_printf(&e->line, "ok 0x%" PRIx64, v);
+			vmbo_text_printf(&e->line, "ok 0x%" PRIx64, bytes_value(r->bytes + a, op->width));
 		}
 		return;
 	}
@@ -466,15 +477,11 @@ static void step_single(struct vmbf_model *m, const struct vmbo_op *op, struct v
 		if (op->kind == VMBO_STORE) {
 			uint8_t obj[8];
 
-			for (unsigned i = 0; i < op->width; i++)
-				obj[i] = (uint8_t)(op->value >> (8 * i));
+			value_bytes(op, obj);
 			put(m, r, a, obj, op->width);
 			expect(e, "S9", "ok");
 		} else {
-			uint64_t v = 0;
-
-			for (unsigned i = 0; i < op->width; i++)
-				v |= (uint64_t)r->bytes[a + i] << (8 * i);
+			uint64_t v = bytes_value(r->bytes + a, op->width);
 			expect(e, "S9", "ok 0x%" PRIx64, v);
 		}
 		return;
@@ -664,8 +671,7 @@ static void step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 		uint64_t n = op->len;
 
 		if (op->kind == VMBO_WRITE_OBJ) {
-			for (unsigned i = 0; i < op->width; i++)
-				obj[i] = (uint8_t)(op->value >> (8 * i));
+			value_bytes(op, obj);
 			p = obj;
 			n = op->width;
 		}
@@ -702,10 +708,7 @@ static void step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 				vmbo_text_printf(&e->line, "ok ");
 				hex_known(&e->line, NULL, 0, (size_t)n, bufs[0], bufs[1]);
 			} else {
-				uint64_t v = 0;
-
-				for (unsigned i = 0; i < op->width; i++)
-					v |= (uint64_t)bufs[0][i] << (8 * i);
+				uint64_t v = bytes_value(bufs[0], op->width);
 				vmbo_text_printf(&e->line, "ok 0x%" PRIx64, v);
 			}
 		}
@@ -729,15 +732,11 @@ static void step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 			return;
 		}
 		if (op->kind == VMBO_STORE) {
-			for (unsigned i = 0; i < op->width; i++)
-				obj[i] = (uint8_t)(op->value >> (8 * i));
+			value_bytes(op, obj);
 			put(m, r, off, obj, op->width);
 			expect(e, "G8", "ok");
 		} else {
-			uint64_t v = 0;
-
-			for (unsigned i = 0; i < op->width; i++)
-				v |= (uint64_t)r->bytes[off + i] << (8 * i);
+			uint64_t v = bytes_value(r->bytes + off, op->width);
 			expect(e, "G8", "ok 0x%" PRIx64, v);
 		}
 		return;
