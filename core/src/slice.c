@@ -91,47 +91,67 @@ int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *head,
 	return 0;
 }
 
-int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len, size_t *done,
-		    struct vmb_error *err)
+/*
+ * The bodies of write/read and of write_slice/read_slice, inlined into each
+ * so that the slice stays where the caller's by-value argument put it:
+ * handing it on by value from one public function to the next stored it
+ * again on every call, and the 4 KiB write_slice measured 1.5x a bare
+ * vmb_copy().
+ */
+VMB_INLINE int slice_write(const struct vmb_slice *s, size_t addr, const void *buf, size_t len,
+			   size_t *n, struct vmb_error *err)
 {
-	size_t n;
-	int rc;
-
-	vmb__set_done(done, 0);
 	/* S1: an empty buffer is ok 0 before any other check. */
 	if (len == 0)
 		return 0;
 	if (buf == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
 	/* S2: no byte at addr; S3: a short copy is not an error. */
-	rc = vmb__clamp(addr, len, s.len, &n, err);
+	int rc = vmb__clamp(addr, len, s->len, n, err);
+
 	if (rc != 0)
 		return rc;
-	vmb_copy(s.base + addr, buf, n);
-	vmb__slice_mark(&s, addr, n);
-	vmb__set_done(done, n);
+	vmb_copy(s->base + addr, buf, *n);
+	vmb__slice_mark(s, addr, *n);
 	return 0;
 }
 
-int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
-		   struct vmb_error *err)
+VMB_INLINE int slice_read(const struct vmb_slice *s, size_t addr, void *buf, size_t len,
+			  size_t *n, struct vmb_error *err)
 {
-	size_t n;
-	int rc;
-
-	vmb__set_done(done, 0);
 	/* S1. */
 	if (len == 0)
 		return 0;
 	if (buf == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = vmb__clamp(addr, len, s.len, &n, err);
+	int rc = vmb__clamp(addr, len, s->len, n, err);
+
 	if (rc != 0)
 		return rc;
-	vmb_copy(buf, s.base + addr, n);
-	vmb__set_done(done, n);
+	vmb_copy(buf, s->base + addr, *n);
 	return 0;
 }
+
+int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len, size_t *done,
+		    struct vmb_error *err)
+{
+	size_t n = 0;
+	int rc = slice_write(&s, addr, buf, len, &n, err);
+
+	vmb__set_done(done, n);
+	return rc;
+}
+
+int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
+		   struct vmb_error *err)
+{
+	size_t n = 0;
+	int rc = slice_read(&s, addr, buf, len, &n, err);
+
+	vmb__set_done(done, n);
+	return rc;
+}
+
 
 int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
 				 size_t n, size_t *done, struct vmb_error *err)
@@ -172,10 +192,9 @@ int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink
 	return rc;
 }
 
-int vmb__slice_store_slow(const struct vmb_slice *sp, size_t addr, unsigned width, uint64_t v,
-			  int order, struct vmb_error *err)
+int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v, int order,
+			  struct vmb_error *err)
 {
-	struct vmb_slice s = *sp;
 	int rc;
 
 	/* S9 [diverges]: the ordering first, touching nothing. */
@@ -192,10 +211,9 @@ int vmb__slice_store_slow(const struct vmb_slice *sp, size_t addr, unsigned widt
 	return 0;
 }
 
-int vmb__slice_load_slow(const struct vmb_slice *sp, size_t addr, unsigned width, int order,
-			 uint64_t *v, struct vmb_error *err)
+int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order, uint64_t *v,
+			 struct vmb_error *err)
 {
-	struct vmb_slice s = *sp;
 	int rc;
 
 	/* S9 [diverges]. */
@@ -325,28 +343,21 @@ struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s)
 	return b;
 }
 
-/*
- * The exact forms on a slice: the one-shot copy, then the S4 rule that
- * bytes.c applies to every container (vmb__exact_result()). Called
- * directly, not through the table, because the 4 KiB write_slice of a
- * virtio queue must cost no more than the copy itself.
- */
-int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
-			  struct vmb_error *err)
+/* S4 on top of S1-S3: a short transfer is PartialBuffer{expected, completed}. */
+int vmb__slice_write_slice_slow(struct vmb_slice s, size_t addr, const void *buf, size_t len,
+				struct vmb_error *err)
 {
 	size_t n = 0;
-
-	int rc = vmb_slice_write(s, addr, buf, len, &n, err);
+	int rc = slice_write(&s, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }
 
-int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
-			 struct vmb_error *err)
+int vmb__slice_read_slice_slow(struct vmb_slice s, size_t addr, void *buf, size_t len,
+			       struct vmb_error *err)
 {
 	size_t n = 0;
-
-	int rc = vmb_slice_read(s, addr, buf, len, &n, err);
+	int rc = slice_read(&s, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }

@@ -13,6 +13,7 @@
 #include "bytes.h"
 #include "checked.h"
 #include "common.h"
+#include "copy.h"
 #include "error.h"
 #include "io.h"
 
@@ -94,18 +95,6 @@ VMB_API int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, si
 VMB_API int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
 			   struct vmb_error *err);
 
-/**
- * vmb_slice_write_slice() - write all @len bytes or fail.
- * Return: as vmb_slice_write(), plus PartialBuffer{expected=@len,
- * completed=n} after writing the n bytes that fit. S4.
- */
-VMB_API int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
-				  struct vmb_error *err);
-
-/* vmb_slice_read_slice() - read all @len bytes or fail. S4. */
-VMB_API int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
-				 struct vmb_error *err);
-
 /* vmb_slice_write_obj() - write_slice of an object's @size bytes. S4, S10. */
 VMB_API int vmb_slice_write_obj(struct vmb_slice s, size_t addr, const void *obj, size_t size,
 				struct vmb_error *err);
@@ -146,14 +135,70 @@ VMB_API int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr,
 					    struct vmb_sink *dst, size_t n,
 					    struct vmb_error *err);
 
-/* Out-of-line halves of the inline atomics below: they redo every check in
- * SPEC order and fill @err. Cold, and given the slice by pointer, so that
- * the fast path keeps the slice in registers. */
-VMB_API int vmb__slice_store_slow(const struct vmb_slice *s, size_t addr, unsigned width,
-				  uint64_t v, int order, struct vmb_error *err)
+/*
+ * Out-of-line halves of the inline functions below: they redo every check
+ * in SPEC order and fill @err. Cold, and given the slice by value (see
+ * VMB__SLICE_COPY()): a pointer made the compiler keep the slice in
+ * memory, stored again on every pass of a caller's loop, which cost the
+ * inline fast paths 2-3x.
+ */
+VMB_API int vmb__slice_write_slice_slow(struct vmb_slice s, size_t addr, const void *buf,
+					size_t len, struct vmb_error *err)
 	__attribute__((cold, noinline));
-VMB_API int vmb__slice_load_slow(const struct vmb_slice *s, size_t addr, unsigned width, int order,
+VMB_API int vmb__slice_read_slice_slow(struct vmb_slice s, size_t addr, void *buf, size_t len,
+				       struct vmb_error *err) __attribute__((cold, noinline));
+VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
+				  int order, struct vmb_error *err) __attribute__((cold, noinline));
+VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order,
 				 uint64_t *v, struct vmb_error *err) __attribute__((cold, noinline));
+
+/*
+ * For the inline fast paths: true unless [@addr, @addr + @n) lies inside
+ * @s at a host address aligned to @align (a power of two). Each term is a
+ * plain comparison joined with '|', not '&&', so that the compiler makes
+ * one branch of it, and hoists all of it out of a caller's loop when the
+ * operands do not change there.
+ */
+VMB_INLINE bool vmb__slice_misfit(struct vmb_slice s, size_t addr, size_t n, size_t align)
+{
+	return (addr > s.len) | (n > s.len - addr) |
+	       ((((uintptr_t)s.base + addr) & (align - 1)) != 0);
+}
+
+/* A fresh copy of @s for a slow-path call: passing @s itself made the
+ * compiler store it on every pass of a loop, needed or not. */
+#define VMB__SLICE_COPY(s) ((struct vmb_slice){(s).base, (s).len, (s).bitmap, (s).bitmap_offset})
+
+/**
+ * vmb_slice_write_slice() - write all @len bytes or fail.
+ * Return: as vmb_slice_write(), plus PartialBuffer{expected=@len,
+ * completed=n} after writing the n bytes that fit. S4.
+ *
+ * Inline: a write that fits a slice without a bitmap is one vmb_copy();
+ * everything else (errors, short writes, dirty marking) goes out of line.
+ */
+VMB_INLINE int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
+				     struct vmb_error *err)
+{
+	if (VMB_LIKELY(!(vmb__slice_misfit(s, addr, len, 1) | (buf == NULL) | (len == 0) |
+			 (s.bitmap != NULL)))) {
+		vmb_copy(s.base + addr, buf, len);
+		return 0;
+	}
+	return vmb__slice_write_slice_slow(VMB__SLICE_COPY(s), addr, buf, len, err);
+}
+
+/* vmb_slice_read_slice() - read all @len bytes or fail. S4. Inline as
+ * vmb_slice_write_slice(). */
+VMB_INLINE int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
+				    struct vmb_error *err)
+{
+	if (VMB_LIKELY(!(vmb__slice_misfit(s, addr, len, 1) | (buf == NULL) | (len == 0)))) {
+		vmb_copy(buf, s.base + addr, len);
+		return 0;
+	}
+	return vmb__slice_read_slice_slow(VMB__SLICE_COPY(s), addr, buf, len, err);
+}
 
 /**
  * vmb_slice_store() - one atomic store of @width bytes at offset @addr.
@@ -169,12 +214,11 @@ VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, 
 			       int order, struct vmb_error *err)
 {
 	if (VMB_LIKELY(vmb_order_valid_for_store(order) && vmb_width_valid(width) &&
-		       vmb_range_fits(addr, width, s.len) &&
-		       (((uintptr_t)s.base + addr) & (width - 1)) == 0 && s.bitmap == NULL)) {
+		       !(vmb__slice_misfit(s, addr, width, width) | (s.bitmap != NULL)))) {
 		vmb_atomic_store_raw(s.base + addr, width, v, order);
 		return 0;
 	}
-	return vmb__slice_store_slow(&s, addr, width, v, order, err);
+	return vmb__slice_store_slow(VMB__SLICE_COPY(s), addr, width, v, order, err);
 }
 
 /**
@@ -188,13 +232,12 @@ VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, 
 VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width, int order,
 			      uint64_t *v, struct vmb_error *err)
 {
-	if (VMB_LIKELY(vmb_order_valid_for_load(order) && vmb_width_valid(width) && v != NULL &&
-		       vmb_range_fits(addr, width, s.len) &&
-		       (((uintptr_t)s.base + addr) & (width - 1)) == 0)) {
+	if (VMB_LIKELY(vmb_order_valid_for_load(order) && vmb_width_valid(width) &&
+		       !(vmb__slice_misfit(s, addr, width, width) | (v == NULL)))) {
 		*v = vmb_atomic_load_raw(s.base + addr, width, order);
 		return 0;
 	}
-	return vmb__slice_load_slow(&s, addr, width, order, v, err);
+	return vmb__slice_load_slow(VMB__SLICE_COPY(s), addr, width, order, v, err);
 }
 
 /**
