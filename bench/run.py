@@ -110,7 +110,7 @@ def parse_args(argv):
         p = Parser(prog="vmbytes tune", add_help=False)
         p.add_argument("--repetitions", type=positive_int)
         p.add_argument("--min-time", type=seconds)
-        p.add_argument("--margin", type=percent, default=5.0)
+        p.add_argument("--margin", type=percent, default=1.0)
     else:
         raise UsageError(f"unknown command '{cmd}'")
     args = p.parse_args(rest)
@@ -397,6 +397,7 @@ def collect(gb):
         ratios = [r[3] for r in rs if r[3] is not None]
         if ratios:
             res[name]["ratio"] = statistics.median(ratios)
+            res[name]["ratios"] = ratios
             res[name]["ratio_spread"] = (max(ratios) - min(ratios)) / statistics.median(ratios)
             res[name]["a_ns"] = statistics.median(r[4] for r in rs if r[4] is not None)
             res[name]["b_ns"] = statistics.median(r[5] for r in rs if r[5] is not None)
@@ -448,9 +449,40 @@ def ordered(strats):
 # The issue's numbers
 # ---------------------------------------------------------------------------
 
+def below_bar_p(speedups, bar):
+    """One-sided sign test: the probability of at least as many of
+    @speedups (one per repetition) below @bar if each were as likely above
+    it as below. Small when the default is really below the bar."""
+    n = len(speedups)
+    k = sum(1 for x in speedups if x < bar)
+    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+
+
+SIGNIFICANT = 0.05
+TIE_WIDTH = 0.02  # a median further below the bar than this fails outright
+
+
+def bar_verdict(speedup, reps, bar):
+    """(fails, note): a size fails a bar when its median speedup is more
+    than TIE_WIDTH below @bar, or below it at all AND the repetitions say so
+    (sign test, p < SIGNIFICANT). A median a hair below the bar with
+    repetitions on both sides is a tie: two
+    copies that hit the same limit (rep movsb in both at 1 MiB) measure
+    1.00 +- noise, and noise is not a regression."""
+    if speedup >= bar:
+        return False, ""
+    if not reps or speedup < bar * (1 - TIE_WIDTH):
+        return True, ""
+    p = below_bar_p(reps, bar)
+    below = sum(1 for x in reps if x < bar)
+    if p < SIGNIFICANT:
+        return True, f", {below} of {len(reps)} repetitions below, p={p:.3f}"
+    return False, f", a tie: {below} of {len(reps)} repetitions below, p={p:.2f}"
+
+
 def default_speedups(res):
-    """size -> rival -> (default throughput / rival throughput, how).
-    From the paired measurements (pair/copy/default/<rival>/<size>) where
+    """size -> rival -> (default throughput / rival throughput, how, the
+    per-repetition speedups or None). From the paired measurements (pair/copy/default/<rival>/<size>) where
     they ran, else from the medians of the separate grid benchmarks."""
     out = {}
     for name, r in res.items():
@@ -458,7 +490,8 @@ def default_speedups(res):
         # Between 4 and 16 MiB two sides do not fit the LLC together while
         # one does (see copy.c): a pair there is not a hot measurement.
         if m and r.get("ratio") and not (4 << 20 < int(m.group(2)) < 16 << 20):
-            out.setdefault(int(m.group(2)), {})[m.group(1)] = (1.0 / r["ratio"], "paired")
+            out.setdefault(int(m.group(2)), {})[m.group(1)] = (
+                1.0 / r["ratio"], "paired", [1.0 / x for x in r.get("ratios", []) if x])
     grid = copy_results(res).get(("hot", 1, 0, 0), {})
     for size, row in grid.items():
         if "default" not in row or not row["default"]["gbps"]:
@@ -466,7 +499,8 @@ def default_speedups(res):
         for s, r in row.items():
             if s in ("default", "bytes", "words") or not r["gbps"]:
                 continue
-            out.setdefault(size, {}).setdefault(s, (row["default"]["gbps"] / r["gbps"], "separate"))
+            out.setdefault(size, {}).setdefault(
+                s, (row["default"]["gbps"] / r["gbps"], "separate", None))
     return out
 
 
@@ -478,31 +512,36 @@ def checks(res):
     out = []
     sp = default_speedups(res)
     if sp:
-        worst, fails = None, []
+        worst, fails, ties = None, [], []
         for size in sorted(sp):
             best_s = min(sp[size], key=lambda s: sp[size][s][0])
-            ratio, how = sp[size][best_s]
+            ratio, how, reps = sp[size][best_s]
             if worst is None or ratio < worst[0]:
                 worst = (ratio, size, best_s, how)
+            failed, note = bar_verdict(ratio, reps, 0.95)
             if ratio < 0.95:
-                fails.append(f"{fmt_size(size)}: {ratio:.3f} of {best_s} ({how})")
+                (fails if failed else ties).append(
+                    f"{fmt_size(size)}: {ratio:.3f} of {best_s} ({how}{note})")
         out.append(("default >= 0.95x the best strategy at every size (hot, aligned, 1 thread)",
                     not fails,
                     [f"worst: {worst[0]:.3f} at {fmt_size(worst[1])} against {worst[2]} ({worst[3]})"]
-                    + ([f"below 0.95: {'; '.join(fails)}"] if fails else [])))
-        worst, fails = None, []
+                    + ([f"below 0.95: {'; '.join(fails)}"] if fails else [])
+                    + ([f"not significantly below 0.95: {'; '.join(ties)}"] if ties else [])))
+        worst, fails, ties = None, [], []
         for size in sorted(sp):
             if size < 16 or "libc" not in sp[size]:
                 continue
-            ratio, how = sp[size]["libc"]
+            ratio, how, reps = sp[size]["libc"]
             if worst is None or ratio < worst[0]:
                 worst = (ratio, size, how)
+            failed, note = bar_verdict(ratio, reps, 1.0)
             if ratio < 1.0:
-                fails.append(f"{fmt_size(size)}: {ratio:.3f} ({how})")
+                (fails if failed else ties).append(f"{fmt_size(size)}: {ratio:.3f} ({how}{note})")
         if worst:
             out.append(("default >= 1.0x libc memcpy from 16 B up (hot, aligned, 1 thread)",
                         not fails, [f"worst: {worst[0]:.3f} at {fmt_size(worst[1])} ({worst[2]})"]
-                        + ([f"below 1.0: {'; '.join(fails)}"] if fails else [])))
+                        + ([f"below 1.0: {'; '.join(fails)}"] if fails else [])
+                        + ([f"not significantly below 1.0: {'; '.join(ties)}"] if ties else [])))
         big = [(size, sp[size]["libc"]) for size in sorted(sp)
                if size >= 32 << 20 and "libc" in sp[size]]
         if big:
@@ -996,12 +1035,40 @@ def cmd_bench(args):
 # Tuning
 # ---------------------------------------------------------------------------
 
-def choose_tuning(table, margin, available):
-    """@table: strategy -> size -> GB/s (medians). Returns (tuning dict,
+SEPARATE_MARGIN = 0.05  # what a separate median must win by (they drift 5-30%)
+
+
+def choose_tuning(table, margin, available, paired=None):
+    """@table: strategy -> size -> GB/s (medians of separate runs);
+    @paired: strategy -> size -> its speed over the reference strategy
+    ("ref" -> the reference's name), measured paired. Returns (tuning dict,
     reasons). A candidate replaces the incumbent only when it is faster by
-    more than @margin (a fraction), so noise does not move thresholds."""
+    more than @margin (a fraction) where measured paired, and by more than
+    SEPARATE_MARGIN where only separate medians exist, so noise does not
+    move thresholds."""
+    paired = paired or {}
+    ref = paired.get("ref")
     sizes = sorted({z for t in table.values() for z in t})
     reasons = []
+
+    def speed(name, z):
+        """@name's speed over the reference at size @z and whether it was
+        measured paired; None when unknown."""
+        if name == ref:
+            return 1.0, True
+        if z in paired.get(name, {}):
+            return paired[name][z], True
+        base = ref if ref in table else None
+        if base and table.get(name, {}).get(z) and table[base].get(z):
+            return table[name][z] / table[base][z], False
+        return None
+
+    def rel(name, base, z):
+        """(speed of @name over @base at @z, paired?) or None."""
+        a, b = speed(name, z), speed(base, z)
+        if a is None or b is None or not b[0]:
+            return None
+        return a[0] / b[0], a[1] and b[1]
 
     def geomean(xs):
         return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else 0.0
@@ -1012,10 +1079,13 @@ def choose_tuning(table, margin, available):
     incumbent = blocks[0]
     cache_sizes = [z for z in sizes if z <= 1 << 20]
     for cand in blocks[1:]:
-        rel = geomean([table[cand][z] / table[incumbent][z] for z in cache_sizes
-                       if z in table[cand] and z in table[incumbent]])
-        reasons.append(f"block: {cand} vs {incumbent}, geometric mean over 32 B..1 MiB: {rel:.3f}x")
-        if rel > 1 + margin:
+        rs = [rel(cand, incumbent, z) for z in cache_sizes]
+        rs = [r for r in rs if r is not None]
+        g = geomean([r[0] for r in rs])
+        need = margin if rs and all(r[1] for r in rs) else SEPARATE_MARGIN
+        reasons.append(f"block: {cand} vs {incumbent}, geometric mean over 32 B..1 MiB: {g:.3f}x"
+                       f" ({'paired' if need == margin else 'separate medians'})")
+        if g > 1 + need:
             incumbent = cand
     block = incumbent
     reasons.append(f"block = {block}")
@@ -1029,29 +1099,40 @@ def choose_tuning(table, margin, available):
     # margin on geometric mean and spans two sweep sizes at least. Highest
     # score wins; the plain block everywhere scores 0.
     def logs(name):
-        return [math.log(table[name][z] / table[block][z])
-                if name in table and z in table[name] and z in table[block] and table[name][z]
-                else -1e9 for z in sizes]
+        out = []
+        for z in sizes:
+            r = rel(name, block, z)
+            out.append(math.log(r[0]) if r is not None and r[0] > 0 else -1e9)
+        return out
+
+    def floors(name):
+        out = []
+        for z in sizes:
+            r = rel(name, block, z)
+            out.append(math.log(1 + (margin if r is not None and r[1] else SEPARATE_MARGIN)))
+        return out
 
     n = len(sizes)
     lm, ln = logs("rep_movsb"), logs("nt")
-    pm, pn = [0.0], [0.0]
+    fm, fn = floors("rep_movsb"), floors("nt")
+    pm, pn, qm, qn = [0.0], [0.0], [0.0], [0.0]
     for i in range(n):
         pm.append(pm[-1] + lm[i])
         pn.append(pn[-1] + ln[i])
-    floor = math.log(1 + margin)
+        qm.append(qm[-1] + fm[i])
+        qn.append(qn[-1] + fn[i])
     best = (0.0, None, None, n)  # score, movsb [a, b) as indexes, nt from index t
     for t in range(n + 1):
         nt_score = pn[n] - pn[t]
         # A class of one sweep size is one noisy sample: two at least.
-        if t < n and (n - t < 2 or nt_score / (n - t) <= floor):
+        if t < n and (n - t < 2 or nt_score <= qn[n] - qn[t]):
             continue
         if nt_score > best[0]:
             best = (nt_score, None, None, t)
         for a in range(t):
             for b in range(a + 2, t + 1):
                 m = pm[b] - pm[a]
-                if m / (b - a) <= floor:
+                if m <= qm[b] - qm[a]:
                     continue
                 if nt_score + m > best[0]:
                     best = (nt_score + m, a, b, t)
@@ -1076,7 +1157,7 @@ def choose_tuning(table, margin, available):
                        f"there (geometric mean)")
     else:
         reasons.append(f"rep movsb: no size range where it beats {block} by > "
-                       f"{100 * margin:.0f}%: no window")
+                       f"{100 * margin:g}% (paired; {100 * SEPARATE_MARGIN:g}% separate): no window")
     nt_min = None
     if t < n:
         nt_min = sizes[t]
@@ -1085,7 +1166,7 @@ def choose_tuning(table, margin, available):
                        f"on (geometric mean)")
     else:
         reasons.append(f"non-temporal stores: no size from which they beat {block} by > "
-                       f"{100 * margin:.0f}%: never")
+                       f"{100 * margin:g}% (paired; {100 * SEPARATE_MARGIN:g}% separate): never")
     return {"block": block, "movsb_min": movsb_min, "movsb_max": movsb_max,
             "nt_min": nt_min}, reasons
 
@@ -1117,7 +1198,15 @@ def cmd_tune(args):
         print(f"vmbytes tune: no usable results ({len(errors)} errors); see {log}",
               file=sys.stderr)
         return 1
-    tuning, reasons = choose_tuning(table, args.margin / 100.0, ctx["strategies_available"])
+    paired = {}
+    for name, r in res.items():
+        m = re.match(r"^pair/tune/(\w+)/(\w+)/(\d+)$", name)
+        if m and r.get("ratio"):
+            # time_ratio is candidate time / reference time.
+            paired.setdefault(m.group(1), {})[int(m.group(3))] = 1.0 / r["ratio"]
+            paired["ref"] = m.group(2)
+    tuning, reasons = choose_tuning(table, args.margin / 100.0, ctx["strategies_available"],
+                                    paired)
     strats = [s for s in ("default", "libc", "avx2", "avx512", "rep_movsb", "nt") if s in table]
     sizes = sorted({z for t in table.values() for z in t})
     print()
