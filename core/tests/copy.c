@@ -158,6 +158,23 @@ TEST(S10_strategy_names_force_and_tuning)
 	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
 }
 
+/* The built-in thresholds (no VMB_COPY_TUNING): the widest vector block
+ * this CPU has, no rep movsb window, streaming stores from 16 MiB. */
+TEST(S10_built_in_tuning)
+{
+	struct vmb_copy_tuning t;
+
+	if (getenv("VMB_COPY_TUNING") != NULL) /* NOLINT(concurrency-mt-unsafe) */
+		return; /* a tuning file replaced them */
+	vmb_copy_get_tuning(&t);
+	CHECK_EQ(t.block, vmb_copy_strategy_available(VMB_COPY_AVX512) ? VMB_COPY_AVX512
+			  : vmb_copy_strategy_available(VMB_COPY_AVX2) ? VMB_COPY_AVX2
+								 : VMB_COPY_LIBC);
+	CHECK_EQ(t.movsb_min, 0);
+	CHECK_EQ(t.movsb_max, 0);
+	CHECK_EQ(t.nt_min, vmb_copy_strategy_available(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX);
+}
+
 /* ---- the tear test ------------------------------------------------------- */
 
 struct tear_ctx {

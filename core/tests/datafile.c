@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -762,5 +763,46 @@ TEST(D1_file_errors_are_io)
 	vmb_datafile_free(wo);
 	close(rfd);
 	close(wfd);
+	close(fd);
+}
+
+/*
+ * D1: fd 0 is an fd like any other. In a child with stdin closed, the data
+ * file's own dup of the file lands on 0; reads and writes must still
+ * reach the file.
+ */
+TEST(D1_works_when_its_dup_is_fd_0)
+{
+	int fd = tmp_file(4096);
+
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct vmb_datafile *f = NULL;
+		uint32_t v = 0x5eed1e55, back = 0;
+
+		close(0);
+		if (vmb_datafile_new(fd, 4096, &f, NULL) != 0)
+			_exit(2);
+		struct vmb_bytes b = vmb_datafile_bytes(f);
+
+		if (vmb_bytes_write_obj(b, 0x100, &v, sizeof(v), NULL) != 0 ||
+		    vmb_bytes_read_obj(b, 0x100, &back, sizeof(back), NULL) != 0 || back != v)
+			_exit(3);
+		vmb_datafile_free(f);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	int status = 0;
+
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+
+	uint32_t seen = 0;
+
+	CHECK_EQ(pread(fd, &seen, sizeof(seen), 0x100), (ssize_t)sizeof(seen));
+	CHECK_EQ(seen, 0x5eed1e55);
 	close(fd);
 }

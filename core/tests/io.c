@@ -169,6 +169,22 @@ TEST(I2_fd_source_pipe_then_eof)
 	close(p[0]);
 }
 
+/* I1: end of data is 0 whatever errno held before: only a failed read(2)
+ * sets errno, so a leftover value must not turn EOF into an error. */
+TEST(I1_fd_source_eof_ignores_a_stale_errno)
+{
+	int p[2];
+	uint8_t out[4];
+	struct vmb_fd_source src;
+
+	CHECK_RC(pipe(p), 0);
+	close(p[1]);
+	CHECK_RC(vmb_fd_source_init(&src, p[0]), 0);
+	errno = EIO;
+	CHECK_EQ(src.base.read(&src.base, out, sizeof(out)), 0);
+	close(p[0]);
+}
+
 TEST(I2_fd_source_errno_is_negative)
 {
 	int p[2];

@@ -1171,3 +1171,38 @@ TEST(G1_set_start)
 	vmb_guest_free(g);
 	vmb_region_free(r);
 }
+
+/*
+ * G11: a memfd region whose memfd is fd 0 (stdin closed in a child) is a
+ * shared mapping of that memfd like any other: what is written through
+ * the region is in the memfd.
+ */
+TEST(G11_memfd_region_on_fd_0_is_shared)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct vmb_region_config cfg = { .len = 0x1000, .kind = VMB_REGION_MEMFD };
+		struct vmb_region *r = NULL;
+		uint32_t v = 0xfd0fd0, seen = 0;
+
+		close(0);
+		if (vmb_region_new(&cfg, &r, NULL) != 0)
+			_exit(2);
+		if (vmb_region_fd(r) != 0)
+			_exit(3);
+		if (vmb_bytes_write_obj(vmb_region_bytes(r), 0x40, &v, sizeof(v), NULL) != 0)
+			_exit(4);
+		if (pread(0, &seen, sizeof(seen), 0x40) != (ssize_t)sizeof(seen) || seen != v)
+			_exit(5);
+		vmb_region_free(r);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	int status = 0;
+
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}

@@ -728,3 +728,14 @@ TEST(R1_store_load_unsupported)
 	EXPECT_CHILD_ZERO(&p.c, 0, 0x100);
 	rp_close(&p);
 }
+
+/* R1: pid 1 is a process id like any other (init is always alive): only
+ * pids <= 0 are refused as arguments. */
+TEST(R1_pid_1_is_a_valid_pid)
+{
+	struct vmb_remote *r = NULL;
+
+	CHECK_RC(vmb_remote_new(1, 0x1000, 0x1000, &r, NULL), 0);
+	CHECK(r != NULL);
+	vmb_remote_free(r);
+}
