@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """vmbytes mutants: mutation testing of the fuzz suite itself.
 
-usage: mutants.py [--time-per-mutant S] [--max N] [--file NAME] [--jobs N]
+usage: mutants.py [--time-per-mutant S] [--max N] [--file NAME] [--jobs N] [--fresh]
 
 Makes small faults in core/src (comparison flips, +/-1 on constants,
 dropped checks, swapped operands), one at a time, in a scratch copy of the
@@ -12,6 +12,16 @@ corpus input through the oracle), then a short libFuzzer run of the
 targets that exercise the mutated file. A mutant that nothing kills is a
 survivor: the report lists each with its line, so that it is either
 explained (an equivalent mutant) or killed by a stronger oracle.
+
+An equivalent mutant (one that no test can tell from the original, such as
+a size-class boundary of the copy dispatcher moved by one byte: every
+class copies the same bytes) is listed with the reason in
+fuzz/mutants-equivalent.txt; the kill rate leaves those out, and the
+report lists them apart, so that a claim of equivalence stays reviewable.
+
+Verdicts are kept in build/mutants/verdicts.json under a fingerprint of
+core/, fuzz/ and corpus/: a run that is stopped (even by kill -9) and
+started again skips what it already judged, as long as nothing changed.
 Writes reports/mutants/summary.json and summary.md.
 """
 import argparse
@@ -24,10 +34,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, "build", "mutants-src")
+EQUIVALENT = os.path.join(ROOT, "fuzz", "mutants-equivalent.txt")
+VERDICTS = os.path.join(ROOT, "build", "mutants", "verdicts.json")
 OUT = os.path.join(ROOT, "reports", "mutants")
 CONFORMANCE = os.path.abspath(os.path.join(ROOT, "..", "shared", "conformance"))
 
@@ -120,17 +133,17 @@ def sh(cmd, timeout, **kw):
         return "timeout", ""
 
 
-def prepare(build):
+def prepare(build, scratch):
     """A scratch source tree and its libFuzzer+ASan build of what the suite runs."""
-    shutil.rmtree(SCRATCH, ignore_errors=True)
-    os.makedirs(SCRATCH)
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
     for d in ("core", "fuzz", "bench/gate", "ci"):
         # Fresh timestamps: stale objects of an earlier run must not look current.
-        shutil.copytree(os.path.join(ROOT, d), os.path.join(SCRATCH, d), copy_function=shutil.copy)
-    shutil.copy(os.path.join(ROOT, "CMakeLists.txt"), SCRATCH)
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(scratch, d), copy_function=shutil.copy)
+    shutil.copy(os.path.join(ROOT, "CMakeLists.txt"), scratch)
     flags = ("-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined "
              "-fno-sanitize-recover=all")
-    rc, out = sh(["cmake", "-S", SCRATCH, "-B", build, "-G", "Ninja", "-DCMAKE_C_COMPILER=clang",
+    rc, out = sh(["cmake", "-S", scratch, "-B", build, "-G", "Ninja", "-DCMAKE_C_COMPILER=clang",
                   f"-DCMAKE_C_FLAGS={flags}", "-DVMB_FUZZ_ENGINE=libfuzzer", "-DVMB_BUILD_TESTS=ON",
                   f"-DVMB_CONFORMANCE_DIR={CONFORMANCE}"], 300)
     if rc != 0:
@@ -193,6 +206,96 @@ def unit_tests(build, areas):
     return None
 
 
+def load_equivalent():
+    """(file, mutated line) -> reason, from fuzz/mutants-equivalent.txt:
+    a line "[file.c] <the mutated line>" and, indented below it, why no
+    test can tell that mutant from the original."""
+    out, key = {}, None
+    if not os.path.exists(EQUIVALENT):
+        return out
+    with open(EQUIVALENT) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.match(r"^\[(\w+\.c)\] (.+)$", line.rstrip("\n"))
+            if m:
+                key = (m.group(1), m.group(2).strip())
+                out[key] = ""
+            elif line[0] in " \t" and key:
+                out[key] = (out[key] + " " + line.strip()).strip()
+            else:
+                sys.exit(f"mutants: {EQUIVALENT}:{n}: neither '[file.c] mutated line' nor a reason")
+    for k, why in out.items():
+        if not why:
+            sys.exit(f"mutants: {EQUIVALENT}: '{k[1]}' has no reason")
+    return out
+
+
+def fingerprint():
+    """A hash of everything a verdict depends on: the sources, the tests,
+    the fuzz suite, the corpus and the conformance scripts."""
+    h = hashlib.sha256()
+    for top in ("core", "fuzz", "corpus", "CMakeLists.txt", CONFORMANCE):
+        base = top if os.path.isabs(top) else os.path.join(ROOT, top)
+        paths = [base] if os.path.isfile(base) else sorted(
+            os.path.join(d, f) for d, _, fs in os.walk(base) for f in fs)
+        for path in sorted(paths):
+            if path == EQUIVALENT:
+                continue
+            h.update(path.encode())
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def mutant_key(mu):
+    return f"{mu['file']}:{mu['line']}:{mu['mutated']}"
+
+
+class Worker:
+    """One scratch tree and build of its own, so that N of them can judge
+    N mutants at once."""
+
+    def __init__(self, k):
+        self.scratch = SCRATCH if k == 0 else f"{SCRATCH}-{k}"
+        self.build = os.path.join(ROOT, "build", "mutants" if k == 0 else f"mutants-{k}")
+
+    def setup(self, check):
+        prepare(self.build, self.scratch)
+        units = sorted({u for v in UNIT.values() for u in v})
+        rc, out = sh(["ninja", "-C", self.build] + build_targets(None, units), 1800)
+        if rc != 0:
+            return f"the unmutated tree does not build\n{out[-3000:]}"
+        if replay_regression(self.build, check):
+            return "the unmutated tree fails its own regression; fix that first"
+        return None
+
+    def judge(self, mu, source, check, args):
+        path = os.path.join(self.scratch, "core", "src", mu["file"])
+        lines = source.split("\n")
+        lines[mu["line"] - 1] = mu["new_line"]
+        with open(path, "w") as f:
+            f.write("\n".join(lines))
+        try:
+            rc, out = sh(["ninja", "-C", self.build]
+                         + build_targets(RELEVANT[mu["file"]], UNIT[mu["file"]]), 600)
+            if rc != 0:
+                return "stillborn", "does not compile"
+            by = replay_regression(self.build, check, RELEVANT[mu["file"]])
+            if by is None and args.time_per_mutant > 0:
+                by = short_fuzz(self.build, RELEVANT[mu["file"]], args.time_per_mutant)
+            if by is None and not args.no_unit:
+                by = unit_tests(self.build, UNIT[mu["file"]])
+            return ("killed" if by else "survived"), by
+        finally:
+            with open(path, "w") as f:
+                f.write(source)
+
+    def restore(self):
+        """Leave the build of the unmutated tree behind."""
+        sh(["ninja", "-C", self.build] + build_targets(), 600)
+
+
 def main():
     p = argparse.ArgumentParser(prog="vmbytes mutants", description=__doc__.split("\n\n")[0])
     p.add_argument("--time-per-mutant", type=float, default=6.0, metavar="S",
@@ -203,92 +306,154 @@ def main():
                    help="judge the fuzz suite alone: skip the unit-test stage")
     p.add_argument("--file", action="append", default=[], metavar="NAME",
                    help="only mutate this core/src file (repeatable)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="judge N mutants at once, each in a scratch tree of its own (default 1)")
+    p.add_argument("--fresh", action="store_true",
+                   help="forget the verdicts of earlier runs")
     args = p.parse_args()
     if args.time_per_mutant < 0 or args.max < 0:
         die_usage("--time-per-mutant and --max must not be negative")
+    if args.jobs < 1 or args.jobs > 16:
+        die_usage("--jobs must be between 1 and 16")
     for f in args.file:
         if f not in RELEVANT:
             die_usage(f"unknown file '{f}' (one of: {' '.join(sorted(RELEVANT))})")
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
-    build = os.path.join(ROOT, "build", "mutants")
+    equivalent = load_equivalent()
     check = os.path.join(ROOT, "core", "tests", "replay_check.py")
     os.makedirs(OUT, exist_ok=True)
-    prepare(build)
-    rc, out = sh(["ninja", "-C", build] + build_targets(None, sorted({u for v in UNIT.values() for u in v})), 900)
-    if rc != 0:
-        sys.exit(f"mutants: the unmutated tree does not build\n{out[-3000:]}")
-    if replay_regression(build, check):
-        sys.exit("mutants: the unmutated tree fails its own regression; fix that first")
+    fp = fingerprint()
+    verdicts = {}
+    if not args.fresh and os.path.exists(VERDICTS):
+        try:
+            with open(VERDICTS) as f:
+                saved = json.load(f)
+            if saved.get("fingerprint") == fp and saved.get("time_per_mutant") == args.time_per_mutant \
+                    and saved.get("no_unit") == args.no_unit:
+                verdicts = saved.get("verdicts", {})
+        except (OSError, ValueError):
+            verdicts = {}
     files = args.file or sorted(RELEVANT)
     all_mutants = []
     sources = {}
     for name in files:
-        with open(os.path.join(SCRATCH, "core", "src", name)) as f:
+        with open(os.path.join(ROOT, "core", "src", name)) as f:
             sources[name] = f.read()
         all_mutants += mutants_of(name, sources[name])
     chosen = all_mutants
     if args.max and len(all_mutants) > args.max:
         step = len(all_mutants) / args.max
         chosen = [all_mutants[int(i * step)] for i in range(args.max)]
-    print(f"vmbytes mutants: {len(chosen)} of {len(all_mutants)} mutants of {len(files)} files")
-    results = []
+    todo = [mu for mu in chosen if mutant_key(mu) not in verdicts]
+    print(f"vmbytes mutants: {len(chosen)} of {len(all_mutants)} mutants of {len(files)} files; "
+          f"{len(chosen) - len(todo)} judged by an earlier run of this tree, {len(todo)} to go, "
+          f"{args.jobs} at a time", flush=True)
+    workers = [Worker(k) for k in range(min(args.jobs, max(1, len(todo))))]
+    if todo:
+        with concurrent.futures.ThreadPoolExecutor(len(workers)) as ex:
+            for err in ex.map(lambda w: w.setup(check), workers):
+                if err:
+                    sys.exit(f"mutants: {err}")
+    lock = threading.Lock()
     t0 = time.time()
-    for n, mu in enumerate(chosen, 1):
-        # The scratch copy is the snapshot: edits to the tree meanwhile change nothing.
-        path = os.path.join(SCRATCH, "core", "src", mu["file"])
-        original = sources[mu["file"]]
-        lines = original.split("\n")
-        lines[mu["line"] - 1] = mu["new_line"]
-        with open(path, "w") as f:
-            f.write("\n".join(lines))
-        rc, out = sh(["ninja", "-C", build] + build_targets(RELEVANT[mu["file"]], UNIT[mu["file"]]),
-                     600)
-        if rc != 0:
-            verdict, by = "stillborn", "does not compile"
-        else:
-            by = replay_regression(build, check, RELEVANT[mu["file"]])
-            if by is None and args.time_per_mutant > 0:
-                by = short_fuzz(build, RELEVANT[mu["file"]], args.time_per_mutant)
-            if by is None and not args.no_unit:
-                by = unit_tests(build, UNIT[mu["file"]])
-            verdict = "killed" if by else "survived"
-        with open(path, "w") as f:
-            f.write(original)
+    done = [0]
+
+    def save():
+        os.makedirs(os.path.dirname(VERDICTS), exist_ok=True)
+        tmp = VERDICTS + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"fingerprint": fp, "time_per_mutant": args.time_per_mutant,
+                       "no_unit": args.no_unit, "verdicts": verdicts}, f)
+        os.replace(tmp, VERDICTS)
+
+    def run(worker, queue):
+        while True:
+            with lock:
+                if not queue:
+                    return
+                mu = queue.pop(0)
+            verdict, by = worker.judge(mu, sources[mu["file"]], check, args)
+            with lock:
+                verdicts[mutant_key(mu)] = {"verdict": verdict, "by": by}
+                save()
+                done[0] += 1
+                el = time.time() - t0
+                eta = el / done[0] * (len(todo) - done[0])
+                print(f"[{done[0]}/{len(todo)} {el:.0f}s, ~{eta / 60:.0f} min left] {verdict:9} "
+                      f"{mu['file']}:{mu['line']} {mu['kind']}: {mu['mutated'][:60]}"
+                      + (f"  <- {by}" if by and verdict == "killed" else ""), flush=True)
+
+    queue = list(todo)
+    threads = [threading.Thread(target=run, args=(w, queue)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if todo:
+        for w in workers:
+            w.restore()
+    results = []
+    for mu in chosen:
+        v = verdicts.get(mutant_key(mu))
+        if v is None:
+            continue
         r = {k: mu[k] for k in ("file", "line", "kind", "original", "mutated")}
-        r.update(verdict=verdict, by=by)
+        r.update(v)
+        if r["verdict"] == "survived" and (mu["file"], mu["mutated"]) in equivalent:
+            r["verdict"] = "equivalent"
+            r["why"] = equivalent[(mu["file"], mu["mutated"])]
         results.append(r)
-        print(f"[{n}/{len(chosen)} {time.time() - t0:.0f}s] {verdict:9} {mu['file']}:{mu['line']} "
-              f"{mu['kind']}: {mu['mutated'][:70]}" + (f"  <- {by}" if by and verdict == "killed" else ""),
-              flush=True)
-    # Rebuild the unmutated scratch tree, so that build/mutants is left sane.
-    sh(["ninja", "-C", build] + build_targets(), 600)
-    live = [r for r in results if r["verdict"] != "stillborn"]
+    live = [r for r in results if r["verdict"] in ("killed", "survived")]
+    equiv = [r for r in results if r["verdict"] == "equivalent"]
     killed = [r for r in live if r["verdict"] == "killed"]
     rate = 100.0 * len(killed) / len(live) if live else 0.0
-    summary = {"mutants": len(results), "compiled": len(live), "killed": len(killed),
-               "kill_rate_percent": round(rate, 1), "time_per_mutant": args.time_per_mutant,
+    stale = sorted(k for k in equivalent if not any(
+        (r["file"], r["mutated"]) == k for r in results))
+    summary = {"mutants": len(results), "of_all": len(all_mutants), "judged": len(live),
+               "equivalent": len(equiv), "killed": len(killed), "kill_rate_percent": round(rate, 1),
+               "time_per_mutant": args.time_per_mutant, "unit_stage": not args.no_unit,
                "results": results}
     with open(os.path.join(OUT, "summary.json"), "w") as f:
         json.dump(summary, f, indent=2)
+    sample = (f"an even sample of {len(results)} of all {len(all_mutants)}"
+              if len(results) < len(all_mutants) else f"all {len(results)}")
     md = ["# Mutation testing", "",
-          f"{len(killed)} of {len(live)} compiling mutants killed: **{rate:.1f}%** "
-          f"({len(results) - len(live)} did not compile; {args.time_per_mutant:.0f} s of fuzzing "
-          "per mutant the replay regression missed).", "",
-          "## Survivors", "", "| file:line | kind | original | mutated |", "|---|---|---|---|"]
-    for r in live:
-        if r["verdict"] == "survived":
-            md.append(f"| {r['file']}:{r['line']} | {r['kind']} | `{r['original']}` | `{r['mutated']}` |")
+          f"`./vmbytes mutants{' --max ' + str(args.max) if args.max else ''}`: {sample} mutants of "
+          f"core/src. {len(killed)} of {len(live)} killed: **{rate:.1f}%**. "
+          f"{len(equiv)} more are equivalent (listed below with the reason, from "
+          f"fuzz/mutants-equivalent.txt) and {len(results) - len(live) - len(equiv)} did not "
+          f"compile; neither kind counts. Stages: op scripts and corpus replay, then "
+          f"{args.time_per_mutant:g} s of fuzzing"
+          + (", then the unit tests of the file's area." if not args.no_unit else " (no unit tests)."),
+          "", "## Survivors", ""]
+    surv = [r for r in live if r["verdict"] == "survived"]
+    if surv:
+        md += ["| file:line | kind | original | mutated |", "|---|---|---|---|"]
+        md += [f"| {r['file']}:{r['line']} | {r['kind']} | `{r['original']}` | `{r['mutated']}` |"
+               for r in surv]
+    else:
+        md.append("None.")
+    md += ["", "## Equivalent", ""]
+    if equiv:
+        md += ["| file:line | mutated | why no test can tell |", "|---|---|---|"]
+        md += [f"| {r['file']}:{r['line']} | `{r['mutated']}` | {r['why']} |" for r in equiv]
+    else:
+        md.append("None.")
     md += ["", "## Killed by", ""]
     stages = {}
     for r in killed:
-        stage = r["by"].split(" ")[0] + (" " + r["by"].split(" ")[1] if r["by"].startswith("op") else "")
+        stage = r["by"].split(" ")[0] + (" " + r["by"].split(" ")[1] if r["by"].startswith(("op", "unit", "corpus")) else "")
+        stage = re.sub(r"^(unit \w+)\..*$", r"\1", stage)
         stages[stage] = stages.get(stage, 0) + 1
     md += [f"- {k}: {v}" for k, v in sorted(stages.items())]
     with open(os.path.join(OUT, "summary.md"), "w") as f:
         f.write("\n".join(md) + "\n")
-    print(f"vmbytes mutants: kill rate {rate:.1f}% ({len(killed)}/{len(live)}); "
-          f"reports/mutants/summary.md")
+    print(f"vmbytes mutants: kill rate {rate:.1f}% ({len(killed)}/{len(live)}; {len(equiv)} "
+          f"equivalent left out); reports/mutants/summary.md")
+    if stale and not args.max and not args.file:
+        print(f"vmbytes mutants: {len(stale)} entries of fuzz/mutants-equivalent.txt matched no "
+              f"surviving mutant of this run")
     return 0
 
 

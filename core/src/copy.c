@@ -36,9 +36,9 @@ static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
  * mix of the two, and every strategy is a correct copy.
  *
  * The first three are derived by publish(): a copy of n bytes is done
- * inline when n <= small_max, by block when n < block_max, and by the
- * large classes (nt_min, the rep movsb window) from there on. A forced
- * strategy is block with small_max = 0 and block_max = SIZE_MAX, so that
+ * inline when n <= small_max, by block when n <= block_last, and by the
+ * large classes (nt_min, the rep movsb window) above. A forced strategy
+ * is block with small_max = 0 and block_last = SIZE_MAX, so that
  * the forced and the default paths run the same instructions up to the
  * strategy (the default measured 0.90x a forced AVX-512 at 256 B when it
  * checked for a forced strategy first and the size classes after).
@@ -47,14 +47,14 @@ static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
 #define SMALL_MAX 64
 
 static struct {
-	size_t small_max, block_max;
+	size_t small_max, block_last;
 	copy_fn block;
 	size_t movsb_min, movsb_max, nt_min;
 	int block_id, forced_id;
 } cfg = {
 	/* Until copy_init() has run (another constructor copying): libc. */
 	.small_max = SMALL_MAX,
-	.block_max = SIZE_MAX,
+	.block_last = SIZE_MAX,
 	.block = vmb__copy_libc,
 	.nt_min = SIZE_MAX,
 	.block_id = VMB_COPY_LIBC,
@@ -161,7 +161,7 @@ void vmb__copy_large(void *dst, const void *src, size_t n)
 		copy_9_64(dst, src, n);
 		return;
 	}
-	if (VMB_LIKELY(n < LOAD(block_max))) {
+	if (VMB_LIKELY(n <= LOAD(block_last))) {
 		LOAD(block)(dst, src, n);
 		return;
 	}
@@ -175,6 +175,22 @@ void vmb__copy_large(void *dst, const void *src, size_t n)
 		fns[LOAD(block_id)](dst, src, n);
 }
 
+enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
+{
+	if (n <= VMB_SINGLE_ACCESS_MAX || n <= LOAD(small_max))
+		return VMB_COPY_DEFAULT;
+	if (n <= LOAD(block_last)) {
+		int forced = LOAD(forced_id);
+
+		return (enum vmb_copy_strategy)(forced != VMB_COPY_DEFAULT ? forced : LOAD(block_id));
+	}
+	if (n >= LOAD(nt_min))
+		return VMB_COPY_NT;
+	if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
+		return VMB_COPY_REP_MOVSB;
+	return (enum vmb_copy_strategy)LOAD(block_id);
+}
+
 /* publish() - derive the dispatcher's first three fields from the tuning
  * and the forced strategy (VMB_COPY_DEFAULT: none). */
 static void publish(void)
@@ -183,7 +199,7 @@ static void publish(void)
 
 	if (forced != VMB_COPY_DEFAULT) {
 		STORE(small_max, 0);
-		STORE(block_max, SIZE_MAX);
+		STORE(block_last, SIZE_MAX);
 		STORE(block, fns[forced]);
 		return;
 	}
@@ -191,7 +207,9 @@ static void publish(void)
 	size_t nt = LOAD(nt_min);
 
 	STORE(block, fns[LOAD(block_id)]);
-	STORE(block_max, lo < nt ? lo : nt);
+	size_t first_large = lo < nt ? lo : nt;
+
+	STORE(block_last, first_large > 0 ? first_large - 1 : 0);
 	STORE(small_max, SMALL_MAX);
 }
 

@@ -175,6 +175,51 @@ TEST(S10_built_in_tuning)
 	CHECK_EQ(t.nt_min, vmb_copy_strategy_available(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX);
 }
 
+/* The size classes as vmb_copy_strategy_for() reports them, on both sides
+ * of every threshold, tuned and forced. */
+TEST(S10_size_classes_at_every_threshold)
+{
+	struct vmb_copy_tuning t, saved;
+	enum vmb_copy_strategy block = vmb_copy_strategy_available(VMB_COPY_AVX2) ? VMB_COPY_AVX2
+										 : VMB_COPY_LIBC;
+	bool movsb = vmb_copy_strategy_available(VMB_COPY_REP_MOVSB);
+	bool nt = vmb_copy_strategy_available(VMB_COPY_NT);
+
+	vmb_copy_get_tuning(&saved);
+	t.block = block;
+	t.movsb_min = movsb ? 4096 : 0;
+	t.movsb_max = movsb ? 65536 : 0;
+	t.nt_min = nt ? (size_t)1 << 20 : SIZE_MAX;
+	CHECK_RC(vmb_copy_set_tuning(&t), 0);
+	CHECK_EQ(vmb_copy_strategy_for(0), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(8), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(64), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(65), block);
+	CHECK_EQ(vmb_copy_strategy_for(4095), block);
+	CHECK_EQ(vmb_copy_strategy_for(4096), movsb ? VMB_COPY_REP_MOVSB : block);
+	CHECK_EQ(vmb_copy_strategy_for(65535), movsb ? VMB_COPY_REP_MOVSB : block);
+	CHECK_EQ(vmb_copy_strategy_for(65536), block);
+	CHECK_EQ(vmb_copy_strategy_for(((size_t)1 << 20) - 1), block);
+	CHECK_EQ(vmb_copy_strategy_for((size_t)1 << 20), nt ? VMB_COPY_NT : block);
+	CHECK_EQ(vmb_copy_strategy_for(SIZE_MAX), nt ? VMB_COPY_NT : block);
+	/* No rep movsb window: the block class reaches nt_min. */
+	t.movsb_min = t.movsb_max = 0;
+	CHECK_RC(vmb_copy_set_tuning(&t), 0);
+	CHECK_EQ(vmb_copy_strategy_for(4096), block);
+	CHECK_EQ(vmb_copy_strategy_for(((size_t)1 << 20) - 1), block);
+	/* Forced: everything above 8 bytes, whatever the thresholds. */
+	CHECK_RC(vmb_copy_force(VMB_COPY_WORDS), 0);
+	CHECK_EQ(vmb_copy_strategy_for(8), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_WORDS);
+	CHECK_EQ(vmb_copy_strategy_for((size_t)1 << 20), VMB_COPY_WORDS);
+	CHECK_EQ(vmb_copy_strategy_for(SIZE_MAX), VMB_COPY_WORDS);
+	CHECK_RC(vmb_copy_force(VMB_COPY_DEFAULT), 0);
+	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(65), block);
+	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
+}
+
 /* ---- the tear test ------------------------------------------------------- */
 
 struct tear_ctx {

@@ -122,6 +122,15 @@ VMB_API bool vmb_copy_strategy_available(enum vmb_copy_strategy s);
 VMB_API int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const void *src, size_t n);
 
 /**
+ * vmb_copy_strategy_for() - the strategy vmb_copy() uses for @n bytes with
+ * the thresholds and the forced strategy now in force.
+ * Return: VMB_COPY_DEFAULT when vmb_copy() copies inline (at most 8 bytes,
+ * under S10; 9 to 64 bytes in the dispatcher unless a strategy is forced),
+ * else the strategy it calls.
+ */
+VMB_API enum vmb_copy_strategy vmb_copy_strategy_for(size_t n);
+
+/**
  * vmb_copy_force() - route every vmb_copy() of more than 8 bytes through
  * @s (VMB_COPY_DEFAULT restores the dispatcher). For tests and fuzzing;
  * the environment variable VMB_COPY_STRATEGY=name does the same at start.
