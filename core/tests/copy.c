@@ -220,6 +220,51 @@ TEST(S10_size_classes_at_every_threshold)
 	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
 }
 
+/* Whether /proc/cpuinfo's first "flags" line lists @flag; -1 when there
+ * is no such file or line (not Linux on x86). */
+static int cpuinfo_has(const char *flag)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[8192];
+	int found = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		char *colon = strchr(line, ':'), *save = NULL;
+
+		found = 0;
+		for (char *tok = colon ? strtok_r(colon + 1, " \t\n", &save) : NULL; tok;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			if (strcmp(tok, flag) == 0)
+				found = 1;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Runtime CPU feature detection agrees with what the kernel reports. */
+TEST(S10_strategies_available_match_cpuinfo)
+{
+	int erms = cpuinfo_has("erms"), avx2 = cpuinfo_has("avx2");
+	int f = cpuinfo_has("avx512f"), bw = cpuinfo_has("avx512bw"), vl = cpuinfo_has("avx512vl");
+
+	if (erms < 0)
+		return; /* nothing to compare with */
+	CHECK_EQ(vmb_copy_strategy_available(VMB_COPY_REP_MOVSB), erms == 1);
+	CHECK_EQ(vmb_copy_strategy_available(VMB_COPY_AVX2), avx2 == 1);
+	CHECK_EQ(vmb_copy_strategy_available(VMB_COPY_NT), avx2 == 1);
+	CHECK_EQ(vmb_copy_strategy_available(VMB_COPY_AVX512), f == 1 && bw == 1 && vl == 1);
+	for (int s = 0; s < VMB_COPY_STRATEGY_COUNT; s++)
+		if (s != VMB_COPY_REP_MOVSB && s != VMB_COPY_AVX2 && s != VMB_COPY_NT &&
+		    s != VMB_COPY_AVX512)
+			CHECK(vmb_copy_strategy_available((enum vmb_copy_strategy)s));
+	CHECK(!vmb_copy_strategy_available(VMB_COPY_STRATEGY_COUNT));
+}
+
 /* ---- the tear test ------------------------------------------------------- */
 
 struct tear_ctx {
