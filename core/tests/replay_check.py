@@ -57,33 +57,39 @@ def translate(ops, expected):
     return result, notes
 
 
-def main():
-    if len(sys.argv) != 3:
-        print(__doc__.splitlines()[2], file=sys.stderr)
-        return 2
-    replay, path = sys.argv[1], sys.argv[2]
+def check(replay, path):
+    """(passed, report lines) of replaying the op script @path with the
+    vmbytes-replay binary @replay against its expected results."""
     with open(path) as f:
         text = f.read()
     expected = expected_lines(path, text)
     run = subprocess.run([replay, path], capture_output=True, text=True, timeout=120)
     if expected == ["# exit 2"]:
         ok = run.returncode == 2 and run.stdout == "" and path in run.stderr
-        print(f"usage error: exit {run.returncode}, stderr: {run.stderr.strip()}")
-        return 0 if ok else 1
+        return ok, [f"usage error: exit {run.returncode}, stderr: {run.stderr.strip()}"]
     expected, notes = translate(script_ops(text), expected)
-    for n in notes:
-        print(f"{os.path.basename(path)}: {n}")
+    out = [f"{os.path.basename(path)}: {n}" for n in notes]
     got = run.stdout.splitlines()
     if run.returncode != 0 or got != expected:
-        print(f"{path}: exit {run.returncode}\n{run.stderr}")
+        out.append(f"{path}: exit {run.returncode}\n{run.stderr}")
         for i in range(max(len(got), len(expected))):
             g = got[i] if i < len(got) else "<none>"
             e = expected[i] if i < len(expected) else "<none>"
             mark = "  " if g == e else "!!"
-            print(f"{mark} {i + 1:3}: got {g[:100]}\n          want {e[:100]}")
-        return 1
-    print(f"{os.path.basename(path)}: {len(got)} result lines match")
-    return 0
+            out.append(f"{mark} {i + 1:3}: got {g[:100]}\n          want {e[:100]}")
+        return False, out
+    out.append(f"{os.path.basename(path)}: {len(got)} result lines match")
+    return True, out
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__.splitlines()[2], file=sys.stderr)
+        return 2
+    ok, lines = check(sys.argv[1], sys.argv[2])
+    for line in lines:
+        print(line)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
