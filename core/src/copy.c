@@ -342,6 +342,17 @@ __attribute__((constructor)) static void copy_init(void)
 	}
 }
 
+/* The S10 unit for @left bytes at the common alignment @g (a power of
+ * two): the widest of 8, 4, 2 that both allow, else 1. */
+static inline size_t s10_unit(uintptr_t g, size_t left)
+{
+	if (g >= 8 && left >= 8)
+		return 8;
+	if (g >= 4 && left >= 4)
+		return 4;
+	return g >= 2 && left >= 2 ? 2 : 1;
+}
+
 void vmb_move(void *dst, const void *src, size_t n)
 {
 	if (n > VMB_SINGLE_ACCESS_MAX) {
@@ -358,22 +369,14 @@ void vmb_move(void *dst, const void *src, size_t n)
 	uintptr_t g = vmb__common_align(dst, src);
 	const uint8_t *s = (const uint8_t *)src;
 	uint8_t *d = (uint8_t *)dst;
-	size_t i = 0;
 
 	/* The same unit sequence as vmb_copy_small(), done twice. */
-	while (i < n) {
-		size_t left = n - i;
-		size_t u = (g >= 8 && left >= 8) ? 8 : (g >= 4 && left >= 4) ? 4 : (g >= 2 && left >= 2) ? 2 : 1;
-
+	for (size_t u, i = 0; i < n; i += u) {
+		u = s10_unit(g, n - i);
 		vmb_copy_small(tmp + i, s + i, u);
-		i += u;
 	}
-	i = 0;
-	while (i < n) {
-		size_t left = n - i;
-		size_t u = (g >= 8 && left >= 8) ? 8 : (g >= 4 && left >= 4) ? 4 : (g >= 2 && left >= 2) ? 2 : 1;
-
-		vmb_copy_small(d + i, tmp + i, u);
-		i += u;
+	for (size_t u, j = 0; j < n; j += u) {
+		u = s10_unit(g, n - j);
+		vmb_copy_small(d + j, tmp + j, u);
 	}
 }
