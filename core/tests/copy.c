@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -208,6 +209,15 @@ TEST(S10_size_classes_at_every_threshold)
 	CHECK_RC(vmb_copy_set_tuning(&t), 0);
 	CHECK_EQ(vmb_copy_strategy_for(4096), block);
 	CHECK_EQ(vmb_copy_strategy_for(((size_t)1 << 20) - 1), block);
+	/* Streaming from 0: every copy above the inline sizes streams. */
+	if (nt) {
+		t.nt_min = 0;
+		CHECK_RC(vmb_copy_set_tuning(&t), 0);
+		CHECK_EQ(vmb_copy_strategy_for(64), VMB_COPY_DEFAULT);
+		CHECK_EQ(vmb_copy_strategy_for(65), VMB_COPY_NT);
+		t.nt_min = (size_t)1 << 20;
+		CHECK_RC(vmb_copy_set_tuning(&t), 0);
+	}
 	/* Forced: everything above 8 bytes, whatever the thresholds. */
 	CHECK_RC(vmb_copy_force(VMB_COPY_WORDS), 0);
 	CHECK_EQ(vmb_copy_strategy_for(8), VMB_COPY_DEFAULT);
@@ -263,6 +273,115 @@ TEST(S10_strategies_available_match_cpuinfo)
 		    s != VMB_COPY_AVX512)
 			CHECK(vmb_copy_strategy_available((enum vmb_copy_strategy)s));
 	CHECK(!vmb_copy_strategy_available(VMB_COPY_STRATEGY_COUNT));
+}
+
+/* A temporary file holding @text; its path goes to @path (PATH_MAX). */
+static void write_tmp(char *path, const char *text)
+{
+	strcpy(path, "/tmp/vmbt-tuning-XXXXXX");
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		perror("copy test: temp file");
+		abort();
+	}
+	close(fd);
+}
+
+/* Loads @text as a tuning file; returns what vmb_copy_load_tuning() did. */
+static int load_text(const char *text)
+{
+	char path[64];
+
+	write_tmp(path, text);
+	int rc = vmb_copy_load_tuning(path);
+
+	unlink(path);
+	return rc;
+}
+
+TEST(S10_load_tuning_file)
+{
+	struct vmb_copy_tuning saved, t, before;
+	bool movsb = vmb_copy_strategy_available(VMB_COPY_REP_MOVSB);
+	bool nt = vmb_copy_strategy_available(VMB_COPY_NT);
+	char longc[400];
+
+	vmb_copy_get_tuning(&saved);
+	/* Comments (one longer than any line buffer), blanks, hex, never. */
+	memset(longc, 'x', sizeof(longc));
+	longc[0] = '#';
+	longc[sizeof(longc) - 2] = '\n';
+	longc[sizeof(longc) - 1] = '\0';
+	char text[1024];
+
+	snprintf(text, sizeof(text), "%s\n# thresholds\nblock=libc\nmovsb_min=%s\n"
+		 "movsb_max = %s\n\nnt_min=%s\n", longc, movsb ? "0x1000" : "0",
+		 movsb ? "65536" : "0", nt ? "never" : "never");
+	CHECK_RC(load_text(text), 0);
+	vmb_copy_get_tuning(&t);
+	CHECK_EQ(t.block, VMB_COPY_LIBC);
+	CHECK_EQ(t.movsb_min, movsb ? 4096 : 0);
+	CHECK_EQ(t.movsb_max, movsb ? 65536 : 0);
+	CHECK_EQ(t.nt_min, SIZE_MAX);
+	/* Keys left out keep the built-in thresholds, not the ones in force. */
+	if (nt) {
+		CHECK_RC(load_text("nt_min=1048576"), 0); /* no final newline */
+		vmb_copy_get_tuning(&t);
+		CHECK_EQ(t.nt_min, (size_t)1 << 20);
+		CHECK_EQ(t.movsb_min, 0);
+		CHECK_EQ(t.movsb_max, 0);
+	}
+	/* Refused as a whole, and nothing changes. */
+	vmb_copy_get_tuning(&before);
+	static const char *const bad[] = {
+		"block=nonsense\n", "block=bytes\n", "colour=blue\n", "nt_min=lots\n",
+		"movsb_min=-1\n", "movsb_min=100\nmovsb_max=10\n", "just words\n",
+		"nt_min=1048576\n" "movsb_min=1234567890123456789012345678901234567890123456789012345678901234"
+		"567890123456789012345678901234567890123456789012345678901234567890\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_RC(load_text(bad[i]), VMB_EINVALID_ARGUMENT);
+		vmb_copy_get_tuning(&t);
+		CHECK(memcmp(&t, &before, sizeof(t)) == 0);
+	}
+	CHECK_RC(vmb_copy_load_tuning(NULL), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_load_tuning("/nonexistent/vmbytes-tuning"), VMB_EIO);
+	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
+}
+
+/*
+ * VMB_COPY_TUNING and VMB_COPY_STRATEGY at start, as CMake runs this case:
+ * with a good file and a strategy (copy.S10_environment_good), and with a
+ * bad file and an unknown strategy (copy.S10_environment_bad), where the
+ * built-in thresholds and the dispatcher must stay. Without the variables
+ * (the plain case) there is nothing to check.
+ */
+TEST(S10_environment)
+{
+	const char *path = getenv("VMB_COPY_TUNING");     /* NOLINT(concurrency-mt-unsafe) */
+	const char *force = getenv("VMB_COPY_STRATEGY");  /* NOLINT(concurrency-mt-unsafe) */
+	struct vmb_copy_tuning at_start, again;
+
+	if (path == NULL || force == NULL)
+		return;
+	vmb_copy_get_tuning(&at_start);
+	int s = vmb_copy_strategy_from_name(force);
+
+	CHECK_EQ(vmb_copy_forced(), s > 0 && vmb_copy_strategy_available((enum vmb_copy_strategy)s)
+					    ? (enum vmb_copy_strategy)s : VMB_COPY_DEFAULT);
+	if (vmb_copy_load_tuning(path) != 0) {
+		/* What the start-up did with a file it refused: the built-ins. */
+		struct vmb_copy_tuning z;
+
+		memset(&z, 0, sizeof(z));
+		CHECK_RC(load_text("# nothing\n"), 0);
+		vmb_copy_get_tuning(&z);
+		CHECK(memcmp(&at_start, &z, sizeof(z)) == 0);
+	} else {
+		vmb_copy_get_tuning(&again);
+		CHECK(memcmp(&at_start, &again, sizeof(again)) == 0);
+	}
 }
 
 /* ---- the tear test ------------------------------------------------------- */

@@ -154,6 +154,20 @@ VMB_API int vmb_copy_set_tuning(const struct vmb_copy_tuning *t);
 /* vmb_copy_get_tuning() - the thresholds in force. */
 VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
 
+/**
+ * vmb_copy_load_tuning() - read a tuning file (what `./vmbytes tune`
+ * writes, and VMB_COPY_TUNING names at start) and put it in force.
+ * @path: a file of `key=value` lines (block, movsb_min, movsb_max, nt_min;
+ *        nt_min may be `never`), `#` comment lines and blank lines. Keys
+ *        left out keep the built-in thresholds.
+ *
+ * Return: 0; VMB_EIO when the file cannot be read; VMB_EINVALID_ARGUMENT
+ * for a NULL @path, an unknown key, a bad value, a line over 127
+ * characters that is not a comment, or a tuning this CPU cannot run. On
+ * failure the thresholds in force do not change.
+ */
+VMB_API int vmb_copy_load_tuning(const char *path);
+
 /* Copies of more than 8 bytes; defined in core/src/copy.c. */
 VMB_API void vmb__copy_large(void *dst, const void *src, size_t n);
 VMB_API void vmb__move_large(void *dst, const void *src, size_t n);
