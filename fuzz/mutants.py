@@ -116,8 +116,18 @@ def mutants_of(name, text):
         m = CHECK_IF.match(code)
         if m and i + 1 < len(lines) and "return" in lines[i + 1]:
             out.append(("dropped check", i, f"{m.group(1)}if (0)"))
-    return [{"file": name, "line": i + 1, "kind": k, "original": lines[i].strip(),
-             "mutated": new.strip(), "new_line": new} for k, i, new in out]
+    return [{"file": name, "func": function_at(lines, i), "line": i + 1, "kind": k,
+             "original": lines[i].strip(), "mutated": new.strip(), "new_line": new}
+            for k, i, new in out]
+
+
+def function_at(lines, i):
+    """The name of the function whose body holds line @i (0-based)."""
+    for j in range(i, -1, -1):
+        m = re.match(r"^[A-Za-z_][^=;]*?\b(\w+)\(", lines[j])
+        if m and not lines[j].rstrip().endswith(";") and not lines[j].startswith("typedef"):
+            return m.group(1)
+    return "?"
 
 
 def sh(cmd, timeout, **kw):
@@ -211,9 +221,10 @@ def unit_tests(build, areas):
 
 
 def load_equivalent():
-    """(file, mutated line) -> reason, from fuzz/mutants-equivalent.txt:
-    a line "[file.c] <the mutated line>" and, indented below it, why no
-    test can tell that mutant from the original."""
+    """(file, function, mutated line) -> reason, from
+    fuzz/mutants-equivalent.txt: a line "[file.c function] <the mutated
+    line>" and, indented below it, why no test can tell that mutant from
+    the original."""
     out, key = {}, None
     if not os.path.exists(EQUIVALENT):
         return out
@@ -221,17 +232,18 @@ def load_equivalent():
         for n, line in enumerate(f, 1):
             if not line.strip() or line.startswith("#"):
                 continue
-            m = re.match(r"^\[(\w+\.c)\] (.+)$", line.rstrip("\n"))
+            m = re.match(r"^\[(\w+\.c) (\w+)\] (.+)$", line.rstrip("\n"))
             if m:
-                key = (m.group(1), m.group(2).strip())
+                key = (m.group(1), m.group(2), m.group(3).strip())
                 out[key] = ""
             elif line[0] in " \t" and key:
                 out[key] = (out[key] + " " + line.strip()).strip()
             else:
-                sys.exit(f"mutants: {EQUIVALENT}:{n}: neither '[file.c] mutated line' nor a reason")
+                sys.exit(f"mutants: {EQUIVALENT}:{n}: neither '[file.c function] mutated line' "
+                         "nor a reason")
     for k, why in out.items():
         if not why:
-            sys.exit(f"mutants: {EQUIVALENT}: '{k[1]}' has no reason")
+            sys.exit(f"mutants: {EQUIVALENT}: '{k[2]}' has no reason")
     return out
 
 
@@ -253,7 +265,7 @@ def fingerprint():
 
 
 def mutant_key(mu):
-    return f"{mu['file']}:{mu['line']}:{mu['mutated']}"
+    return f"{mu['file']}:{mu['func']}:{mu['line']}:{mu['mutated']}"
 
 
 class Worker:
@@ -405,16 +417,17 @@ def main():
             continue
         r = {k: mu[k] for k in ("file", "line", "kind", "original", "mutated")}
         r.update(v)
-        if r["verdict"] == "survived" and (mu["file"], mu["mutated"]) in equivalent:
+        key = (mu["file"], mu["func"], mu["mutated"])
+        if r["verdict"] == "survived" and key in equivalent:
             r["verdict"] = "equivalent"
-            r["why"] = equivalent[(mu["file"], mu["mutated"])]
+            r["why"] = equivalent[key]
         results.append(r)
     live = [r for r in results if r["verdict"] in ("killed", "survived")]
     equiv = [r for r in results if r["verdict"] == "equivalent"]
     killed = [r for r in live if r["verdict"] == "killed"]
     rate = 100.0 * len(killed) / len(live) if live else 0.0
-    stale = sorted(k for k in equivalent if not any(
-        (r["file"], r["mutated"]) == k for r in results))
+    judged = {(mu["file"], mu["func"], mu["mutated"]) for mu in chosen}
+    stale = sorted(k for k in equivalent if k not in judged)
     summary = {"mutants": len(results), "of_all": len(all_mutants), "judged": len(live),
                "equivalent": len(equiv), "killed": len(killed), "kill_rate_percent": round(rate, 1),
                "time_per_mutant": args.time_per_mutant, "unit_stage": not args.no_unit,
@@ -457,8 +470,8 @@ def main():
     print(f"vmbytes mutants: kill rate {rate:.1f}% ({len(killed)}/{len(live)}; {len(equiv)} "
           f"equivalent left out); reports/mutants/summary.md")
     if stale and not args.max and not args.file:
-        print(f"vmbytes mutants: {len(stale)} entries of fuzz/mutants-equivalent.txt matched no "
-              f"surviving mutant of this run")
+        print(f"vmbytes mutants: {len(stale)} entries of fuzz/mutants-equivalent.txt match no "
+              f"mutant of the sources any more: " + "; ".join(f"[{a} {b}] {c}" for a, b, c in stale))
     return 0
 
 
