@@ -90,6 +90,18 @@ void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
 __attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule, const char *fmt,
 							      ...);
 
+/* ---- region pool --------------------------------------------------------- */
+
+/**
+ * vmbf_pool_open() - vmbo_env_open() for guest-memory set-ups, with regions
+ * kept from earlier inputs (same length, backing and bitmap page size),
+ * zero-filled and clean as new ones; anything else goes to the engine.
+ * Return: as vmbo_env_open().
+ */
+int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out);
+/* vmbf_pool_close() - vmbo_env_close(), giving a guest memory's regions to the pool. */
+void vmbf_pool_close(struct vmbo_env *env);
+
 /* ---- targets ------------------------------------------------------------- */
 
 /* Script targets: decode, check. */

@@ -52,14 +52,18 @@ void vmbf_fail(const char *rule, const char *fmt, ...)
 void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
 		       vmbf_env_close_fn close_fn)
 {
-	struct vmbf_expect exp = { { 0 }, "?" };
-	struct vmbo_text got = { 0 };
+	/* The two result lines; their buffers are kept for the next script. */
+	static struct vmbf_expect exp;
+	static struct vmbo_text got;
 	struct vmbo_env env;
 	struct vmbf_model *m;
 	int rc;
 
 	current = s;
 	current_ops = 0;
+	exp.rule = "?";
+	vmbo_text_clear(&exp.line);
+	vmbo_text_clear(&got);
 	m = vmbf_model_open(s, &exp);
 	rc = (open_fn ? open_fn : vmbo_env_open)(&env, s, &got);
 	if (rc == -2)
@@ -95,8 +99,6 @@ void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
 	(close_fn ? close_fn : vmbo_env_close)(&env);
 	vmbf_model_free(m);
 out:
-	vmbo_text_free(&got);
-	vmbo_text_free(&exp.line);
 	current = NULL;
 }
 
@@ -105,7 +107,10 @@ int vmbf_run_profile(const struct vmbf_profile *prof, const uint8_t *data, size_
 	struct vmbo_script s;
 
 	vmbf_decode(prof, data, size, &s);
-	vmbf_check_script(&s, NULL, NULL);
+	if (prof->container == VMBO_SETUP_REGION)
+		vmbf_check_script(&s, vmbf_pool_open, vmbf_pool_close);
+	else
+		vmbf_check_script(&s, NULL, NULL);
 	vmbo_script_free(&s);
 	return 0;
 }
