@@ -95,7 +95,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule,
 /**
  * vmbf_pool_open() - vmbo_env_open() for guest-memory set-ups, with regions
  * kept from earlier inputs (same length, backing and bitmap page size),
- * zero-filled and clean as new ones; anything else goes to the engine.
+ * zero-filled and clean as new ones, and for data files, over one memfd
+ * emptied for each input; anything else goes to the engine.
  * Return: as vmbo_env_open().
  */
 int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out);

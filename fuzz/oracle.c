@@ -107,7 +107,7 @@ int vmbf_run_profile(const struct vmbf_profile *prof, const uint8_t *data, size_
 	struct vmbo_script s;
 
 	vmbf_decode(prof, data, size, &s);
-	if (prof->container == VMBO_SETUP_REGION)
+	if (prof->container == VMBO_SETUP_REGION || prof->container == VMBO_SETUP_FILE)
 		vmbf_check_script(&s, vmbf_pool_open, vmbf_pool_close);
 	else
 		vmbf_check_script(&s, NULL, NULL);

@@ -8,10 +8,14 @@
  * it and moves it with vmb_region_set_start(). Everything the library does
  * with the set-up still runs: G1 on the new start, G2 in vmb_guest_new(),
  * and vmb_region_new() whenever the pool has no such region. Set-ups that
- * must fail before any region exists go to the engine unchanged.
+ * must fail before any region exists go to the engine unchanged. Data
+ * files share one memfd the same way (open_file()).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -130,6 +134,35 @@ static void err_line(struct vmbo_text *out, int rc, const struct vmb_error *e)
 	vmbo_text_printf(out, "err %s", buf);
 }
 
+/*
+ * A data file's set-up: one memfd for the process, emptied and grown to
+ * the new length (so zero-filled) instead of a new memfd per input. The
+ * data file itself, and its dup of the fd, are new every time.
+ */
+static int open_file(struct vmbo_env *env, uint64_t len, struct vmbo_text *out)
+{
+	static int fd = -1;
+	struct vmb_error e = { 0 };
+	int rc;
+
+	if (fd < 0 && (fd = memfd_create("vmbytes-fuzz-file", MFD_CLOEXEC)) < 0)
+		vmbf_fail("harness", "memfd_create: %s", strerror(errno));
+	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)len) != 0)
+		vmbf_fail("harness", "ftruncate to %lu: %s", (unsigned long)len, strerror(errno));
+	memset(env, 0, sizeof(*env));
+	env->file_fd = -1; /* the engine's close must not close ours */
+	env->child_pipe = -1;
+	env->kind = VMBO_SETUP_FILE;
+	rc = vmb_datafile_new(fd, len, &env->file, &e);
+	if (rc != 0) {
+		memset(env, 0, sizeof(*env));
+		err_line(out, rc, &e);
+		return -1;
+	}
+	env->bytes = vmb_datafile_bytes(env->file);
+	return 0;
+}
+
 int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out)
 {
 	struct vmb_region *regions[POOL_REGIONS];
@@ -138,6 +171,9 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 	struct vmb_error e = { 0 };
 	int rc = 0;
 
+	if (s->nsetup == 1 && s->setup[0].kind == VMBO_SETUP_FILE &&
+	    s->setup[0].len <= VMBO_MAX_CONTAINER)
+		return open_file(env, s->setup[0].len, out);
 	/* Only well-formed region set-ups whose regions G1 accepts come here. */
 	for (size_t i = 0; i < s->nsetup; i++) {
 		const struct vmbo_setup *st = &s->setup[i];
