@@ -132,17 +132,60 @@ static bool pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-static void region_init(struct mregion *r, uint64_t start, uint64_t len, uint64_t page)
+/*
+ * The buffers of the first few model regions stay allocated from one
+ * script to the next (one model is open at a time); they are cleared here
+ * as a new container is.
+ */
+#define KEPT 8
+
+static struct kept {
+	uint8_t *bytes, *known, *dirty;
+	size_t cap, pcap;
+	bool busy;
+} kept[KEPT];
+
+static void *grow_buf(void *p, size_t n)
 {
+	free(p);
+	p = malloc(n);
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+static void region_init(struct mregion *r, size_t k, uint64_t start, uint64_t len, uint64_t page)
+{
+	size_t n = len ? len : 1;
+	struct kept *b = k < KEPT && !kept[k].busy ? &kept[k] : NULL;
+
 	r->start = start;
 	r->len = len;
-	r->bytes = calloc(len ? len : 1, 1);
-	r->known = malloc(len ? len : 1);
-	memset(r->known, 1, len ? len : 1);
 	r->pages = page ? (len + page - 1) / page : 0;
-	r->dirty = calloc(r->pages ? r->pages : 1, 1);
-	if (!r->bytes || !r->known || !r->dirty)
-		abort();
+	if (b == NULL) {
+		r->bytes = calloc(n, 1);
+		r->known = malloc(n);
+		r->dirty = calloc(r->pages ? r->pages : 1, 1);
+		if (!r->bytes || !r->known || !r->dirty)
+			abort();
+	} else {
+		if (b->cap < n) {
+			b->cap = n > 4096 ? n : 4096;
+			b->bytes = grow_buf(b->bytes, b->cap);
+			b->known = grow_buf(b->known, b->cap);
+		}
+		if (b->pcap < (r->pages ? r->pages : 1)) {
+			b->pcap = r->pages > 512 ? r->pages : 512;
+			b->dirty = grow_buf(b->dirty, b->pcap);
+		}
+		b->busy = true;
+		r->bytes = b->bytes;
+		r->known = b->known;
+		r->dirty = b->dirty;
+		memset(r->bytes, 0, n);
+		memset(r->dirty, 0, r->pages ? r->pages : 1);
+	}
+	memset(r->known, 1, n);
 }
 
 struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expect *exp)
@@ -212,8 +255,9 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 
 		if (st->kind == VMBO_SETUP_BITMAP)
 			continue;
-		region_init(&m->r[k++], st->kind == VMBO_SETUP_REGION ? st->start : 0, st->len,
+		region_init(&m->r[k], k, st->kind == VMBO_SETUP_REGION ? st->start : 0, st->len,
 			    m->page);
+		k++;
 	}
 	return m;
 }
@@ -223,6 +267,10 @@ void vmbf_model_free(struct vmbf_model *m)
 	if (m == NULL)
 		return;
 	for (size_t i = 0; i < m->n; i++) {
+		if (i < KEPT && kept[i].busy && m->r[i].bytes == kept[i].bytes) {
+			kept[i].busy = false;
+			continue;
+		}
 		free(m->r[i].bytes);
 		free(m->r[i].known);
 		free(m->r[i].dirty);
