@@ -69,10 +69,10 @@ static int open_remote(struct vmbo_env *env, const struct vmbo_script *s, struct
 	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_REMOTE;
 
-	/* A new container starts zero-filled. */
-	struct iovec l = { zeros, REMOTE_MAX }, r = { (void *)(uintptr_t)child_base, REMOTE_MAX };
+	/* A new container starts zero-filled: its len bytes, all it can reach (R1). */
+	struct iovec l = { zeros, len }, r = { (void *)(uintptr_t)child_base, len };
 
-	if (process_vm_writev(child, &l, 1, &r, 1, 0) != REMOTE_MAX)
+	if (len > 0 && process_vm_writev(child, &l, 1, &r, 1, 0) != (ssize_t)len)
 		abort();
 	if (vmb_remote_new(child, child_base, len, &env->remote, NULL) != 0)
 		abort();
