@@ -165,7 +165,7 @@ static int open_file(struct vmbo_env *env, uint64_t len, struct vmbo_text *out)
 
 int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out)
 {
-	struct vmb_region *regions[POOL_REGIONS];
+	struct vmb_region *regions[POOL_REGIONS] = { NULL };
 	uint64_t page = 0;
 	size_t n = 0, bitmaps = 0;
 	struct vmb_error e = { 0 };
