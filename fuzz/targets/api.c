@@ -757,6 +757,142 @@ static void check_strategies(struct vmbf_producer *d)
 		   "strategy API arguments");
 }
 
+/*
+ * Tuning files (vmb_copy_load_tuning) built line by line from the input, so
+ * that whether each line is good is known by construction: comments of any
+ * length, blank lines, each key with good and bad values, over-long lines.
+ * A file is put in force exactly when every line is good and the tuning is
+ * one this CPU can run; a refused one changes nothing. Then the size
+ * classes (vmb_copy_strategy_for) against a model of the dispatcher.
+ */
+static void check_tuning(struct vmbf_producer *d)
+{
+	static int fd = -1;
+	static const char *const blocks[] = { "avx512", "avx2", "libc", "bytes", "default", "AVX2",
+					      "" };
+	struct vmb_copy_tuning saved, want, got;
+	char text[2048], path[64];
+	size_t len = 0;
+	bool good = true;
+
+	vmb_copy_get_tuning(&saved);
+	want.block = vmb_copy_strategy_available(VMB_COPY_AVX512) ? VMB_COPY_AVX512
+		     : vmb_copy_strategy_available(VMB_COPY_AVX2) ? VMB_COPY_AVX2
+								  : VMB_COPY_LIBC;
+	want.movsb_min = want.movsb_max = 0;
+	want.nt_min = vmb_copy_strategy_available(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX;
+	for (int lines = vmbf_u8(d) % 7; lines > 0 && len < sizeof(text) - 600; lines--) {
+		unsigned kind = vmbf_u8(d) % 8;
+		uint64_t v = vmbf_bool(d) ? vmbf_range(d, 0, 1 << 17) : vmbf_u64(d);
+		int k = 0;
+
+		switch (kind) {
+		case 0: { /* a comment, up to 3x the loader's line buffer */
+			size_t n = vmbf_range(d, 1, 400);
+
+			text[len] = '#';
+			memset(text + len + 1, 'c', n - 1);
+			k = (int)n;
+			text[len + (size_t)k++] = '\n';
+			break;
+		}
+		case 1:
+			k = snprintf(text + len, 600, "\n");
+			break;
+		case 2: {
+			size_t b = vmbf_u8(d) % (sizeof(blocks) / sizeof(blocks[0]));
+			int id = vmb_copy_strategy_from_name(blocks[b]);
+
+			k = snprintf(text + len, 600, "block=%s\n", blocks[b]);
+			if (id < 0)
+				good = false;
+			else
+				want.block = (enum vmb_copy_strategy)id;
+			break;
+		}
+		case 3:
+		case 4:
+		case 5: {
+			static const char *const keys[] = { "movsb_min", "movsb_max", "nt_min" };
+			const char *key = keys[kind - 3];
+			size_t *field = kind == 3 ? &want.movsb_min : kind == 4 ? &want.movsb_max
+									: &want.nt_min;
+
+			switch (vmbf_u8(d) % 5) {
+			case 0:
+				k = snprintf(text + len, 600, "%s=%lu\n", key, (unsigned long)v);
+				*field = (size_t)v;
+				break;
+			case 1:
+				k = snprintf(text + len, 600, " %s = 0x%lx\n", key, (unsigned long)v);
+				*field = (size_t)v;
+				break;
+			case 2: /* only nt_min may say never */
+				k = snprintf(text + len, 600, "%s=never\n", key);
+				if (kind == 5)
+					*field = SIZE_MAX;
+				else
+					good = false;
+				break;
+			case 3:
+				k = snprintf(text + len, 600, "%s=-%lu\n", key, (unsigned long)v);
+				good = false;
+				break;
+			default: /* a number too long for one line of the loader */
+				k = snprintf(text + len, 600, "%s=%0140lu\n", key, (unsigned long)v);
+				good = false;
+				break;
+			}
+			break;
+		}
+		case 6:
+			k = snprintf(text + len, 600, "colour=%lu\n", (unsigned long)v);
+			good = false;
+			break;
+		default:
+			k = snprintf(text + len, 600, "just words\n");
+			good = false;
+			break;
+		}
+		len += (size_t)k;
+	}
+	fresh_memfd(&fd, "vmbytes-api-tuning", 0);
+	/* At offset 0: the memfd's file offset stays where the last use left it. */
+	if (pwrite(fd, text, len, 0) != (ssize_t)len)
+		vmbf_fail("harness", "writing a tuning file: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	/* What vmb_copy_set_tuning() accepts. */
+	good = good && want.movsb_min <= want.movsb_max &&
+	       (want.block == VMB_COPY_AVX512 || want.block == VMB_COPY_AVX2 ||
+		want.block == VMB_COPY_LIBC) &&
+	       vmb_copy_strategy_available(want.block) &&
+	       (want.movsb_min == want.movsb_max || vmb_copy_strategy_available(VMB_COPY_REP_MOVSB)) &&
+	       (want.nt_min == SIZE_MAX || vmb_copy_strategy_available(VMB_COPY_NT));
+	int rc = vmb_copy_load_tuning(path);
+
+	vmb_copy_get_tuning(&got);
+	VMBF_CHECK("S10", rc == (good ? 0 : VMB_EINVALID_ARGUMENT), "load_tuning gave %d for:\n%.*s",
+		   rc, (int)len, text);
+	if (!good)
+		want = saved;
+	VMBF_CHECK("S10", got.block == want.block && got.movsb_min == want.movsb_min &&
+				  got.movsb_max == want.movsb_max && got.nt_min == want.nt_min,
+		   "tuning in force after load_tuning (rc %d)", rc);
+	/* The size classes under the thresholds in force. */
+	for (int i = 0; i < 4; i++) {
+		size_t n = vmbf_bool(d) ? vmbf_range(d, 0, 1 << 17) : (size_t)vmbf_u64(d);
+		enum vmb_copy_strategy c = n <= 64 ? VMB_COPY_DEFAULT
+					   : n >= got.nt_min ? VMB_COPY_NT
+					   : n >= got.movsb_min && n < got.movsb_max ? VMB_COPY_REP_MOVSB
+										    : got.block;
+
+		VMBF_CHECK("S10", vmb_copy_strategy_for(n) == c, "strategy_for(%zu) = %s, want %s", n,
+			   vmb_copy_strategy_name(vmb_copy_strategy_for(n)), vmb_copy_strategy_name(c));
+	}
+	VMBF_CHECK("S10", vmb_copy_load_tuning(NULL) == VMB_EINVALID_ARGUMENT, "load_tuning(NULL)");
+	vmb_copy_set_tuning(&saved);
+}
+
 /* Bad input: an error code, never a crash. */
 static void check_bad_input(void)
 {
@@ -855,7 +991,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    vmb_slice_set_bitmap(&s, bm, 0) != 0)
 		abort();
 	for (int steps = 0; steps < 8 && !vmbf_done(&d); steps++) {
-		switch (vmbf_u8(&d) % 10) {
+		uint8_t step = vmbf_u8(&d);
+
+		/* 255 is the tuning step: added later, it takes one value only,
+		 * so that the corpus's inputs keep meaning what they meant. */
+		switch (step == 255 ? 10 : step % 10) {
 		case 0:
 			check_views(&d, s);
 			break;
@@ -883,6 +1023,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 8:
 			check_strategies(&d);
 			break;
+		case 10:
+			check_tuning(&d);
+			break;
 		default:
 			check_bad_input();
 			break;
@@ -896,11 +1039,13 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
 	static const char *const steps[] = { "views", "copies", "region", "walks",
 					     "fds",   "faults", "wrappers", "bad-matrix", "strategies",
-					     "bad-input" };
+					     "bad-input", "tuning" };
 	struct vmbf_producer d;
 
 	/* The step kinds only: each step's operands follow from the bytes. */
 	vmbf_producer_init(&d, data, size);
+	uint8_t first = vmbf_u8(&d);
+
 	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
-			 steps[vmbf_u8(&d) % 10], size);
+			 steps[first == 255 ? 10 : first % 10], size);
 }
