@@ -806,3 +806,30 @@ TEST(D1_works_when_its_dup_is_fd_0)
 	CHECK_EQ(seen, 0x5eed1e55);
 	close(fd);
 }
+
+/*
+ * D1: a read that reaches the end of a file shorter than the container
+ * stops there, whatever errno held: only a failed pread(2) sets errno, so
+ * a stale EINTR must not make a pread that returned 0 look interrupted
+ * (retried, that pread returns 0 for ever).
+ */
+TEST(D1_end_of_file_with_a_stale_EINTR)
+{
+	struct df d;
+	uint8_t buf[8];
+	size_t done = 99;
+
+	if (!df_open(&d, 0x100, 0x10))
+		return;
+	errno = EINTR;
+	CHECK_RC(vmb_bytes_read(d.b, 0xc, buf, sizeof(buf), &done, NULL), 0);
+	CHECK_EQ(done, 4);
+	/* A load past the end of the file: UnexpectedEof, not a retry. */
+	uint64_t v = 0;
+	struct vmb_error e;
+
+	errno = EINTR;
+	CHECK_RC(vmb_bytes_load(d.b, 0x20, 4, VMB_RELAXED, &v, &e), VMB_EIO);
+	CHECK_EQ(e.io_kind, VMB_IO_UNEXPECTED_EOF);
+	df_close(&d);
+}
