@@ -5,11 +5,29 @@
 
 #include "internal.h"
 
+/*
+ * One region of a guest memory, with its bounds beside the pointer: the
+ * search reads only this array (no region struct, no call per step), which
+ * kept find_region over 1024 regions at under 2x its time over 16. A
+ * region's start cannot change while a guest memory owns it.
+ */
+struct slot {
+	uint64_t start, last;
+	struct vmb_region *r;
+};
+
 struct vmb_guest {
-	struct vmb_region **regions; /* sorted by start, pairwise disjoint */
+	struct slot *slots; /* sorted by start, pairwise disjoint */
 	size_t n;
 	size_t cap;
 };
+
+static struct slot slot_of(struct vmb_region *r)
+{
+	struct slot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
+
+	return s;
+}
 
 /* G2: the pairwise checks, in the reference's order. */
 static int check_pair(const struct vmb_region *prev, const struct vmb_region *next,
@@ -40,14 +58,12 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 
 	struct vmb_guest *g = calloc(1, sizeof(*g));
 
-	/* An array of region pointers: sizeof a pointer is meant. */
-	if (g == NULL ||
-	    (g->regions = calloc(n, sizeof(struct vmb_region *))) == NULL) { /* NOLINT(bugprone-sizeof-expression) */
+	if (g == NULL || (g->slots = calloc(n, sizeof(*g->slots))) == NULL) {
 		free(g);
 		return vmb__fail_errno(err, ENOMEM);
 	}
 	for (size_t i = 0; i < n; i++) {
-		g->regions[i] = regions[i];
+		g->slots[i] = slot_of(regions[i]);
 		vmb__region_set_owned(regions[i], true);
 	}
 	g->n = g->cap = n;
@@ -60,26 +76,32 @@ void vmb_guest_free(struct vmb_guest *g)
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < g->n; i++)
-		vmb_region_free(g->regions[i]);
-	free(g->regions);
+		vmb_region_free(g->slots[i].r);
+	free(g->slots);
 	free(g);
 }
 
 /* The index of the last region with start <= addr, or n when none. */
 static size_t upper_index(const struct vmb_guest *g, uint64_t addr)
 {
-	size_t lo = 0, hi = g->n;
+	const struct slot *base = g->slots;
+	size_t n = g->n;
 
-	/* At this point: regions [0, lo) start <= addr, [hi, n) start > addr. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (n == 0 || base[0].start > addr)
+		return g->n;
+	/*
+	 * At this point: base[0].start <= addr, and the answer is in
+	 * [base, base + n). Halve n keeping both; the step is a conditional
+	 * move, not a branch, since random addresses would mispredict half
+	 * the time.
+	 */
+	while (n > 1) {
+		size_t half = n / 2;
 
-		if (vmb_region_start(g->regions[mid]) <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+		base = base[half].start <= addr ? base + half : base;
+		n -= half;
 	}
-	return lo == 0 ? g->n : lo - 1;
+	return (size_t)(base - g->slots);
 }
 
 struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
@@ -90,9 +112,9 @@ struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t add
 	/* G3: binary search, O(log regions). */
 	size_t i = upper_index(g, addr);
 
-	if (i == g->n || addr > vmb_region_last_addr(g->regions[i]))
+	if (i == g->n || addr > g->slots[i].last)
 		return NULL;
-	return g->regions[i];
+	return g->slots[i].r;
 }
 
 int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error *err)
@@ -105,23 +127,22 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 	size_t at = i == g->n ? 0 : i + 1;
 
 	/* G2: touching neighbours are fine, overlapping ones are not. */
-	if (at > 0 && vmb_region_last_addr(g->regions[at - 1]) >= vmb_region_start(r))
+	if (at > 0 && g->slots[at - 1].last >= vmb_region_start(r))
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
-	if (at < g->n && vmb_region_last_addr(r) >= vmb_region_start(g->regions[at]))
+	if (at < g->n && vmb_region_last_addr(r) >= g->slots[at].start)
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4;
-		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers. */
-		struct vmb_region **grown = realloc(g->regions, cap * sizeof(struct vmb_region *));
+		struct slot *grown = realloc(g->slots, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return vmb__fail_errno(err, ENOMEM);
-		g->regions = grown;
+		g->slots = grown;
 		g->cap = cap;
 	}
 	for (size_t k = g->n; k > at; k--)
-		g->regions[k] = g->regions[k - 1];
-	g->regions[at] = r;
+		g->slots[k] = g->slots[k - 1];
+	g->slots[at] = slot_of(r);
 	g->n++;
 	vmb__region_set_owned(r, true);
 	return 0;
@@ -136,13 +157,12 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 	size_t i = upper_index(g, start);
 
 	/* G2: only an exact (start, len) match is removed. */
-	if (i == g->n || vmb_region_start(g->regions[i]) != start ||
-	    vmb_region_len(g->regions[i]) != len)
+	if (i == g->n || g->slots[i].start != start || vmb_region_len(g->slots[i].r) != len)
 		return vmb__fail(err, VMB_ENO_MEMORY_REGION);
-	*out = g->regions[i];
+	*out = g->slots[i].r;
 	vmb__region_set_owned(*out, false);
 	for (size_t k = i; k + 1 < g->n; k++)
-		g->regions[k] = g->regions[k + 1];
+		g->slots[k] = g->slots[k + 1];
 	g->n--;
 	return 0;
 }
@@ -154,12 +174,12 @@ size_t vmb_guest_num_regions(const struct vmb_guest *g)
 
 struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t i)
 {
-	return g && i < g->n ? g->regions[i] : NULL;
+	return g && i < g->n ? g->slots[i].r : NULL;
 }
 
 uint64_t vmb_guest_last_addr(const struct vmb_guest *g)
 {
-	return g && g->n ? vmb_region_last_addr(g->regions[g->n - 1]) : 0;
+	return g && g->n ? g->slots[g->n - 1].last : 0;
 }
 
 int vmb_guest_get_host_address(const struct vmb_guest *g, uint64_t addr, void **host,

@@ -881,7 +881,10 @@ static void check_tuning(struct vmbf_producer *d)
 	/* The size classes under the thresholds in force. */
 	for (int i = 0; i < 4; i++) {
 		size_t n = vmbf_bool(d) ? vmbf_range(d, 0, 1 << 17) : (size_t)vmbf_u64(d);
-		enum vmb_copy_strategy c = n <= 64 ? VMB_COPY_DEFAULT
+		enum vmb_copy_strategy forced = vmb_copy_forced(); /* VMB_COPY_STRATEGY */
+		enum vmb_copy_strategy c = n <= 8 ? VMB_COPY_DEFAULT
+					   : forced != VMB_COPY_DEFAULT ? forced
+					   : n <= 64 ? VMB_COPY_DEFAULT
 					   : n >= got.nt_min ? VMB_COPY_NT
 					   : n >= got.movsb_min && n < got.movsb_max ? VMB_COPY_REP_MOVSB
 										    : got.block;
