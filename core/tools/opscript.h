@@ -9,6 +9,7 @@
 #ifndef VMBYTES_OPSCRIPT_H
 #define VMBYTES_OPSCRIPT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -163,14 +164,26 @@ void vmbo_env_close(struct vmbo_env *env);
 
 /**
  * vmbo_exec() - run one operation and append its result line (no newline)
- * to @out.
+ * to @out. Not reentrant: the buffer a read or sink fills is kept from one
+ * call to the next.
  * Return: the operation's status (0 or a VMB_E* code).
  */
 int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out);
 
-/* Text helpers. */
+/*
+ * Text helpers. vmbo_text_printf() prints what vsnprintf would, formatting
+ * %%, %s, %c and [0width][l|ll|z]{d,i,u,x} itself and handing any other
+ * format to vsnprintf. vmbo_text_put() appends @n characters,
+ * vmbo_text_u64() @v in decimal, vmbo_text_x64() "0x" and @v in lower-case
+ * hex, vmbo_text_hex() two digits a byte, or "-" for no bytes.
+ */
 void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void vmbo_text_vprintf(struct vmbo_text *t, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+void vmbo_text_put(struct vmbo_text *t, const char *s, size_t n);
+void vmbo_text_u64(struct vmbo_text *t, uint64_t v);
+void vmbo_text_x64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
 void vmbo_text_clear(struct vmbo_text *t);
 void vmbo_text_free(struct vmbo_text *t);
