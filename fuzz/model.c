@@ -105,14 +105,21 @@ static void hex_known(struct vmbo_text *t, const struct mregion *r, uint64_t off
 	out = t->s + t->len;
 	while (i < n) {
 		uint64_t kw = 0;
-		uint16_t h[8];
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		if (n - i >= 8)
 			memcpy(&kw, k + i, 8);
+#endif
 		if (kw == all_known) {
-			for (unsigned j = 0; j < 8; j++)
-				h[j] = pairs[b[i + j]];
-			memcpy(out, h, 16);
+			/* Built in two registers: little-endian, pair j at byte 2j. */
+			uint64_t lo = 0, hi = 0;
+
+			for (unsigned j = 0; j < 4; j++) {
+				lo |= (uint64_t)pairs[b[i + j]] << (16 * j);
+				hi |= (uint64_t)pairs[b[i + 4 + j]] << (16 * j);
+			}
+			memcpy(out, &lo, 8);
+			memcpy(out + 8, &hi, 8);
 			i += 8;
 			out += 16;
 			continue;
