@@ -230,6 +230,9 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 	uint8_t flags;
 
 	memset(out, 0, sizeof(*out));
+	/* Room for every op at once: growing the array copies ops of 300 bytes. */
+	out->ops = malloc(prof->max_ops * sizeof(*out->ops));
+	out->cap_ops = out->ops ? prof->max_ops : 0;
 	vmbf_producer_init(&d, data, size);
 	flags = vmbf_u8(&d);
 	if (prof->container == VMBO_SETUP_REGION) {
