@@ -461,8 +461,12 @@ def main():
     md += ["", "## Killed by", ""]
     stages = {}
     for r in killed:
-        stage = r["by"].split(" ")[0] + (" " + r["by"].split(" ")[1] if r["by"].startswith(("op", "unit", "corpus")) else "")
+        # "op script X", "unit area.case", "corpus/t", "fuzz t (rule R)": by stage
+        # and target, not by case.
+        words = r["by"].split(" ")
+        stage = " ".join(words[:3] if words[0] == "op" else words[:2])
         stage = re.sub(r"^(unit \w+)\..*$", r"\1", stage)
+        stage = re.sub(r"^op script .*$", "op script", stage)
         stages[stage] = stages.get(stage, 0) + 1
     md += [f"- {k}: {v}" for k, v in sorted(stages.items())]
     with open(os.path.join(OUT, "summary.md"), "w") as f:

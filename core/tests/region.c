@@ -325,6 +325,11 @@ TEST(G1_invalid_config_arguments)
 	expect_refused(&c, VMB_EINVALID_ARGUMENT, "invalid_argument");
 	c.dirty_page_size = 0x1001;
 	expect_refused(&c, VMB_EINVALID_ARGUMENT, "invalid_argument");
+	/* A length the host cannot map with its two guard pages: refused as
+	 * an argument before any mmap (which would say ENOMEM). */
+	c = ok;
+	c.len = (uint64_t)1 << 63;
+	expect_refused(&c, VMB_EINVALID_ARGUMENT, "invalid_argument");
 
 	/* A NULL error pointer is allowed. */
 	CHECK_RC(vmb_region_new(&c, &r, NULL), VMB_EINVALID_ARGUMENT);
@@ -1197,6 +1202,9 @@ TEST(G11_memfd_region_on_fd_0_is_shared)
 		if (pread(0, &seen, sizeof(seen), 0x40) != (ssize_t)sizeof(seen) || seen != v)
 			_exit(5);
 		vmb_region_free(r);
+		/* Freeing closes the region's own fd, 0 included. */
+		if (fcntl(0, F_GETFD) != -1 || errno != EBADF)
+			_exit(6);
 		_exit(0);
 	}
 	CHECK(pid > 0);
