@@ -135,20 +135,79 @@ static void err_line(struct vmbo_text *out, int rc, const struct vmb_error *e)
 }
 
 /*
- * A data file's set-up: one memfd for the process, emptied and grown to
- * the new length (so zero-filled) instead of a new memfd per input. The
- * data file itself, and its dup of the fd, are new every time.
+ * The bytes of the data file's memfd an op of @s may write: [0, return).
+ * Every write reaches the file at [addr, addr + n) of the op's own count,
+ * so what lies past the last such end is as the set-up left it.
  */
-static int open_file(struct vmbo_env *env, uint64_t len, struct vmbo_text *out)
+static uint64_t write_extent(const struct vmbo_script *s, uint64_t len)
+{
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < s->nops; i++) {
+		const struct vmbo_op *op = &s->ops[i];
+		uint64_t n;
+
+		switch (op->kind) {
+		case VMBO_WRITE:
+		case VMBO_WRITE_SLICE:
+			n = op->len;
+			break;
+		case VMBO_WRITE_OBJ:
+		case VMBO_STORE:
+			n = op->width;
+			break;
+		case VMBO_READ_FROM:
+		case VMBO_READ_EXACT_FROM:
+			n = op->n;
+			break;
+		default:
+			continue;
+		}
+		if (op->addr < len && n > 0)
+			end = n < len - op->addr ? (op->addr + n > end ? op->addr + n : end) : len;
+	}
+	return end;
+}
+
+/*
+ * A data file's set-up: one memfd for the process, made zero-filled and
+ * @len long (the data file itself, and its dup of the fd, are new every
+ * time). The last input's writes reached only [0, dirty): those bytes are
+ * overwritten with zeros, and the length set with one ftruncate, which
+ * keeps the file's pages; emptying the file and growing it again freed
+ * them for the next input to fault back in.
+ */
+static int open_file(struct vmbo_env *env, const struct vmbo_script *s, uint64_t len,
+		     struct vmbo_text *out)
 {
 	static int fd = -1;
+	static uint64_t size, dirty;
+	static const uint8_t zeros[16384];
 	struct vmb_error e = { 0 };
+	uint64_t clear = dirty < len ? dirty : len;
 	int rc;
 
 	if (fd < 0 && (fd = memfd_create("vmbytes-fuzz-file", MFD_CLOEXEC)) < 0)
 		vmbf_fail("harness", "memfd_create: %s", strerror(errno));
-	if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)len) != 0)
+	if (clear > 4 * sizeof(zeros)) {
+		/* Much to clear: emptying the file is cheaper. */
+		if (ftruncate(fd, 0) != 0)
+			vmbf_fail("harness", "ftruncate to 0: %s", strerror(errno));
+		size = 0;
+		clear = 0;
+	}
+	for (uint64_t at = 0; at < clear;) {
+		size_t k = clear - at < sizeof(zeros) ? (size_t)(clear - at) : sizeof(zeros);
+		ssize_t w = pwrite(fd, zeros, k, (off_t)at);
+
+		if (w <= 0)
+			vmbf_fail("harness", "clearing the data file: %s", strerror(errno));
+		at += (uint64_t)w;
+	}
+	if (size != len && ftruncate(fd, (off_t)len) != 0)
 		vmbf_fail("harness", "ftruncate to %lu: %s", (unsigned long)len, strerror(errno));
+	size = len;
+	dirty = write_extent(s, len);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1; /* the engine's close must not close ours */
 	env->child_pipe = -1;
@@ -173,7 +232,7 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 
 	if (s->nsetup == 1 && s->setup[0].kind == VMBO_SETUP_FILE &&
 	    s->setup[0].len <= VMBO_MAX_CONTAINER)
-		return open_file(env, s->setup[0].len, out);
+		return open_file(env, s, s->setup[0].len, out);
 	/* Only well-formed region set-ups whose regions G1 accepts come here. */
 	for (size_t i = 0; i < s->nsetup; i++) {
 		const struct vmbo_setup *st = &s->setup[i];
