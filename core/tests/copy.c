@@ -441,7 +441,7 @@ static double tear_seconds(void)
  * all-one bytes through write_obj, while this thread read_objs it for
  * VMB_TEAR_SECONDS (default 1 s per width). Any other value is a torn one.
  */
-static void tear_run(size_t width, bool by_copy, size_t off)
+static void tear_run(size_t width, bool by_copy, size_t off, bool read_array)
 {
 	_Alignas(64) static uint8_t mem[64];
 	_Alignas(64) static uint8_t pattern[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -463,10 +463,19 @@ static void tear_run(size_t width, bool by_copy, size_t off)
 		for (int i = 0; i < 1000; i++) {
 			uint64_t v = 0;
 
-			if (vmb_slice_read_obj(c.slice, c.off, &v, width, NULL) != 0) {
+			uint64_t pair[2] = { 0, 0 };
+			struct vmb_slice two;
+			int rc = read_array
+					 ? vmb_slice_subslice(c.slice, c.off, 2 * width, &two, NULL) ||
+						   vmb_slice_copy_to_array(two, pair, 2, width, NULL)
+					 : vmb_slice_read_obj(c.slice, c.off, &v, width, NULL);
+
+			if (rc != 0) {
 				torn++;
 				continue;
 			}
+			if (read_array)
+				v = pair[0];
 			if (v == 0)
 				zeros++;
 			else if (v == mask)
@@ -491,17 +500,27 @@ static void tear_run(size_t width, bool by_copy, size_t off)
 
 TEST(S10_tear_u16)
 {
-	tear_run(2, false, 8);
+	tear_run(2, false, 8, false);
 }
 
 TEST(S10_tear_u32)
 {
-	tear_run(4, false, 8);
+	tear_run(4, false, 8, false);
 }
 
 TEST(S10_tear_u64)
 {
-	tear_run(8, false, 8);
+	tear_run(8, false, 8, false);
+}
+
+/* S10 per element: copy_to_array of two u64 elements, read while the first
+ * is rewritten, under the byte-at-a-time strategy (which would tear an
+ * element copied as part of one 16-byte copy). */
+TEST(S10_tear_copy_to_array_u64)
+{
+	CHECK_RC(vmb_copy_force(VMB_COPY_BYTES), 0);
+	tear_run(8, false, 8, true);
+	CHECK_RC(vmb_copy_force(VMB_COPY_DEFAULT), 0);
 }
 
 /* The same through vmb_slice_copy_to (S10 [diverges]: no memmove for these). */
@@ -509,15 +528,15 @@ TEST(S10_tear_u64)
  * one 2-byte unit, not two bytes. */
 TEST(S10_tear_copy_to_u16)
 {
-	tear_run(2, true, 2);
+	tear_run(2, true, 2, false);
 }
 
 TEST(S10_tear_copy_to_u32)
 {
-	tear_run(4, true, 8);
+	tear_run(4, true, 8, false);
 }
 
 TEST(S10_tear_copy_to_u64)
 {
-	tear_run(8, true, 8);
+	tear_run(8, true, 8, false);
 }
