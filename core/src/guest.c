@@ -65,15 +65,28 @@ static size_t top_len(size_t cap)
 	return round_up(keys_len(cap) / KEY_BLOCK, 8);
 }
 
+/* top[from..] again from the keys: O(n / KEY_BLOCK). */
+static void retop(struct vmb_guest *g, size_t from)
+{
+	size_t len = top_len(g->cap);
+
+	g->blocks = round_up(g->n, KEY_BLOCK) / KEY_BLOCK;
+	for (size_t j = from; j < g->blocks; j++)
+		g->top[j] = g->keys[j * KEY_BLOCK];
+	for (size_t j = from > g->blocks ? from : g->blocks; j < len; j++)
+		g->top[j] = INT64_MAX;
+}
+
+/* The whole index from the slots (a new guest memory). */
 static void reindex(struct vmb_guest *g)
 {
-	size_t nk = round_up(g->n, KEY_BLOCK);
+	size_t len = keys_len(g->cap);
 
-	g->blocks = nk / KEY_BLOCK;
-	for (size_t i = 0; i < nk; i++)
-		g->keys[i] = i < g->n ? key_of(g->slots[i].start) : INT64_MAX;
-	for (size_t j = 0; j < round_up(g->blocks, 8); j++)
-		g->top[j] = j < g->blocks ? g->keys[j * KEY_BLOCK] : INT64_MAX;
+	for (size_t i = 0; i < g->n; i++)
+		g->keys[i] = key_of(g->slots[i].start);
+	for (size_t i = g->n; i < len; i++)
+		g->keys[i] = INT64_MAX;
+	retop(g, 0);
 }
 
 /* How many of @v[0, @m) are <= @a; @m a multiple of 8. */
@@ -320,6 +333,8 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 
 		if (keys == NULL)
 			return vmb__fail_errno(err, ENOMEM);
+		for (size_t k = keys_len(g->cap); k < keys_len(cap); k++)
+			keys[k] = INT64_MAX;
 		g->keys = keys;
 		int64_t *top = realloc(g->top, top_len(cap) * sizeof(*top));
 
@@ -331,8 +346,11 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 	for (size_t k = g->n; k > at; k--)
 		g->slots[k] = g->slots[k - 1];
 	g->slots[at] = slot_of(r);
+	/* The keys move with the slots; past n they stay INT64_MAX. */
+	memmove(g->keys + at + 1, g->keys + at, (g->n - at) * sizeof(*g->keys));
+	g->keys[at] = key_of(g->slots[at].start);
 	g->n++;
-	reindex(g);
+	retop(g, at / KEY_BLOCK);
 	vmb__region_set_owned(r, true);
 	return 0;
 }
@@ -353,7 +371,9 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 	for (size_t k = i; k + 1 < g->n; k++)
 		g->slots[k] = g->slots[k + 1];
 	g->n--;
-	reindex(g);
+	memmove(g->keys + i, g->keys + i + 1, (g->n - i) * sizeof(*g->keys));
+	g->keys[g->n] = INT64_MAX;
+	retop(g, i / KEY_BLOCK);
 	return 0;
 }
 
