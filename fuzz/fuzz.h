@@ -102,6 +102,14 @@ __attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule,
 int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out);
 /* vmbf_pool_close() - vmbo_env_close(), giving a guest memory's regions to the pool. */
 void vmbf_pool_close(struct vmbo_env *env);
+/*
+ * vmbf_pool_region() - an idle region of the pool @len bytes long, of the
+ * backing @memfd and bitmap page size @page (0: none), zero-filled and
+ * clean, or NULL when the pool has none; move it with vmb_region_set_start().
+ */
+struct vmb_region *vmbf_pool_region(uint64_t len, bool memfd, size_t page);
+/* vmbf_pool_release() - give @r, which no guest memory holds, to the pool. */
+void vmbf_pool_release(struct vmb_region *r);
 
 /* ---- targets ------------------------------------------------------------- */
 

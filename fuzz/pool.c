@@ -9,7 +9,8 @@
  * with the set-up still runs: G1 on the new start, G2 in vmb_guest_new(),
  * and vmb_region_new() whenever the pool has no such region. Set-ups that
  * must fail before any region exists go to the engine unchanged. Data
- * files share one memfd the same way (open_file()).
+ * files share one memfd the same way (open_file()). The api target's walks
+ * take regions and give them back directly (vmbf_pool_region()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -122,6 +123,16 @@ static void give_back(struct vmb_region *r)
 		pool.oldest[memfd] = s;
 	pool.newest[memfd] = s;
 	pool.idle[memfd]++;
+}
+
+struct vmb_region *vmbf_pool_region(uint64_t len, bool memfd, size_t page)
+{
+	return take(len, memfd, page);
+}
+
+void vmbf_pool_release(struct vmb_region *r)
+{
+	give_back(r);
 }
 
 /* As the engine prints a failed set-up: the error with its details. */
