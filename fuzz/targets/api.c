@@ -32,17 +32,39 @@ VMBF_NO_FEEDBACK __attribute__((noinline)) static void fill(uint8_t *p, size_t n
 		p[i] = (uint8_t)(i * mul + add);
 }
 
+/* A memfd kept for the process; its user sets @dirty after each use. */
+struct kept_memfd {
+	int fd;
+	uint64_t dirty; /* every byte the last use may have written is below it */
+};
+
 /*
- * A memfd kept for the process in *@fd, emptied and grown to @len bytes
- * (zero-filled) for each use: cheaper than a new memfd every step.
+ * @m's memfd made @len bytes of zeros for a use: cheaper than a new memfd
+ * every step. What the last use may have written, [0, dirty), is
+ * overwritten with zeros and the length set with one ftruncate, which
+ * keeps the file's pages; emptying the file and growing it again freed
+ * them for this use to fault back in. Bytes past @len are cut off by the
+ * ftruncate and read as zeros if the file grows again.
  */
-static int fresh_memfd(int *fd, const char *name, uint64_t len)
+static int fresh_memfd(struct kept_memfd *m, const char *name, uint64_t len)
 {
-	if (*fd < 0 && (*fd = memfd_create(name, MFD_CLOEXEC)) < 0)
+	static const uint8_t zeros[4096];
+	uint64_t clear = m->dirty < len ? m->dirty : len;
+
+	if (m->fd < 0 && (m->fd = memfd_create(name, MFD_CLOEXEC)) < 0)
 		vmbf_fail("harness", "memfd_create: %s", strerror(errno));
-	if (ftruncate(*fd, 0) != 0 || ftruncate(*fd, (off_t)len) != 0)
+	for (uint64_t at = 0; at < clear;) {
+		size_t k = clear - at < sizeof(zeros) ? (size_t)(clear - at) : sizeof(zeros);
+		ssize_t w = pwrite(m->fd, zeros, k, (off_t)at);
+
+		if (w <= 0)
+			vmbf_fail("harness", "clearing a memfd: %s", strerror(errno));
+		at += (uint64_t)w;
+	}
+	if (ftruncate(m->fd, (off_t)len) != 0)
 		vmbf_fail("harness", "memfd of %lu bytes", (unsigned long)len);
-	return *fd;
+	m->dirty = 0;
+	return m->fd;
 }
 
 static uint64_t pick(struct vmbf_producer *d, uint64_t len)
@@ -176,6 +198,7 @@ static void check_region(struct vmbf_producer *d)
 {
 	static const enum vmb_region_kind kinds[] = { VMB_REGION_ANON, VMB_REGION_MEMFD,
 						      VMB_REGION_FILE };
+	static struct kept_memfd file = { -1, 0 };
 	struct vmb_region_config cfg = { 0 };
 	uint64_t flen;
 	int fd = -1, rc;
@@ -191,8 +214,6 @@ static void check_region(struct vmbf_producer *d)
 		flen = cfg.len + cfg.file_offset;
 		if (flen > 0 && vmbf_bool(d))
 			flen--; /* one byte short: G11 must refuse it */
-		static int file = -1;
-
 		/* The region keeps its own dup of the fd. */
 		fd = fresh_memfd(&file, "vmbytes-api", flen);
 		cfg.fd = fd;
@@ -225,6 +246,10 @@ static void check_region(struct vmbf_producer *d)
 	unsigned w = 1u << (vmbf_u8(d) % 4);
 	struct vmb_error e;
 	bool fits = off <= cfg.len && w <= cfg.len - off;
+
+	/* A file region's Bytes write below off + 8 only (a store, a 4-byte read_exact). */
+	if (cfg.kind == VMB_REGION_FILE && off < cfg.len)
+		file.dirty = cfg.file_offset + off + 8;
 
 	rc = vmb_bytes_store(b, off, w, v, VMB_SEQ_CST, &e);
 	VMBF_CHECK("G9", rc == (fits && off % w == 0 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
@@ -406,11 +431,15 @@ static void check_faults(struct vmbf_producer *d)
 	uint64_t v = 0;
 	size_t done;
 	/* One file for the process, opened read-only and write-only once. */
-	static int fd = -1, ro = -1, wo = -1;
+	static struct kept_memfd file = { -1, 0 };
+	static int ro = -1, wo = -1;
+	int fd;
 	uint64_t flen = vmbf_range(d, 0, 16);
 	int rc;
 
-	fresh_memfd(&fd, "vmbytes-api-df", flen);
+	fd = fresh_memfd(&file, "vmbytes-api-df", flen);
+	/* The data files below write at most 16 bytes, from 0. */
+	file.dirty = 16;
 	if (ro < 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		ro = open(path, O_RDONLY | O_CLOEXEC);
@@ -786,8 +815,9 @@ static void check_tuning(struct vmbf_producer *d)
 	static int fd = -1;
 	static const char *const blocks[] = { "avx512", "avx2", "libc", "bytes", "default", "AVX2",
 					      "" };
+	static char path[64];
 	struct vmb_copy_tuning saved, want, got;
-	char text[2048], path[64];
+	char text[2048];
 	size_t len = 0;
 	bool good = true;
 
@@ -872,11 +902,18 @@ static void check_tuning(struct vmbf_producer *d)
 		}
 		len += (size_t)k;
 	}
-	fresh_memfd(&fd, "vmbytes-api-tuning", 0);
-	/* At offset 0: the memfd's file offset stays where the last use left it. */
-	if (pwrite(fd, text, len, 0) != (ssize_t)len)
+	/*
+	 * One memfd for the process: the text goes over the last one and the
+	 * length cuts off what is left of it. At offset 0: the memfd's file
+	 * offset stays where the loader's reads left it.
+	 */
+	if (fd < 0) {
+		if ((fd = memfd_create("vmbytes-api-tuning", MFD_CLOEXEC)) < 0)
+			vmbf_fail("harness", "memfd_create: %s", strerror(errno));
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0)
 		vmbf_fail("harness", "writing a tuning file: %s", strerror(errno));
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	/* What vmb_copy_set_tuning() accepts. */
 	good = good && want.movsb_min <= want.movsb_max &&
 	       (want.block == VMB_COPY_AVX512 || want.block == VMB_COPY_AVX2 ||
