@@ -69,6 +69,15 @@ def main():
         env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(profraw, f"env{i}-%p.profraw"), **extra)
         subprocess.run([os.path.join(build, "fuzz_slice_replay"), os.path.join(ROOT, "corpus", "slice")],
                        env=env, capture_output=True)
+    # The guest search likewise: this CPU picks one of three; the corpora that
+    # look regions up run once more under each of the others (and an
+    # unknown name), as CTest's G3 cases do.
+    for i, search in enumerate(["plain", "avx2", "nonsense"]):
+        for t in ("guest", "layout"):
+            env = dict(os.environ, VMB_GUEST_SEARCH=search,
+                       LLVM_PROFILE_FILE=os.path.join(profraw, f"search{i}-{t}-%p.profraw"))
+            subprocess.run([os.path.join(build, f"fuzz_{t}_replay"), os.path.join(ROOT, "corpus", t)],
+                           env=env, capture_output=True)
     profdata = os.path.join(OUT, "corpus.profdata")
     subprocess.run([tool("llvm-profdata"), "merge", "-sparse", "-o", profdata]
                    + glob.glob(os.path.join(profraw, "*.profraw")), check=True)
