@@ -1641,3 +1641,64 @@ TEST(S10_cross_region_object_not_torn)
 	}
 	vmb_guest_free(g);
 }
+
+/*
+ * G2/G3 across the index threshold: insert regions one at a time from 1 to
+ * 200 (the index appears above 64 and is rebuilt as the set grows), then
+ * remove every other one (it goes again below 65), checking every region's
+ * edges against a linear scan after each change.
+ */
+TEST(G3_find_region_through_inserts_and_removes)
+{
+	enum { N = 200 };
+	struct range rs[N];
+	struct vmb_guest *g = NULL;
+	size_t n = 0;
+
+	/* Inserted in a shuffled order: region i is at 0x10000 + i * 0x3000. */
+	for (size_t k = 0; k < N; k++) {
+		size_t i = (k * 77) % N;
+		uint64_t start = 0x10000 + i * 0x3000;
+		struct vmb_region *r = anon(start, 0x2000);
+
+		if (r == NULL)
+			return;
+		if (g == NULL)
+			CHECK_RC(vmb_guest_new(&r, 1, &g, NULL), 0);
+		else
+			CHECK_RC(vmb_guest_insert(g, r, NULL), 0);
+		/* rs stays sorted by start. */
+		size_t at = 0;
+
+		while (at < n && rs[at].start < start)
+			at++;
+		memmove(&rs[at + 1], &rs[at], (n - at) * sizeof(rs[0]));
+		rs[at] = (struct range){ start, 0x2000 };
+		n++;
+		for (size_t j = 0; j < n; j++) {
+			check_find(g, rs, n, rs[j].start);
+			check_find(g, rs, n, rs[j].start + 0x1fff);
+			check_find(g, rs, n, rs[j].start + 0x2000);
+		}
+	}
+	for (size_t i = 0; i < N; i += 2) {
+		struct vmb_region *out = NULL;
+		uint64_t start = 0x10000 + i * 0x3000;
+		size_t at = 0;
+
+		CHECK_RC(vmb_guest_remove(g, start, 0x2000, &out, NULL), 0);
+		vmb_region_free(out);
+		while (rs[at].start != start)
+			at++;
+		memmove(&rs[at], &rs[at + 1], (n - at - 1) * sizeof(rs[0]));
+		n--;
+		for (size_t j = 0; j < n; j++) {
+			check_find(g, rs, n, rs[j].start - 1);
+			check_find(g, rs, n, rs[j].start);
+			check_find(g, rs, n, rs[j].start + 0x2000);
+		}
+		check_find(g, rs, n, start);
+	}
+	CHECK_EQ(vmb_guest_num_regions(g), n);
+	vmb_guest_free(g);
+}
