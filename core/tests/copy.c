@@ -288,6 +288,13 @@ static void write_tmp(char *path, const char *text)
 	close(fd);
 }
 
+/* Field by field: the struct has padding, which memcmp would read. */
+static bool same_tuning(const struct vmb_copy_tuning *a, const struct vmb_copy_tuning *b)
+{
+	return a->block == b->block && a->movsb_min == b->movsb_min &&
+	       a->movsb_max == b->movsb_max && a->nt_min == b->nt_min;
+}
+
 /* Loads @text as a tuning file; returns what vmb_copy_load_tuning() did. */
 static int load_text(const char *text)
 {
@@ -343,7 +350,7 @@ TEST(S10_load_tuning_file)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK_RC(load_text(bad[i]), VMB_EINVALID_ARGUMENT);
 		vmb_copy_get_tuning(&t);
-		CHECK(memcmp(&t, &before, sizeof(t)) == 0);
+		CHECK(same_tuning(&t, &before));
 	}
 	CHECK_RC(vmb_copy_load_tuning(NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_copy_load_tuning("/nonexistent/vmbytes-tuning"), VMB_EIO);
@@ -377,10 +384,10 @@ TEST(S10_environment)
 		memset(&z, 0, sizeof(z));
 		CHECK_RC(load_text("# nothing\n"), 0);
 		vmb_copy_get_tuning(&z);
-		CHECK(memcmp(&at_start, &z, sizeof(z)) == 0);
+		CHECK(same_tuning(&at_start, &z));
 	} else {
 		vmb_copy_get_tuning(&again);
-		CHECK(memcmp(&at_start, &again, sizeof(again)) == 0);
+		CHECK(same_tuning(&at_start, &again));
 	}
 }
 
