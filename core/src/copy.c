@@ -154,6 +154,25 @@ static inline void copy_9_64(uint8_t *d, const uint8_t *s, size_t n)
 	}
 }
 
+/* The strategy for n above block_last: streaming stores from nt_min, rep
+ * movsb in its window, else the block strategy. Shared by the dispatcher
+ * and vmb_copy_strategy_for(), so the two cannot disagree. */
+static enum vmb_copy_strategy large_class(size_t n)
+{
+	if (n >= LOAD(nt_min))
+		return VMB_COPY_NT;
+	if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
+		return VMB_COPY_REP_MOVSB;
+	return (enum vmb_copy_strategy)LOAD(block_id);
+}
+
+/* Out of line, so that the classes above stay a leaf that tail-calls (the
+ * inline version gave every small copy a stack frame: +10 instructions). */
+__attribute__((noinline)) static void copy_large_class(void *dst, const void *src, size_t n)
+{
+	fns[large_class(n)](dst, src, n);
+}
+
 void vmb__copy_large(void *dst, const void *src, size_t n)
 {
 	/* At this point: n > 8, so S10 does not constrain the strategy. */
@@ -167,12 +186,7 @@ void vmb__copy_large(void *dst, const void *src, size_t n)
 	}
 	/* At this point: not forced, and n is in a large class or between
 	 * the rep movsb window and nt_min. */
-	if (n >= LOAD(nt_min))
-		vmb__copy_nt(dst, src, n);
-	else if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
-		vmb__copy_rep_movsb(dst, src, n);
-	else
-		fns[LOAD(block_id)](dst, src, n);
+	copy_large_class(dst, src, n);
 }
 
 enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
@@ -184,11 +198,7 @@ enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
 
 		return (enum vmb_copy_strategy)(forced != VMB_COPY_DEFAULT ? forced : LOAD(block_id));
 	}
-	if (n >= LOAD(nt_min))
-		return VMB_COPY_NT;
-	if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
-		return VMB_COPY_REP_MOVSB;
-	return (enum vmb_copy_strategy)LOAD(block_id);
+	return large_class(n);
 }
 
 /* publish() - derive the dispatcher's first three fields from the tuning

@@ -47,7 +47,6 @@ struct vmb_guest {
 	size_t n;
 	size_t cap;
 	size_t blocks;      /* ceil(n / KEY_BLOCK) */
-	int simd;           /* 2: AVX-512 counts, 1: AVX2, 0: plain C */
 };
 
 static size_t round_up(size_t x, size_t m)
@@ -161,7 +160,7 @@ static size_t count_le_plain(const int64_t *v, size_t m, int64_t a)
  * one at start (for tests, which run each on a CPU that has them all). A
  * name this CPU cannot run is ignored with a warning.
  */
-static int search_simd;
+static int search_simd; /* 2: AVX-512 counts, 1: AVX2, 0: plain C */
 
 __attribute__((constructor)) static void guest_init(void)
 {
@@ -231,7 +230,6 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 		vmb__region_set_owned(regions[i], true);
 	}
 	g->n = g->cap = n;
-	g->simd = search_simd;
 	build_index(g);
 	*out = g;
 	return 0;
@@ -331,8 +329,8 @@ static size_t upper_index(const struct vmb_guest *g, uint64_t addr)
 {
 	if (g->keys == NULL)
 		return slot_search(g, addr);
-	return g->simd == 2 ? index_avx512(g, addr) : g->simd == 1 ? index_avx2(g, addr)
-								   : index_plain(g, addr);
+	return search_simd == 2 ? index_avx512(g, addr) : search_simd == 1 ? index_avx2(g, addr)
+									   : index_plain(g, addr);
 }
 
 struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)

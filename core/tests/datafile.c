@@ -794,11 +794,7 @@ TEST(D1_works_when_its_dup_is_fd_0)
 		_exit(0);
 	}
 	CHECK(pid > 0);
-	int status = 0;
-
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_EQ(vmbt_wait_exit(pid), 0);
 
 	uint32_t seen = 0;
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CASES 512
@@ -119,38 +120,41 @@ void vmbt_guarded_free(struct vmbt_guarded *g)
 	memset(g, 0, sizeof(*g));
 }
 
-bool vmbt_read_full(int fd, void *p, size_t n)
+/* read(2) or write(2) until @n bytes moved, retrying EINTR; false on an
+ * error or end of file. */
+static bool xfer_full(int fd, uint8_t *p, size_t n, bool to_fd)
 {
-	uint8_t *b = p;
-
 	while (n > 0) {
-		ssize_t r = read(fd, b, n);
+		ssize_t r = to_fd ? write(fd, p, n) : read(fd, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return false;
-		b += r;
+		p += r;
 		n -= (size_t)r;
 	}
 	return true;
 }
 
+bool vmbt_read_full(int fd, void *p, size_t n)
+{
+	return xfer_full(fd, p, n, false);
+}
+
 bool vmbt_write_full(int fd, const void *p, size_t n)
 {
-	const uint8_t *b = p;
+	/* Only write(2) reads through the pointer when to_fd is set. */
+	return xfer_full(fd, (uint8_t *)(uintptr_t)p, n, true);
+}
 
-	while (n > 0) {
-		ssize_t r = write(fd, b, n);
+int vmbt_wait_exit(pid_t pid)
+{
+	int status = 0;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		b += r;
-		n -= (size_t)r;
-	}
-	return true;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 int vmbt_temp_file(size_t len)

@@ -95,6 +95,10 @@ void vmbt_guarded_free(struct vmbt_guarded *g);
 bool vmbt_read_full(int fd, void *p, size_t n);
 bool vmbt_write_full(int fd, const void *p, size_t n);
 
+/* Waits for the child @pid: its exit status, or -1 when waitpid fails or
+ * the child did not exit (a signal). */
+int vmbt_wait_exit(pid_t pid);
+
 /* A memfd-backed temporary file of @len zero bytes; returns the fd. */
 int vmbt_temp_file(size_t len);
 

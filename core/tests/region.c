@@ -642,11 +642,7 @@ TEST(G11_anon_private_memfd_file_shared_across_fork)
 			_exit(rc == 0 ? 0 : 1);
 		}
 		CHECK(pid > 0);
-
-		int status = 0;
-
-		CHECK_EQ(waitpid(pid, &status, 0), pid);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CHECK_EQ(vmbt_wait_exit(pid), 0);
 
 		uint32_t seen = 1;
 
@@ -1208,9 +1204,5 @@ TEST(G11_memfd_region_on_fd_0_is_shared)
 		_exit(0);
 	}
 	CHECK(pid > 0);
-	int status = 0;
-
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(WEXITSTATUS(status), 0);
+	CHECK_EQ(vmbt_wait_exit(pid), 0);
 }
