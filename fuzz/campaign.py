@@ -30,9 +30,10 @@ import subprocess
 import sys
 import time
 
+import targets as _targets  # the one list, fuzz/targets.txt
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ["slice", "region", "guest", "datafile", "remote", "io", "bitmap", "checked", "layout",
-           "concurrency", "api"]
+TARGETS = _targets.TARGETS
 REPORTS = os.path.join(ROOT, "reports", "fuzz")
 WORK = os.path.join(REPORTS, "work")
 CRASHES = os.path.join(REPORTS, "crashes")

@@ -18,10 +18,11 @@ import shutil
 import subprocess
 import sys
 
+import targets as _targets  # the one list, fuzz/targets.txt
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "reports", "coverage")
-TARGETS = ["slice", "region", "guest", "datafile", "remote", "io", "bitmap", "checked", "layout",
-           "concurrency", "api"]
+TARGETS = _targets.TARGETS
 
 
 def tool(name):
