@@ -960,8 +960,7 @@ plot 'fr.dat' using 1:2 with linespoints title 'find_region'
     for f in os.listdir(plot_dir):
         if f.endswith((".dat", ".gp")):
             os.unlink(os.path.join(plot_dir, f))
-    with open(md_path, "w") as f:
-        f.write("\n".join(L) + "\n")
+    atomic_write(md_path, "\n".join(L) + "\n")
     return cks
 
 
@@ -970,12 +969,31 @@ def utc_stamp():
     return now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def atomic_write(path, text):
+    """Write @text to @path under a temporary name, fsync, rename: a kill or a full disk
+    leaves the old file or none, never a part. A failure is exit 1 naming the file."""
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        print(f"vmbytes bench: cannot write {os.path.relpath(path, ROOT)}: {e.strerror}",
+              file=sys.stderr)
+        sys.exit(1)
+
+
 def finish_json(tmp_json, ctx, out_json):
     with open(tmp_json) as f:
         gb = json.load(f)
     gb["context"]["vmbytes"] = ctx
-    with open(out_json, "w") as f:
-        json.dump(gb, f, indent=1)
+    atomic_write(out_json, json.dumps(gb, indent=1))
     return gb
 
 
@@ -1023,7 +1041,8 @@ def cmd_bench(args):
         gb = finish_json(tmp_json, ctx, out_json)
     md = os.path.join(REPORTS, f"{stamp}.md")
     cks = write_report(gb, ctx, stamp, md, os.path.join(REPORTS, stamp))
-    shutil.copyfile(md, os.path.join(REPORTS, "latest.md"))
+    with open(md) as f:
+        atomic_write(os.path.join(REPORTS, "latest.md"), f.read())
     print(f"vmbytes bench: {os.path.relpath(out_json, ROOT)}, {os.path.relpath(md, ROOT)} "
           f"(and reports/bench/latest.md), plots in reports/bench/{stamp}/")
     for title, ok, lines in cks:
@@ -1231,8 +1250,7 @@ def cmd_tune(args):
         f"movsb_max={tuning['movsb_max']}",
         f"nt_min={tuning['nt_min'] if tuning['nt_min'] else 'never'}",
     ]
-    with open(TUNING, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    atomic_write(TUNING, "\n".join(lines) + "\n")
     print()
     print(f"vmbytes tune: wrote {os.path.relpath(TUNING, ROOT)}:")
     for line in lines:
