@@ -11,6 +11,10 @@ Stages, in order (all by default):
               under ASan+UBSan, MSan and TSan
   fuzz        a smoke of every target on libFuzzer and AFL++, N seconds
               each (default 30); the corpus is left alone
+  chaos       fuzz/chaos.py: kill -9 a short campaign at random moments
+              (fuzzing, merging, minimizing, writing summaries) and on a
+              full tmpfs, and check that it loses nothing; SKIP (not a
+              pass, nor a failure) where no tmpfs can be mounted
   bench       the instruction-count gate (callgrind, +2%) and the time
               gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
 
@@ -31,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
-STAGES = ["static", "sanitizers", "fuzz", "bench"]
+STAGES = ["static", "sanitizers", "fuzz", "chaos", "bench"]
 TARGETS = _targets.TARGETS
 
 
@@ -115,6 +119,18 @@ def stage_fuzz(args, log):
     return rc == 0, f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash"
 
 
+def stage_chaos(args, log):
+    rc, out = build("fuzz-asan", log)
+    if rc:
+        return False, "building fuzz-asan failed"
+    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "chaos.py")], log, timeout=900)
+    last = [l for l in out.splitlines() if l.startswith("chaos:")]
+    verdict = last[-1] if last else f"chaos.py exit status {rc}"
+    if rc == 77:
+        return None, verdict  # skipped: said so, not counted as a pass
+    return rc == 0, verdict
+
+
 def stage_bench(args, log):
     rc, out = build("dev", log)
     if rc:
@@ -168,18 +184,20 @@ def main():
             ok, detail = False, "timed out"
         results.append({"stage": name, "pass": ok, "detail": detail,
                         "seconds": round(time.time() - t0, 1)})
-        print(f"   {name}: {'PASS' if ok else 'FAIL'} ({time.time() - t0:.0f} s): {detail}", flush=True)
-    verdict = all(r["pass"] for r in results)
+        word = "SKIP" if ok is None else "PASS" if ok else "FAIL"
+        print(f"   {name}: {word} ({time.time() - t0:.0f} s): {detail}", flush=True)
+    verdict = all(r["pass"] is not False for r in results)
     with open(os.path.join(OUT, "verdict.json"), "w") as f:
         json.dump({"pass": verdict, "stages": results}, f, indent=2)
     with open(os.path.join(OUT, "verdict.md"), "w") as f:
         f.write(f"# Gate: {'PASS' if verdict else 'FAIL'}\n\n| stage | verdict | seconds | detail |\n"
                 "|---|---|---:|---|\n")
         for r in results:
-            f.write(f"| {r['stage']} | {'pass' if r['pass'] else '**FAIL**'} | {r['seconds']:.0f} "
+            word = "skipped" if r["pass"] is None else "pass" if r["pass"] else "**FAIL**"
+            f.write(f"| {r['stage']} | {word} | {r['seconds']:.0f} "
                     f"| {r['detail']} |\n")
     print(f"gate: {'PASS' if verdict else 'FAIL'} "
-          f"({', '.join(r['stage'] + ('' if r['pass'] else ' FAILED') for r in results)}); "
+          f"({', '.join(r['stage'] + {True: '', None: ' SKIPPED', False: ' FAILED'}[r['pass']] for r in results)}); "
           f"log in {os.path.relpath(log, ROOT)}")
     return 0 if verdict else 1
 

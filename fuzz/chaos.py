@@ -36,6 +36,7 @@ but the disk-full cases could not run (no tmpfs mount here): a skip, not a
 pass. Needs build/fuzz-asan (./vmbytes fuzz builds it).
 """
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -45,12 +46,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL = os.path.join(ROOT, "build", "fuzz-asan", "fuzz")
 TARGET = "slice"
-SEEDS = 250  # initial corpus entries: enough for a merge that takes a while
+SEEDS = 150  # initial corpus entries: enough for a merge that takes a while
 RUN_TIMEOUT = 90.0
 
 
@@ -377,34 +379,27 @@ def full_disk_run(d, seeds, which, filler, log):
     log(f"  {which}/ full, then room made: the same command completes")
 
 
-def case_diskfull(base, campaign, log):
-    """corpus/ full, then reports/ full: (skip reason or None, failures)."""
-    failures = []
-    for which, size in (("corpus", "4m"), ("reports", "16m")):
-        d = make_sandbox(os.path.join(base, f"full-{which}"), campaign)
-        mnt = os.path.join(d, which)
-        ok, err = mount_tmpfs(mnt, size)
-        if not ok:
-            return f"cannot mount a tmpfs ({err or 'mount failed'})", failures
-        try:
-            seeds = seed_corpus(d)
-            filler = fill(mnt)
-            full_disk_run(d, seeds, which, filler, log)
-        except Failure as e:
-            failures.append(str(e))
-            log(f"  FAIL: {e}")
-        finally:
-            subprocess.run(["umount", "-l", mnt], capture_output=True)
-    return None, failures
+def case_diskfull(base, campaign, which, size, log):
+    """@which (corpus or reports) on a full tmpfs: a skip reason, or None."""
+    d = make_sandbox(os.path.join(base, f"full-{which}"), campaign)
+    mnt = os.path.join(d, which)
+    ok, err = mount_tmpfs(mnt, size)
+    if not ok:
+        return f"cannot mount a tmpfs ({err or 'mount failed'})"
+    try:
+        seeds = seed_corpus(d)
+        filler = fill(mnt)
+        full_disk_run(d, seeds, which, filler, log)
+    finally:
+        subprocess.run(["umount", "-l", mnt], capture_output=True)
+    return None
 
 
 PLANS = [
-    ["minimize_crash"],
-    ["merge"],
-    ["after-merge"],
     ["minimize_crash", "merge"],
-    ["time", "time", "merge"],
-    ["time", "after-merge", "time"],
+    ["time", "after-merge"],
+    ["merge", "merge"],
+    ["time", "time", "time"],
 ]
 
 
@@ -437,30 +432,55 @@ def main():
     def log(msg):
         print(msg, flush=True)
 
-    log(f"chaos: seed {seed}, sandboxes in {os.path.relpath(top, ROOT)}")
-    failures, skipped, hits = [], None, []
-    try:
-        if "kills" in cases:
-            for i in range(args.trials):
-                plan = PLANS[i % len(PLANS)]
-                log(f"  kills, plan {i + 1}: {' then '.join(plan)}, then run to the end")
+    print(f"chaos: seed {seed}, sandboxes in {os.path.relpath(top, ROOT)}", flush=True)
+    tasks = []  # (title, function of log -> (kills that landed, skip reason))
+    if "kills" in cases:
+        for i in range(args.trials):
+            plan = PLANS[i % len(PLANS)]
+            trial_rng = random.Random(rng.random())
+
+            def kills(log, i=i, plan=plan, trial_rng=trial_rng):
                 base = make_sandbox(os.path.join(top, f"kills{i}"), args.campaign)
-                try:
-                    hits += trial_kills(base, plan, rng, log)
-                except Failure as e:
-                    failures.append(str(e))
-                    log(f"  FAIL: {e}")
+                return trial_kills(base, plan, trial_rng, log), None
+            tasks.append((f"kills, plan {i + 1}: {' then '.join(plan)}, then run to the end",
+                          kills))
+    if "engines" in cases:
+        def engines(log):
+            case_engines(top, args.campaign, log)
+            return [], None
+        tasks.append(("engines that cannot run", engines))
+    if "diskfull" in cases:
+        for which, size in (("corpus", "4m"), ("reports", "16m")):
+            tasks.append((f"{which}/ on a full disk",
+                          lambda log, which=which, size=size:
+                          ([], case_diskfull(top, args.campaign, which, size, log))))
+    lock = threading.Lock()
+    failures, skipped, hits = [], None, []
+
+    def one(task):
+        nonlocal skipped
+        title, fn = task
+        lines = [f"  {title}"]
+        try:
+            landed, skip = fn(lambda m: lines.append(m))
+            with lock:
+                hits.extend(landed)
+                skipped = skipped or skip
+        except Failure as e:
+            lines.append(f"  FAIL: {e}")
+            with lock:
+                failures.append(str(e))
+        with lock:
+            print("\n".join(lines), flush=True)
+
+    try:
+        # Two at a time: the campaigns mostly wait out their time budget.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(one, tasks))
+        if "kills" in cases:
             for phase in ("minimize_crash", "merge"):
                 if phase not in hits:
                     failures.append(f"no kill landed during {phase}: the test did not test it")
-        if "engines" in cases:
-            try:
-                case_engines(top, args.campaign, log)
-            except Failure as e:
-                failures.append(str(e))
-        if "diskfull" in cases:
-            skipped, failed = case_diskfull(top, args.campaign, log)
-            failures += failed
     finally:
         if not args.keep:
             shutil.rmtree(top, ignore_errors=True)
