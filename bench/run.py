@@ -984,7 +984,8 @@ def atomic_write(path, text):
             os.remove(tmp)
         except OSError:
             pass
-        print(f"vmbytes bench: cannot write {os.path.relpath(path, ROOT)}: {e.strerror}",
+        shown = os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+        print(f"vmbytes bench: cannot write {shown}: {e.strerror}",
               file=sys.stderr)
         sys.exit(1)
 

@@ -104,6 +104,8 @@ def stage_fuzz(args, log):
             return False, f"building {preset} failed"
     total = args.fuzz_seconds * len(TARGETS) * 2 / args.jobs
     reports = os.path.join(ROOT, "build", "gate", "fuzz")
+    if os.path.exists(os.path.join(reports, "summary.json")):
+        os.remove(os.path.join(reports, "summary.json"))  # never read a stale one
     rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "campaign.py"), "run", "--time",
                    str(max(10, int(total))), "--engine", "both", "--jobs", str(args.jobs), "--fresh",
                    "--no-merge", "--reports", reports], log)
@@ -111,12 +113,20 @@ def stage_fuzz(args, log):
         with open(os.path.join(reports, "summary.json")) as f:
             summary = json.load(f)
     except OSError:
-        return False, "the campaign wrote no summary"
+        last = [l for l in out.splitlines() if l.startswith("vmbytes fuzz:")]
+        return False, f"the campaign wrote no summary (exit status {rc}): " + (
+            last[-1] if last else out[-200:])
     crashes = summary.get("crashes", [])
     if crashes:
         return False, "; ".join(f"{c['target']}: {c['signature']} ({c['dir']})" for c in crashes)
     runs = sum(len(e) for e in summary["targets"].values())
-    return rc == 0, f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash"
+    if rc != 0:
+        last = [l for l in out.splitlines() if l.startswith("vmbytes fuzz:")]
+        return False, f"the campaign failed (exit status {rc}): {last[-1] if last else out[-200:]}"
+    flaky = summary.get("flaky", [])
+    return True, (f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash"
+                  + (f" ({len(flaky)} flaky, see {os.path.relpath(reports, ROOT)}/summary.md)"
+                     if flaky else ""))
 
 
 def stage_chaos(args, log):

@@ -117,7 +117,7 @@ def main():
     md += ["## Gate", ""]
     hh.append("<h2>Gate</h2>")
     if gate:
-        rows = [(s["stage"], "pass" if s["pass"] else "FAIL", f"{s['seconds']:.0f}", s["detail"])
+        rows = [(s["stage"], "skipped" if s["pass"] is None else "pass" if s["pass"] else "FAIL", f"{s['seconds']:.0f}", s["detail"])
                 for s in gate["stages"]]
         m, h = table(["stage", "verdict", "seconds", "detail"], rows)
         md += [f"Verdict: **{'PASS' if gate['pass'] else 'FAIL'}**", "", m, ""]

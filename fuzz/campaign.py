@@ -444,7 +444,8 @@ class Job:
         self.proc = None
         if not did_nothing:
             return None
-        lines = [l.strip() for l in self.run_log().splitlines() if l.strip()]
+        plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", self.run_log())  # AFL++ colours
+        lines = [l.strip() for l in plain.splitlines() if l.strip()]
         why = next((l for l in reversed(lines) if re.search(r"error|not found|abort|fail", l, re.I)),
                    lines[-1] if lines else "it printed nothing")
         return f"the engine did no work (0 execs, exit status {self.last_status}): {why[:200]}"
@@ -610,8 +611,10 @@ def progress_line(jobs, state, t0, total):
                      f"corp {j.stats['corpus']} crashes {len(j.seen_crashes)}")
     done = sum(1 for s in state["jobs"].values() if s["phase"] == "done")
     pct = 100.0 * min(spent, budget) / budget if budget else 100.0
+    idle = ("merging" if any(s["phase"] == "merging" for s in state["jobs"].values())
+            else "no engine running")
     return (f"[{time.time() - t0:5.0f}s {pct:3.0f}% {done}/{len(state['jobs'])} jobs] "
-            + (" | ".join(parts) if parts else "merging"))
+            + (" | ".join(parts) if parts else idle))
 
 
 def handle_crashes(j, index):
@@ -619,6 +622,12 @@ def handle_crashes(j, index):
         if c in j.seen_crashes:
             continue
         j.seen_crashes.add(c)
+        m = re.fullmatch(r"[a-z-]+-([0-9a-f]{40})", os.path.basename(c))
+        if j.engine == "libfuzzer" and m and sha1_of(c) != m.group(1):
+            # libFuzzer names an artifact by its content and writes it in place.
+            print(f"vmbytes fuzz: {j.key}: {rel(c)} was cut short (a kill while libFuzzer wrote "
+                  "it: its content is not its SHA-1); skipped", flush=True)
+            continue
         res = process_crash(j.target, c, index, j.log)
         if res and res[0] == "new":
             print(f"vmbytes fuzz: NEW CRASH in {j.key}: {res[1]}", flush=True)
@@ -768,8 +777,13 @@ def _run(args, running):
 def prune(args):
     """Minimize corpus/<target> in place: keep only inputs that add coverage."""
     targets = args.targets or TARGETS
+    status = 0
     for t in targets:
         src = os.path.join(ROOT, "corpus", t)
+        old = src + ".old"
+        if not os.path.isdir(src) and os.path.isdir(old):
+            os.rename(old, src)  # a kill in the swap below: the unpruned set comes back
+            print(f"vmbytes fuzz prune: {t}: restored corpus/{t} from an interrupted prune")
         if not os.path.isdir(src):
             continue
         tmp = src + ".pruning"
@@ -779,19 +793,31 @@ def prune(args):
         rc = subprocess.run([fuzzer, "-merge=1", "-max_len=4096", tmp, src],
                             capture_output=True).returncode
         kept = len(os.listdir(tmp))
+        misnamed = [n for n in os.listdir(tmp) if sha1_of(os.path.join(tmp, n)) != n]
+        if misnamed:
+            shutil.rmtree(tmp)
+            print(f"vmbytes fuzz prune: {t}: the merge wrote {len(misnamed)} files whose content "
+                  "is not their SHA-1 name (disk full?); corpus left as it was")
+            status = 1
+            continue
         if rc != 0 or kept == 0:
             shutil.rmtree(tmp)
-            print(f"vmbytes fuzz prune: {t}: merge failed, corpus left as it was")
+            print(f"vmbytes fuzz prune: {t}: merge failed (exit status {rc}), corpus left as it was")
+            status = 1
             continue
+        for n in os.listdir(tmp):  # libFuzzer does not fsync what it writes
+            fd = os.open(os.path.join(tmp, n), os.O_RDONLY)
+            os.fsync(fd)
+            os.close(fd)
+        fsync_dir(tmp)
         before = len(os.listdir(src))
-        # Swap in the pruned set; a kill in between leaves both, never neither.
-        old = src + ".old"
+        # Swap in the pruned set; a kill in between leaves the old set (restored above).
         shutil.rmtree(old, ignore_errors=True)
         os.rename(src, old)
         os.rename(tmp, src)
         shutil.rmtree(old)
         print(f"vmbytes fuzz prune: {t}: {before} -> {kept} inputs")
-    return 0
+    return status
 
 
 def decode(args):
