@@ -15,6 +15,9 @@ Stages, in order (all by default):
               (fuzzing, merging, minimizing, writing summaries) and on a
               full tmpfs, and check that it loses nothing; SKIP (not a
               pass, nor a failure) where no tmpfs can be mounted
+  ossfuzz     fuzz/oss-fuzz/build.sh under OSS-Fuzz's variables and flags
+              (ASan, UBSan, MSan with libFuzzer; AFL++), each target run as
+              ClusterFuzz runs it over its seeds (fuzz/oss-fuzz/check.py)
   bench       the instruction-count gate (callgrind, +2%) and the time
               gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
 
@@ -35,7 +38,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
-STAGES = ["static", "sanitizers", "fuzz", "chaos", "bench"]
+STAGES = ["static", "sanitizers", "fuzz", "chaos", "ossfuzz", "bench"]
 TARGETS = _targets.TARGETS
 
 
@@ -92,6 +95,16 @@ def stage_sanitizers(args, log):
         else:
             verdicts.append(f"{preset}: {summary.group(3)} passed")
     return ok, "; ".join(verdicts)
+
+
+def stage_ossfuzz(args, log):
+    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "oss-fuzz", "check.py"),
+                   "--jobs", str(args.jobs)], log, timeout=3600)
+    verdicts = [l for l in out.splitlines() if l.startswith("ossfuzz")]
+    failed = [l for l in verdicts if ": FAIL" in l and not l.startswith("ossfuzz:")]
+    if rc == 0 and verdicts and not failed:
+        return True, verdicts[-1].split(": ", 1)[1]
+    return False, "; ".join(failed) or (verdicts[-1] if verdicts else f"check.py exit {rc}: {out[-200:]}")
 
 
 def stage_fuzz(args, log):
