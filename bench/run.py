@@ -30,6 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bench", "bench", "vmbytes-bench")
 REPORTS = os.path.join(ROOT, "reports", "bench")
 TUNING = os.path.join(REPORTS, "tuning.conf")
+sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+import cliargs  # noqa: E402  (one argument checker for every tool)
 
 # Defaults: --quick must stay within a few minutes on two cores; the full
 # grid takes what it takes (see README).
@@ -45,49 +47,21 @@ STRATEGY_ORDER = ["default", "libc", "bytes", "words", "reference", "rep_movsb",
                   "avx2", "avx512", "nt"]
 
 
-class UsageError(Exception):
-    pass
+UsageError = cliargs.UsageError
 
 
 def die_usage(cmd, msg):
-    print(f"vmbytes {cmd}: {msg}", file=sys.stderr)
-    print("try './vmbytes help'", file=sys.stderr)
-    sys.exit(2)
+    cliargs.die(f"vmbytes {cmd}", msg)
 
 
-class Parser(argparse.ArgumentParser):
+class Parser(cliargs.Parser):
     def error(self, message):
         raise UsageError(message)
 
 
-def positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
-    if v < 1 or v > 1000:
-        raise argparse.ArgumentTypeError(f"'{text}' is not between 1 and 1000")
-    return v
-
-
-def seconds(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds")
-    if not (0 < v <= 60):
-        raise argparse.ArgumentTypeError(f"'{text}' is not in (0, 60] seconds")
-    return v
-
-
-def percent(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a percentage")
-    if not (0 <= v < 100):
-        raise argparse.ArgumentTypeError(f"'{text}' is not in [0, 100)")
-    return v
+positive_int = cliargs.integer(1, 1000)
+seconds = cliargs.seconds(0, 60, lo_open=True)
+percent = cliargs.real(0, 100, hi_open=True, unit=" percent")
 
 
 def parse_args(argv):
@@ -116,6 +90,8 @@ def parse_args(argv):
     args = p.parse_args(rest)
     args.cmd = cmd
     if cmd == "bench" and args.filter is not None:
+        if args.filter == "":
+            raise UsageError("empty FILTER (leave it out to run every benchmark)")
         if args.filter.startswith("-"):
             raise UsageError(f"unknown option '{args.filter}'")
         try:

@@ -36,6 +36,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+import cliargs  # noqa: E402  (one argument checker for every tool)
 import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
 STAGES = ["static", "sanitizers", "fuzz", "chaos", "ossfuzz", "bench"]
@@ -177,21 +178,25 @@ def stage_bench(args, log):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="vmbytes gate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--stages", default=",".join(STAGES),
+    def stage_list(text):
+        """--stages: a comma-separated, non-empty list of known stages."""
+        names = text.split(",")
+        if "" in names:
+            raise argparse.ArgumentTypeError(f"'{text}' has an empty stage name "
+                                             f"(stages: {','.join(STAGES)})")
+        bad = [s for s in names if s not in STAGES]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown stage(s) {', '.join(bad)} "
+                                             f"(one of: {','.join(STAGES)})")
+        return names
+
+    p = cliargs.Parser(prog="vmbytes gate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--stages", type=stage_list, default=list(STAGES),
                    help=f"comma-separated subset of {','.join(STAGES)}")
-    p.add_argument("--fuzz-seconds", type=int, default=30)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--fuzz-seconds", type=cliargs.integer(5, 3600), default=30)
+    p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
     args = p.parse_args()
-    stages = [s for s in args.stages.split(",") if s]
-    bad = [s for s in stages if s not in STAGES]
-    if bad or not stages:
-        print(f"vmbytes gate: unknown stage(s) {', '.join(bad) or '(none)'}; one of {', '.join(STAGES)}",
-              file=sys.stderr)
-        return 2
-    if args.fuzz_seconds < 5 or args.jobs < 1:
-        print("vmbytes gate: --fuzz-seconds must be at least 5 and --jobs at least 1", file=sys.stderr)
-        return 2
+    stages = args.stages
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     os.makedirs(OUT, exist_ok=True)
@@ -211,7 +216,7 @@ def main():
         print(f"   {name}: {word} ({time.time() - t0:.0f} s): {detail}", flush=True)
     verdict = all(r["pass"] is not False for r in results)
     with open(os.path.join(OUT, "verdict.json"), "w") as f:
-        json.dump({"pass": verdict, "stages": results}, f, indent=2)
+        json.dump({"pass": verdict, "stages": results}, f, indent=2, allow_nan=False)
     with open(os.path.join(OUT, "verdict.md"), "w") as f:
         f.write(f"# Gate: {'PASS' if verdict else 'FAIL'}\n\n| stage | verdict | seconds | detail |\n"
                 "|---|---|---:|---|\n")

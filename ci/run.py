@@ -12,7 +12,6 @@ its own progress as it goes; a one-screen summary closes the run. A step
 that fails is reported and the run goes on to the next, so the report is
 always written; the exit status is 1 when a step failed.
 """
-import argparse
 import json
 import os
 import re
@@ -22,6 +21,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+import cliargs  # noqa: E402  (one argument checker for every tool)
 from campaign import parse_time  # noqa: E402  (one parser for --time everywhere)
 
 
@@ -45,13 +45,10 @@ def step(name, cmd, steps, env=None, detail=None):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="vmbytes run", description=__doc__.split("\n\n")[0])
+    p = cliargs.Parser(prog="vmbytes run", description=__doc__.split("\n\n")[0])
     p.add_argument("--time", type=parse_time, default=300.0, help="fuzzing budget (default 5m)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
     args = p.parse_args()
-    if args.jobs < 1:
-        print("vmbytes run: --jobs must be at least 1", file=sys.stderr)
-        return 2
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     vm = os.path.join(ROOT, "vmbytes")
@@ -80,7 +77,7 @@ def main():
     step("gate", [vm, "gate", "--stages", "static,bench"], steps, detail=gate_detail)
     with open(os.path.join(ROOT, "reports", "run.json"), "w") as f:
         json.dump({"started": started, "seconds": round(time.time() - t0, 1), "steps": steps}, f,
-                  indent=2)
+                  indent=2, allow_nan=False)
     subprocess.run([sys.executable, os.path.join(ROOT, "ci", "report.py")], cwd=ROOT)
     # The one-screen summary.
     print("\n" + "=" * 72)

@@ -28,7 +28,6 @@ fuzz/chaos.py tests all of this by killing campaigns.
 
 Stdlib only: it drives the fuzzers, it does not replace them.
 """
-import argparse
 import ctypes
 import hashlib
 import json
@@ -40,6 +39,7 @@ import subprocess
 import sys
 import time
 
+import cliargs  # one argument checker for every tool
 import targets as _targets  # the one list, fuzz/targets.txt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -119,23 +119,16 @@ def remove_temps(top, hidden_only=False):
 
 
 def die_usage(msg):
-    print(f"vmbytes fuzz: {msg}", file=sys.stderr)
-    sys.exit(2)
+    cliargs.die("vmbytes fuzz", msg)
 
 
-def parse_time(text):
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smh]?)", text.strip())
-    if not m:
-        raise argparse.ArgumentTypeError(f"bad time '{text}' (use 90, 90s, 10m or 1h)")
-    value = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
-    if value < 10:
-        raise argparse.ArgumentTypeError("a campaign needs at least 10 seconds")
-    return value
+# One parser for --time everywhere (ci/run.py imports it): 10 s to 30 days.
+parse_time = cliargs.duration(10)
 
 
 def write_json(path, data):
     """Atomic: a kill between the write and the rename leaves the old file."""
-    atomic_write(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def die_with_parent():
@@ -838,32 +831,31 @@ def decode(args):
 
 
 def main():
-    p = argparse.ArgumentParser(prog="vmbytes fuzz", description=__doc__.split("\n\n")[0])
+    p = cliargs.Parser(prog="vmbytes fuzz", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
+    target = cliargs.choice(TARGETS, "target")
     r = sub.add_parser("run", help="run a campaign")
-    r.add_argument("targets", nargs="*", metavar="TARGET")
+    r.add_argument("targets", nargs="*", metavar="TARGET", type=target)
     r.add_argument("--time", type=parse_time, default=600.0, help="total budget (default 10m)")
-    r.add_argument("--engine", choices=["libfuzzer", "afl", "both"], default="both")
-    r.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    r.add_argument("--engine", type=cliargs.choice(["libfuzzer", "afl", "both"], "engine"),
+                   default="both", help="libfuzzer, afl or both")
+    r.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
     r.add_argument("--fresh", action="store_true", help="ignore a campaign left unfinished")
-    r.add_argument("--reports", metavar="DIR", help="where state, crashes and the summary go "
-                   "(default reports/fuzz)")
+    r.add_argument("--reports", metavar="DIR", type=cliargs.nonempty("directory"),
+                   help="where state, crashes and the summary go (default reports/fuzz)")
     r.add_argument("--no-merge", action="store_true",
                    help="leave corpus/ alone (a smoke run, as the gate does)")
     pr = sub.add_parser("prune", help="minimize corpus/<target> in place")
-    pr.add_argument("targets", nargs="*", metavar="TARGET")
+    pr.add_argument("targets", nargs="*", metavar="TARGET", type=target)
     d = sub.add_parser("decode", help="print an input as an op script")
-    d.add_argument("file")
-    d.add_argument("--target", choices=TARGETS)
+    d.add_argument("file", metavar="FILE")
+    d.add_argument("--target", type=target)
     args = p.parse_args()
-    if args.cmd == "run" and args.jobs < 1:
-        die_usage("--jobs must be at least 1")
-    if args.cmd in ("run", "prune"):
-        for t in args.targets:
-            if t not in TARGETS:
-                die_usage(f"unknown target '{t}' (one of: {' '.join(TARGETS)})")
-    elif not os.path.isfile(args.file):
-        die_usage(f"no such file '{args.file}'")
+    if args.cmd == "decode":
+        if args.file == "":
+            die_usage("empty FILE")
+        if not os.path.isfile(args.file):
+            die_usage(f"FILE '{args.file}' is not a file")
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     if args.cmd == "run":

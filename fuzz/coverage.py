@@ -11,6 +11,7 @@ with llvm-profdata and writes reports/coverage/: html/ (llvm-cov show),
 lcov.info (llvm-cov export), summary.txt (llvm-cov report) and
 summary.json (line, branch, function and region totals for core/src).
 """
+import argparse
 import glob
 import json
 import os
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 
+import cliargs  # one argument checker for every tool
 import targets as _targets  # the one list, fuzz/targets.txt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -32,11 +34,22 @@ def tool(name):
     sys.exit(f"coverage: {name} not found (apt-get install llvm-14)")
 
 
+def build_dir(text):
+    if text == "":
+        raise argparse.ArgumentTypeError("empty BUILD_DIR")
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a directory")
+    return text
+
+
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__.split("\n\n")[1], file=sys.stderr)
-        return 2
-    build = os.path.join(sys.argv[1], "fuzz")
+    p = cliargs.Parser(prog="vmbytes coverage", description=__doc__.split("\n\n")[0])
+    p.add_argument("build", metavar="BUILD_DIR", type=build_dir,
+                   help="the coverage preset's build directory")
+    args = p.parse_args()
+    if os.environ.get("VMB_VALIDATE_ONLY"):
+        return 0
+    build = os.path.join(args.build, "fuzz")
     profraw = os.path.join(OUT, "profraw")
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(profraw)
@@ -109,7 +122,7 @@ def main():
                    "percent": round(totals[k]["percent"], 2)}
                for k in ("lines", "branches", "functions", "regions")}
     with open(os.path.join(OUT, "summary.json"), "w") as f:
-        json.dump({"totals": summary, "files": files}, f, indent=2, sort_keys=True)
+        json.dump({"totals": summary, "files": files}, f, indent=2, sort_keys=True, allow_nan=False)
     print(report)
     print(f"coverage of core/src from the corpus: lines {summary['lines']['percent']}%, "
           f"branches {summary['branches']['percent']}% (reports/coverage/html/index.html)")

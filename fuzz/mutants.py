@@ -24,7 +24,6 @@ core/, fuzz/ and corpus/: a run that is stopped (even by kill -9) and
 started again skips what it already judged, as long as nothing changed.
 Writes reports/mutants/summary.json and summary.md.
 """
-import argparse
 import concurrent.futures
 import hashlib
 import json
@@ -36,6 +35,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import cliargs  # one argument checker for every tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, "build", "mutants-src")
@@ -74,8 +75,7 @@ CHECK_IF = re.compile(r"^(\s*)if \((.+)\)\s*$")
 
 
 def die_usage(msg):
-    print(f"vmbytes mutants: {msg}", file=sys.stderr)
-    sys.exit(2)
+    cliargs.die("vmbytes mutants", msg)
 
 
 def code_lines(text):
@@ -313,27 +313,22 @@ class Worker:
 
 
 def main():
-    p = argparse.ArgumentParser(prog="vmbytes mutants", description=__doc__.split("\n\n")[0])
-    p.add_argument("--time-per-mutant", type=float, default=6.0, metavar="S",
-                   help="seconds of fuzzing for a mutant the replay does not kill (default 6)")
-    p.add_argument("--max", type=int, default=0, metavar="N",
-                   help="test at most N mutants, spread evenly over all (default: all)")
+    p = cliargs.Parser(prog="vmbytes mutants", description=__doc__.split("\n\n")[0])
+    p.add_argument("--time-per-mutant", type=cliargs.seconds(0, 3600), default=6.0, metavar="S",
+                   help="seconds of fuzzing for a mutant the replay does not kill, 0 for none "
+                   "(default 6, at most 3600)")
+    p.add_argument("--max", type=cliargs.integer(0, 1000000), default=0, metavar="N",
+                   help="test at most N mutants, spread evenly over all (default, or 0: all)")
     p.add_argument("--no-unit", action="store_true",
                    help="judge the fuzz suite alone: skip the unit-test stage")
     p.add_argument("--file", action="append", default=[], metavar="NAME",
+                   type=cliargs.choice(sorted(RELEVANT), "file"),
                    help="only mutate this core/src file (repeatable)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
+    p.add_argument("--jobs", type=cliargs.integer(1, 16), default=1, metavar="N",
                    help="judge N mutants at once, each in a scratch tree of its own (default 1)")
     p.add_argument("--fresh", action="store_true",
                    help="forget the verdicts of earlier runs")
     args = p.parse_args()
-    if args.time_per_mutant < 0 or args.max < 0:
-        die_usage("--time-per-mutant and --max must not be negative")
-    if args.jobs < 1 or args.jobs > 16:
-        die_usage("--jobs must be between 1 and 16")
-    for f in args.file:
-        if f not in RELEVANT:
-            die_usage(f"unknown file '{f}' (one of: {' '.join(sorted(RELEVANT))})")
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     equivalent = load_equivalent()
@@ -381,7 +376,7 @@ def main():
         tmp = VERDICTS + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"fingerprint": fp, "time_per_mutant": args.time_per_mutant,
-                       "no_unit": args.no_unit, "verdicts": verdicts}, f)
+                       "no_unit": args.no_unit, "verdicts": verdicts}, f, allow_nan=False)
         os.replace(tmp, VERDICTS)
 
     def run(worker, queue):
@@ -390,7 +385,12 @@ def main():
                 if not queue:
                     return
                 mu = queue.pop(0)
-            verdict, by = worker.judge(mu, sources[mu["file"]], check, args)
+            try:
+                verdict, by = worker.judge(mu, sources[mu["file"]], check, args)
+            except Exception as e:  # a mutant not judged must not vanish from the rate
+                with lock:
+                    errors.append(f"{mu['file']}:{mu['line']}: {type(e).__name__}: {e}")
+                return
             with lock:
                 verdicts[mutant_key(mu)] = {"verdict": verdict, "by": by}
                 save()
@@ -401,7 +401,7 @@ def main():
                       f"{mu['file']}:{mu['line']} {mu['kind']}: {mu['mutated'][:60]}"
                       + (f"  <- {by}" if by and verdict == "killed" else ""), flush=True)
 
-    queue = list(todo)
+    queue, errors = list(todo), []
     threads = [threading.Thread(target=run, args=(w, queue)) for w in workers]
     for t in threads:
         t.start()
@@ -410,6 +410,10 @@ def main():
     if todo:
         for w in workers:
             w.restore()
+    if errors:
+        print(f"vmbytes mutants: {len(errors)} mutant(s) could not be judged, no kill rate "
+              f"(first: {errors[0]})", file=sys.stderr)
+        return 1
     results = []
     for mu in chosen:
         v = verdicts.get(mutant_key(mu))
@@ -433,7 +437,7 @@ def main():
                "time_per_mutant": args.time_per_mutant, "unit_stage": not args.no_unit,
                "results": results}
     with open(os.path.join(OUT, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+        json.dump(summary, f, indent=2, allow_nan=False)
     sample = (f"an even sample of {len(results)} of all {len(all_mutants)}"
               if len(results) < len(all_mutants) else f"all {len(results)}")
     md = ["# Mutation testing", "",

@@ -27,6 +27,14 @@ int main(int argc, char **argv)
 
 	if (argc != 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		return usage();
+	if (argv[1][0] == '\0') {
+		fprintf(stderr, "vmbytes-replay: empty FILE\n");
+		return 2;
+	}
+	if (argv[1][0] == '-' && argv[1][1] != '\0') {
+		fprintf(stderr, "vmbytes-replay: unknown option '%s' (it takes one FILE, or -)\n", argv[1]);
+		return 2;
+	}
 	f = strcmp(argv[1], "-") == 0 ? stdin : fopen(argv[1], "r");
 	if (f == NULL) {
 		fprintf(stderr, "vmbytes-replay: %s: %s\n", argv[1], strerror(errno));
