@@ -280,7 +280,7 @@ static void c_views(struct ctx *c)
 	}
 	case 1: {
 		/* TooBig first, then as subslice (a NULL @out, then S5). */
-		uint64_t esz = vmbf_bool(d) ? size_arg(d, 8) : 1 + vmbf_u8(d) % 9, bytes;
+		uint64_t esz = vmbf_bool(d) ? size_arg(d, 8) : 1u + vmbf_u8(d) % 9u, bytes;
 
 		if (__builtin_mul_overflow(n, esz, &bytes))
 			want = VMB_ETOO_BIG, f1 = n, f2 = esz;
