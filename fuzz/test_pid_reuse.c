@@ -121,7 +121,12 @@ static int run_target(void)
 	return 0;
 }
 
-int main(void)
+/*
+ * The namespaces' maker: a child of the test, because a process that
+ * unshares CLONE_NEWPID can fork no more once that namespace's init has
+ * exited (LeakSanitizer forks at exit).
+ */
+static int in_namespace(void)
 {
 	uid_t uid = getuid();
 	gid_t gid = getgid();
@@ -165,4 +170,21 @@ int main(void)
 		_exit(status_of(worker, "the fuzz target's process"));
 	}
 	return status_of(init, "the namespace's init");
+}
+
+int main(void)
+{
+	pid_t maker;
+
+	fflush(NULL);
+	maker = fork();
+	if (maker < 0)
+		return 1;
+	if (maker == 0) {
+		int rc = in_namespace();
+
+		fflush(NULL);
+		_exit(rc);
+	}
+	return status_of(maker, "the namespace's maker");
 }
