@@ -93,8 +93,8 @@ __attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule,
 /*
  * vmbf_set_fail_check() - before vmbf_fail() reports, @check says whether
  * the harness could still make its conditions (a target's helper process
- * died, say): a reason, and the failure is reported as the harness's, not
- * as the rule's; or NULL.
+ * died, say): a reason, and the failure is reported as rule "harness"
+ * (the reason, then the check that failed), not as the rule's; or NULL.
  */
 void vmbf_set_fail_check(const char *(*check)(void));
 

@@ -44,9 +44,10 @@ void vmbf_fail(const char *rule, const char *fmt, ...)
 	const char *harness = fail_check ? fail_check() : NULL;
 	va_list ap;
 
+	/* As the harness's own failures print ("rule harness"): no verdict on @rule. */
 	if (harness)
-		fprintf(stderr, "\n==vmbytes oracle== harness failure, not a verdict on rule %s: %s\n",
-			rule, harness);
+		fprintf(stderr, "\n==vmbytes oracle== SPEC rule harness violated\n%s; so this is no "
+				"verdict on rule %s:\n", harness, rule);
 	else
 		fprintf(stderr, "\n==vmbytes oracle== SPEC rule %s violated\n", rule);
 	va_start(ap, fmt);
