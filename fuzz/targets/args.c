@@ -522,10 +522,14 @@ static void c_bytes(struct ctx *c)
 			if (op >= 2 && cnt < n)
 				want = VMB_EPARTIAL_BUFFER, f1 = n, f2 = cnt;
 		}
-		rc = op == 0 ? vmb_bytes_write(b, a, pb, n, &done, &e)
-		     : op == 1 ? vmb_bytes_read(b, a, pb, n, &done, &e)
-		     : op == 2 ? vmb_bytes_write_slice(b, a, pb, n, &e)
-				: vmb_bytes_read_slice(b, a, pb, n, &e);
+		/* write_obj/read_obj are write_slice/read_slice (bytes.h). */
+		if (op >= 2 && vmbf_bool(d))
+			rc = op == 2 ? vmb_bytes_write_obj(b, a, pb, n, &e) : vmb_bytes_read_obj(b, a, pb, n, &e);
+		else
+			rc = op == 0 ? vmb_bytes_write(b, a, pb, n, &done, &e)
+			     : op == 1 ? vmb_bytes_read(b, a, pb, n, &done, &e)
+			     : op == 2 ? vmb_bytes_write_slice(b, a, pb, n, &e)
+					: vmb_bytes_read_slice(b, a, pb, n, &e);
 		result(rule, rc, want);
 		fields(rule, &e, want, f1, f2);
 		if (op < 2)
@@ -785,8 +789,17 @@ static void c_region(struct ctx *c)
 				     vmb_region_fd(r) < 0 && vmb_region_file_offset(r) == 0 &&
 				     vmb_region_bitmap(r) == NULL &&
 				     (vmb_region_host_base(r) != NULL) == (r != NULL) &&
+				     vmb_region_last_addr(r) == (r ? 0x2000u + MEM - 1 : 0) &&
+				     (r == NULL || vmb_region_kind(r) == VMB_REGION_ANON) &&
 				     (vmb_region_bytes(r).ops != NULL) == (r != NULL),
 		       "accessors");
+		/* Freeing nothing is a no-op. */
+		calling("vmb_*_free(NULL)");
+		vmb_region_free(NULL);
+		vmb_guest_free(NULL);
+		vmb_bitmap_free(NULL);
+		vmb_datafile_free(NULL);
+		vmb_remote_free(NULL);
 		break;
 	}
 }
@@ -834,6 +847,7 @@ static void c_bitmap(struct ctx *c)
 		}
 		vmb_bitmap_reset_range(b, a, n);
 		detail("S11", !vmb_bitmap_is_dirty(c->bm, a) && !vmb_bitmap_is_dirty(NULL, a) &&
+				      !vmb_bitmap_is_page_dirty(NULL, a) &&
 				      vmb_bitmap_page_size(NULL) == 0 && vmb_bitmap_pages(NULL) == 0,
 		       "reset_range");
 		break;
@@ -961,6 +975,16 @@ static void c_copy(struct ctx *c)
 	calling("vmb_copy_force(%d) of an unknown strategy, set_tuning(NULL), load_tuning(NULL)", st);
 	if (!known)
 		result("S10", vmb_copy_force((enum vmb_copy_strategy)st), BAD);
+	calling("vmb_copy_strategy_available(%d), strategy_for(%lu), get_tuning(NULL)", st,
+		(unsigned long)(n ? UINT64_MAX - n : 0));
+	detail("S10", known || !vmb_copy_strategy_available((enum vmb_copy_strategy)st),
+	       "an unknown strategy is available");
+	enum vmb_copy_strategy f = vmb_copy_strategy_for(n ? SIZE_MAX - n : 0);
+
+	detail("S10", (unsigned)f < VMB_COPY_STRATEGY_COUNT && (unsigned)vmb_copy_forced() <
+								       VMB_COPY_STRATEGY_COUNT,
+	       "strategy_for gave no strategy");
+	vmb_copy_get_tuning(NULL);
 	result("S10", vmb_copy_set_tuning(NULL), BAD);
 	result("S10", vmb_copy_load_tuning(NULL), BAD);
 	/* Empty copies and moves may name no memory at all. */

@@ -152,7 +152,7 @@ VMB_API enum vmb_copy_strategy vmb_copy_forced(void);
  */
 VMB_API int vmb_copy_set_tuning(const struct vmb_copy_tuning *t);
 
-/* vmb_copy_get_tuning() - the thresholds in force. */
+/* vmb_copy_get_tuning() - the thresholds in force; a NULL @t does nothing. */
 VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
 
 /**
