@@ -90,6 +90,14 @@ void vmbf_check_script(const struct vmbo_script *s, vmbf_env_open_fn open_fn,
 __attribute__((noreturn, format(printf, 2, 3))) void vmbf_fail(const char *rule, const char *fmt,
 							      ...);
 
+/*
+ * vmbf_set_fail_check() - before vmbf_fail() reports, @check says whether
+ * the harness could still make its conditions (a target's helper process
+ * died, say): a reason, and the failure is reported as rule "harness"
+ * (the reason, then the check that failed), not as the rule's; or NULL.
+ */
+void vmbf_set_fail_check(const char *(*check)(void));
+
 /* ---- region pool --------------------------------------------------------- */
 
 /**

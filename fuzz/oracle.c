@@ -31,11 +31,25 @@ static void print_script(FILE *f, const struct vmbo_script *s, size_t nops)
 	vmbo_text_free(&t);
 }
 
+/* The target's own account of a failure (vmbf_set_fail_check()), or NULL. */
+static const char *(*fail_check)(void);
+
+void vmbf_set_fail_check(const char *(*check)(void))
+{
+	fail_check = check;
+}
+
 void vmbf_fail(const char *rule, const char *fmt, ...)
 {
+	const char *harness = fail_check ? fail_check() : NULL;
 	va_list ap;
 
-	fprintf(stderr, "\n==vmbytes oracle== SPEC rule %s violated\n", rule);
+	/* As the harness's own failures print ("rule harness"): no verdict on @rule. */
+	if (harness)
+		fprintf(stderr, "\n==vmbytes oracle== SPEC rule harness violated\n%s; so this is no "
+				"verdict on rule %s:\n", harness, rule);
+	else
+		fprintf(stderr, "\n==vmbytes oracle== SPEC rule %s violated\n", rule);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -221,13 +221,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vmb_slice_init(&slice, mem, sizeof(mem));
 		r.bytes = vmb_slice_bytes(&slice);
 		if (r.path == P_SLICE_COPY) {
-			/* The two sources sit in the same memory, 64 bytes on, aligned alike. */
-			memcpy(mem + 64 + r.off, &r.a, r.width);
+			/*
+			 * The two sources sit in the same memory, 64 and 96 bytes
+			 * on, aligned alike. Both at off % 32: at 64 + off, an
+			 * offset of 32 or more put a's source on b's, and the
+			 * writer then wrote b only.
+			 */
+			memcpy(mem + 64 + r.off % 32, &r.a, r.width);
 			memcpy(mem + 96 + r.off % 32, &r.b, r.width);
 			if (vmb_slice_subslice(slice, r.off, r.width, &r.target, NULL) ||
-			    vmb_slice_subslice(slice, 64 + r.off, r.width, &r.from[0], NULL) ||
+			    vmb_slice_subslice(slice, 64 + r.off % 32, r.width, &r.from[0], NULL) ||
 			    vmb_slice_subslice(slice, 96 + r.off % 32, r.width, &r.from[1], NULL))
 				vmbf_fail("S5", "race slices");
+			/* Each source holds its own value: the race can show both. */
+			if (memcmp(r.from[0].base, &r.a, r.width) != 0 ||
+			    memcmp(r.from[1].base, &r.b, r.width) != 0)
+				vmbf_fail("harness", "the sources of a and b overlap (offset %zu)", r.off);
 		}
 	}
 	race(&r);

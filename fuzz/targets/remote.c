@@ -2,7 +2,11 @@
 /*
  * Fuzz target "remote": the process_vm_readv/writev container (R1). One
  * child per fuzzing process holds the memory; each input zeroes the range
- * it uses first, so inputs stay independent.
+ * it uses first, so inputs stay independent. The child is never reaped
+ * while in use, so its pid cannot pass to another process: if it dies (a
+ * kill from outside, the OOM killer), every access fails with ESRCH, and
+ * a failure then is reported as the harness's (fail_check()); the next
+ * input starts a new child.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuzz.h"
@@ -29,6 +34,21 @@ static const struct vmbf_profile profile = {
 
 static pid_t child;
 static uint64_t child_base;
+
+/* True once the child has exited (it stays a zombie until child_gone_reap()). */
+static bool child_gone(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+	       si.si_pid == child;
+}
+
+static const char *fail_check(void)
+{
+	return child != 0 && child_gone() ? "the child holding the remote memory has died" : NULL;
+}
 
 static void start_child(void)
 {
@@ -53,6 +73,7 @@ static void start_child(void)
 	close(fds[0]); /* the write end stays open until this process exits */
 	child_base = (uint64_t)(uintptr_t)p;
 	munmap(p, REMOTE_MAX);
+	vmbf_set_fail_check(fail_check);
 }
 
 static int open_remote(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out)
@@ -62,6 +83,10 @@ static int open_remote(struct vmbo_env *env, const struct vmbo_script *s, struct
 
 	if (s->nsetup != 1 || s->setup[0].kind != VMBO_SETUP_REMOTE || len > REMOTE_MAX)
 		return vmbo_env_open(env, s, out);
+	if (child != 0 && child_gone()) {
+		waitpid(child, NULL, 0); /* no input holds its pid any more */
+		child = 0;
+	}
 	if (child == 0)
 		start_child();
 	memset(env, 0, sizeof(*env));
@@ -73,9 +98,9 @@ static int open_remote(struct vmbo_env *env, const struct vmbo_script *s, struct
 	struct iovec l = { zeros, len }, r = { (void *)(uintptr_t)child_base, len };
 
 	if (len > 0 && process_vm_writev(child, &l, 1, &r, 1, 0) != (ssize_t)len)
-		abort();
+		vmbf_fail("harness", "zeroing the child's memory: %s", strerror(errno));
 	if (vmb_remote_new(child, child_base, len, &env->remote, NULL) != 0)
-		abort();
+		vmbf_fail("R1", "remote on a live child refused");
 	env->bytes = vmb_remote_bytes(env->remote);
 	return 0;
 }

@@ -107,7 +107,8 @@ struct vmb_copy_tuning {
 /* vmb_copy_strategy_name() - "avx2" etc.; "?" for an unknown value. */
 VMB_API const char *vmb_copy_strategy_name(enum vmb_copy_strategy s);
 
-/* vmb_copy_strategy_from_name() - the strategy called @name, or -1. */
+/* vmb_copy_strategy_from_name() - the strategy called @name, or -1 (also
+ * for a NULL @name). */
 VMB_API int vmb_copy_strategy_from_name(const char *name);
 
 /* vmb_copy_strategy_available() - true when this CPU can run @s. */
@@ -151,7 +152,7 @@ VMB_API enum vmb_copy_strategy vmb_copy_forced(void);
  */
 VMB_API int vmb_copy_set_tuning(const struct vmb_copy_tuning *t);
 
-/* vmb_copy_get_tuning() - the thresholds in force. */
+/* vmb_copy_get_tuning() - the thresholds in force; a NULL @t does nothing. */
 VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
 
 /**

@@ -90,7 +90,8 @@ VMB_API bool vmb_guest_check_range(const struct vmb_guest *g, uint64_t addr, siz
 /**
  * vmb_guest_get_slice() - one slice for [@addr, @addr + @n), which must lie
  * in one region.
- * Return: 0; InvalidGuestAddress{addr} when @addr is unmapped;
+ * Return: 0; InvalidArgument for NULL @g or @out (checked first);
+ * InvalidGuestAddress{addr} when @addr is unmapped (also for @n == 0);
  * InvalidBackendAddress when the range runs past the region's end. G9.
  */
 VMB_API int vmb_guest_get_slice(const struct vmb_guest *g, uint64_t addr, size_t n,
@@ -104,7 +105,8 @@ struct vmb_slices_iter {
 	bool fused;
 };
 
-/* vmb_guest_slices_init() - start walking [@addr, @addr + @n). G10. */
+/* vmb_guest_slices_init() - start walking [@addr, @addr + @n); a NULL @it
+ * does nothing, a NULL @g is a walk that yields nothing. G10. */
 VMB_API void vmb_guest_slices_init(struct vmb_slices_iter *it, const struct vmb_guest *g,
 				   uint64_t addr, size_t n);
 
@@ -114,7 +116,7 @@ VMB_API void vmb_guest_slices_init(struct vmb_slices_iter *it, const struct vmb_
  * after an error; a negative code for the error that ends the walk:
  * InvalidGuestAddress{addr} with the address of the hole where a chunk
  * would start (at the first chunk or a later one, as the reference),
- * GuestAddressOverflow. G4, G10.
+ * GuestAddressOverflow; InvalidArgument for a NULL @it or @out. G4, G10.
  */
 VMB_API int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
 				  struct vmb_error *err);

@@ -20,6 +20,8 @@ struct vmb_remote;
  * vmb_remote_new() - a container over @len bytes at @base in process @pid.
  * Return: 0; InvalidArgument for @pid <= 0, NULL @out, or a range that
  * wraps; IO{ESRCH} when no such process exists; IO (ENOMEM). R1.
+ * A process that has exited but is not yet reaped (a zombie) still
+ * exists: the container is made, and every access gives IO{ESRCH}.
  */
 VMB_API int vmb_remote_new(pid_t pid, uint64_t base, uint64_t len, struct vmb_remote **out,
 			   struct vmb_error *err);

@@ -67,7 +67,8 @@ VMB_API int vmb_slice_get_array(struct vmb_slice s, size_t off, size_t nelem, si
 
 /**
  * vmb_slice_offset() - everything from @c on: subslice(c, L - c).
- * Return: 0; OutOfBounds{addr=@c} when @c > L (relative, S6 [diverges]). S6.
+ * Return: 0; OutOfBounds{addr=@c} when @c > L (relative, S6 [diverges]);
+ * then as vmb_slice_subslice() (InvalidArgument for a NULL @out). S6.
  */
 VMB_API int vmb_slice_offset(struct vmb_slice s, size_t c, struct vmb_slice *out,
 			     struct vmb_error *err);
