@@ -427,10 +427,6 @@ def main():
     os.makedirs(os.path.join(ROOT, "build", "chaos"), exist_ok=True)
     top = tempfile.mkdtemp(prefix="run-", dir=os.path.join(ROOT, "build", "chaos"))
     t0 = time.monotonic()
-
-    def log(msg):
-        print(msg, flush=True)
-
     print(f"chaos: seed {seed}, sandboxes in {os.path.relpath(top, ROOT)}", flush=True)
     tasks = []  # (title, function of log -> (kills that landed, skip reason))
     if "kills" in cases:
@@ -469,6 +465,10 @@ def main():
             lines.append(f"  FAIL: {e}")
             with lock:
                 failures.append(str(e))
+        except Exception as e:  # the test itself broke: a failure too, said in one line
+            lines.append(f"  FAIL: {title}: {type(e).__name__}: {e}")
+            with lock:
+                failures.append(lines[-1].strip()[6:])
         with lock:
             print("\n".join(lines), flush=True)
 
