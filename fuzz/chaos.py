@@ -328,7 +328,6 @@ def case_engines(base, campaign, log):
         if rc != 1 or "Traceback" in out or needle not in last:
             failed.append(f"{name}: exit {rc}, last line {last!r} (expected exit 1 and a "
                           f"one-line message naming {needle!r}, no traceback)")
-            log(f"  FAIL: {failed[-1]}")
         else:
             log(f"  {name}: exit 1, {last!r}")
     if failed:
@@ -428,10 +427,6 @@ def main():
     os.makedirs(os.path.join(ROOT, "build", "chaos"), exist_ok=True)
     top = tempfile.mkdtemp(prefix="run-", dir=os.path.join(ROOT, "build", "chaos"))
     t0 = time.monotonic()
-
-    def log(msg):
-        print(msg, flush=True)
-
     print(f"chaos: seed {seed}, sandboxes in {os.path.relpath(top, ROOT)}", flush=True)
     tasks = []  # (title, function of log -> (kills that landed, skip reason))
     if "kills" in cases:
@@ -470,6 +465,10 @@ def main():
             lines.append(f"  FAIL: {e}")
             with lock:
                 failures.append(str(e))
+        except Exception as e:  # the test itself broke: a failure too, said in one line
+            lines.append(f"  FAIL: {title}: {type(e).__name__}: {e}")
+            with lock:
+                failures.append(lines[-1].strip()[6:])
         with lock:
             print("\n".join(lines), flush=True)
 
