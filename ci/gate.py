@@ -12,8 +12,9 @@ Stages, in order (all by default):
   fuzz        a smoke of every target on libFuzzer and AFL++, N seconds
               each (default 30); the corpus is left alone
   ossfuzz     fuzz/oss-fuzz/build.sh under OSS-Fuzz's variables and flags
-              (ASan, UBSan, MSan with libFuzzer; AFL++), each target run as
-              ClusterFuzz runs it over its seeds (fuzz/oss-fuzz/check.py)
+              (ASan, UBSan, MSan with libFuzzer; AFL++; coverage), each
+              target run as ClusterFuzz runs it over its seeds
+              (fuzz/oss-fuzz/check.py)
   bench       the instruction-count gate (callgrind, +2%) and the time
               gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
 

@@ -4,7 +4,7 @@
 
 usage: check.py [--builds B,...] [--seconds S] [--jobs N] [--keep]
 
-Builds (all but afl-lto and coverage by default):
+Builds (all but afl-lto by default):
   address, undefined, memory   FUZZING_ENGINE=libfuzzer, SANITIZER=<name>
   coverage                     SANITIZER=coverage (ClusterFuzzLite's coverage job)
   afl                          FUZZING_ENGINE=afl, SANITIZER=address, CC=afl-clang-fast
@@ -132,7 +132,7 @@ BUILDS = {
     "afl-lto": ("address", "afl", "afl-clang-lto"),
     "coverage": ("coverage", "libfuzzer", None),
 }
-DEFAULT_BUILDS = ["address", "undefined", "memory", "afl"]
+DEFAULT_BUILDS = ["address", "undefined", "memory", "afl", "coverage"]
 
 # bad_build_check's thresholds: calls into each sanitizer's runtime.
 AT_LEAST = {"address": ("__asan", 1000), "memory": ("__msan", 1000), "undefined": ("__ubsan", 168)}
@@ -423,7 +423,13 @@ class Build:
         else:
             files = sorted(os.path.join(corpus, n) for n in os.listdir(corpus))
             cmd = [target, *files]
-        rc, out = self.execute(cmd, env, cwd, os.path.join(run, "regress"))
+        coverage = self.sanitizer == "coverage"
+        if coverage:
+            # A coverage build is not fuzzed: it is run over the corpus (the
+            # coverage job), so that run is also the one traced.
+            rc, out, result["trace"] = self.traced(cmd, env, cwd, os.path.join(run, "regress"))
+        else:
+            rc, out = self.execute(cmd, env, cwd, os.path.join(run, "regress"))
         if rc or SANITIZER_REPORT.search(out):
             fail(f"{fuzzer} fails on its seed corpus (exit {rc}): {first_report(out)}")
         if self.engine == "libfuzzer":
@@ -434,6 +440,12 @@ class Build:
             ran = out.count("Execution successful")
             if ran != seeds:
                 fail(f"{fuzzer}: the AFL++ driver ran {ran} of its {seeds} seeds")
+
+        if coverage:
+            if not any(n.endswith(".profraw") for n in os.listdir(tmp)):
+                fail(f"{fuzzer}: the coverage build wrote no profile ({tmp})")
+            result["execs"] = 0
+            return result
 
         # A short fuzzing run, as the runner starts one; then the same again
         # under strace, without LeakSanitizer (it cannot run under ptrace).
@@ -687,8 +699,10 @@ def check_build(name, args):
         seeds = sum(r["seeds"] for r in b.results)
         execs = sum(r["execs"] for r in b.results)
         dev = ", ".join(sorted(b.base["dev"])) or "none"
+        fuzzed = ("profiles written, not fuzzed (a coverage build)" if b.sanitizer == "coverage"
+                  else f"{len(b.results)} x {args.seconds} s fuzzed ({execs} execs)")
         detail = (f"{len(b.binaries)} targets built by {b.script}, {seeds} seeds replayed, "
-                  f"{len(b.results)} x {args.seconds} s fuzzed ({execs} execs), no crash; "
+                  f"{fuzzed}, no crash; "
                   f"no /dev beyond the engine's ({dev}), no write outside /tmp")
         ok = True
     except Failure as e:
