@@ -16,8 +16,9 @@ Stages, in order (all by default):
               full tmpfs, and check that it loses nothing; SKIP (not a
               pass, nor a failure) where no tmpfs can be mounted
   ossfuzz     fuzz/oss-fuzz/build.sh under OSS-Fuzz's variables and flags
-              (ASan, UBSan, MSan with libFuzzer; AFL++), each target run as
-              ClusterFuzz runs it over its seeds (fuzz/oss-fuzz/check.py)
+              (ASan, UBSan, MSan with libFuzzer; AFL++; coverage), each
+              target run as ClusterFuzz runs it over its seeds
+              (fuzz/oss-fuzz/check.py)
   bench       the instruction-count gate (callgrind, +2%) and the time
               gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
 
