@@ -951,7 +951,7 @@ def finish_json(tmp_json, ctx, out_json):
         gb = json.load(f)
     gb["context"]["vmbytes"] = ctx
     with open(out_json, "w") as f:
-        json.dump(gb, f, indent=1)
+        json.dump(gb, f, indent=1, allow_nan=False)
     return gb
 
 
