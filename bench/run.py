@@ -970,7 +970,7 @@ def finish_json(tmp_json, ctx, out_json):
     with open(tmp_json) as f:
         gb = json.load(f)
     gb["context"]["vmbytes"] = ctx
-    atomic_write(out_json, json.dumps(gb, indent=1))
+    atomic_write(out_json, json.dumps(gb, indent=1, allow_nan=False))
     return gb
 
 
