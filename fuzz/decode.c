@@ -46,7 +46,8 @@ static void add_range(struct layout *l, uint64_t start, uint64_t len)
  * Once the input has run out, note the line being decoded (set-up lines
  * first, then ops, counted from 0) as the first one that read past its end.
  */
-static void checkpoint(const struct vmbf_producer *d, const struct vmbo_script *out, size_t *complete)
+static void checkpoint(const struct vmbf_producer *d, const struct vmbo_script *out,
+		       size_t *complete)
 {
 	size_t lines = out->nsetup + out->nops;
 
@@ -241,9 +242,9 @@ static const unsigned widths[] = { 1, 2, 4, 8 };
  * must not change what the committed corpus means.
  */
 static const enum vmbo_kind kinds[] = {
-	VMBO_WRITE,	    VMBO_READ,	   VMBO_WRITE_SLICE, VMBO_READ_SLICE, VMBO_WRITE_OBJ,
-	VMBO_READ_OBJ,	    VMBO_STORE,	   VMBO_LOAD,	     VMBO_READ_FROM,  VMBO_READ_EXACT_FROM,
-	VMBO_WRITE_TO,	    VMBO_WRITE_ALL_TO, VMBO_DIRTY,
+	VMBO_WRITE, VMBO_READ, VMBO_WRITE_SLICE, VMBO_READ_SLICE, VMBO_WRITE_OBJ,
+	VMBO_READ_OBJ, VMBO_STORE, VMBO_LOAD, VMBO_READ_FROM, VMBO_READ_EXACT_FROM,
+	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY,
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 _Static_assert(NKINDS == 13, "the corpus's kind byte picks one of 13 kinds");
