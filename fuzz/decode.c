@@ -33,7 +33,7 @@ struct layout {
 	uint64_t prev;               /* the last address used */
 };
 
-static void add_range(struct layout *l, uint64_t start, uint64_t len)
+VMBF_WRAPS static void add_range(struct layout *l, uint64_t start, uint64_t len)
 {
 	if (l->n < 64) {
 		l->start[l->n] = start;
@@ -55,8 +55,8 @@ static void checkpoint(const struct vmbf_producer *d, const struct vmbo_script *
 		*complete = lines - 1;
 }
 
-static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer *d,
-			   struct vmbo_script *out, struct layout *l, size_t *complete)
+VMBF_WRAPS static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer *d,
+				      struct vmbo_script *out, struct layout *l, size_t *complete)
 {
 	unsigned n = prof->max_regions <= 1 ? 1 : 1 + vmbf_u8(d) % prof->max_regions;
 	uint8_t style = vmbf_u8(d) % 8;
@@ -116,7 +116,7 @@ static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer
 	}
 }
 
-static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
+VMBF_WRAPS static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
 {
 	uint8_t mode = vmbf_u8(d);
 	size_t r = l->n ? vmbf_u8(d) % l->n : 0;
@@ -160,7 +160,7 @@ static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
 	return a;
 }
 
-static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
+VMBF_WRAPS static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
 {
 	uint8_t mode = vmbf_u8(d);
 	size_t r = l->n ? mode % l->n : 0;

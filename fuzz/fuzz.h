@@ -172,6 +172,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define VMBF_NO_FEEDBACK
 #endif
 
+/*
+ * For decoder functions whose address arithmetic wraps modulo 2^64 on
+ * purpose (ranges that end past UINT64_MAX, offsets of -8 .. 7 from a
+ * region's edge, layouts set-up must refuse): UBSan's optional
+ * unsigned-integer-overflow check stays on everywhere else.
+ */
+#if defined(__clang__)
+#define VMBF_WRAPS __attribute__((no_sanitize("unsigned-integer-overflow")))
+#else
+#define VMBF_WRAPS
+#endif
+
 #define VMBF_CHECK(rule, cond, ...)                                                    \
 	do {                                                                           \
 		if (!(cond))                                                           \

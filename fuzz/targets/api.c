@@ -67,7 +67,7 @@ static int fresh_memfd(struct kept_memfd *m, const char *name, uint64_t len)
 	return m->fd;
 }
 
-static uint64_t pick(struct vmbf_producer *d, uint64_t len)
+VMBF_WRAPS static uint64_t pick(struct vmbf_producer *d, uint64_t len)
 {
 	switch (vmbf_u8(d) % 5) {
 	case 0:
@@ -311,8 +311,9 @@ static void check_walks(struct vmbf_producer *d)
 		vmbf_fail("G2", "walk layout refused");
 	/* The region's index is read first, the offset second (as clang-built fuzzers did). */
 	uint64_t a = starts[vmbf_u8(d) % 3];
+	int off = vmbf_s8(d) % 5; /* -4 .. 4: no start is within 4 of either end */
 
-	a += (uint64_t)(vmbf_s8(d) % 5);
+	a = off < 0 ? a - (uint64_t)-off : a + (uint64_t)off;
 	uint64_t cur = a;
 	size_t n = vmbf_range(d, 0, 0x1000), left = n, seen = 0;
 	struct vmb_slices_iter it;

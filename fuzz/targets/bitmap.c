@@ -19,7 +19,7 @@ struct bstep {
 };
 
 /* The interesting addresses: page edges, the end, and the top of size_t. */
-static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
+VMBF_WRAPS static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
 {
 	switch (vmbf_u8(d) % 6) {
 	case 0:

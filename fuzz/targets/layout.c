@@ -21,7 +21,7 @@ struct lstep {
 	uint64_t a, len;
 };
 
-static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
+VMBF_WRAPS static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
 {
 	uint8_t m = vmbf_u8(d);
 
@@ -41,7 +41,7 @@ static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
 	}
 }
 
-static uint64_t pick_len(struct vmbf_producer *d, uint64_t start)
+VMBF_WRAPS static uint64_t pick_len(struct vmbf_producer *d, uint64_t start)
 {
 	uint8_t m = vmbf_u8(d);
 
@@ -65,7 +65,7 @@ struct layout_input {
 	size_t complete; /* the first line (regions, then steps) read past the end, or SIZE_MAX */
 };
 
-static void decode(const uint8_t *data, size_t size, struct layout_input *in)
+VMBF_WRAPS static void decode(const uint8_t *data, size_t size, struct layout_input *in)
 {
 	struct vmbf_producer d;
 	uint64_t end = 0;
