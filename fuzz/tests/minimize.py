@@ -4,6 +4,7 @@
 
 usage: minimize.py --afl BIN --libfuzzer BIN [--replay BIN] [--work DIR]
                    [--junk N] [--slack N] [--seed S]
+       minimize.py --afl BIN --driver-only [--replay BIN]
 
 The binaries are the test-only target fuzz/tests/planted.c (fuzz_planted_afl,
 fuzz_planted, fuzz_planted_replay): the slice target's decoder and oracle,
@@ -12,8 +13,11 @@ This builds a 32-byte input of three ops whose last is that write_obj (with
 --replay, checks that it decodes so and wholly from its own bytes), appends N
 random bytes (200), and checks:
 
-- the AFL driver runs a file argument: the planted input and the padded one
-  abort, the input without its last op exits 0;
+- the AFL driver runs file arguments: the planted input and the padded one
+  abort, the input without its last op exits 0 ("ran 1 input"), and so does
+  it read from stdin; a flag or a missing file is exit 2 (--driver-only
+  stops here: the dev preset's CTest case driver.afl_files runs it on
+  driver_afl.c built without afl-clang-fast);
 - `afl-tmin` (crash mode) and `-minimize_crash=1` of the libFuzzer build each
   bring the padded input back to at most the original size plus --slack
   bytes (0), and what they leave still aborts with the planted crash.
@@ -62,7 +66,9 @@ def crashes(binary, path):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--afl", required=True, help="fuzz_planted_afl (afl-clang-fast build)")
-    p.add_argument("--libfuzzer", required=True, help="fuzz_planted (libFuzzer build)")
+    p.add_argument("--libfuzzer", help="fuzz_planted (libFuzzer build)")
+    p.add_argument("--driver-only", action="store_true",
+                   help="check the AFL driver's files and stdin only (no afl-tmin, no libFuzzer)")
     p.add_argument("--replay", help="fuzz_planted_replay, to check what the input decodes to")
     p.add_argument("--work", help="keep the inputs here (default: a temporary directory)")
     p.add_argument("--junk", type=int, default=200)
@@ -71,17 +77,20 @@ def main():
     args = p.parse_args()
     if args.junk < 1 or args.slack < 0:
         p.error("--junk must be at least 1 and --slack at least 0")
-    for b in (args.afl, args.libfuzzer) + ((args.replay,) if args.replay else ()):
+    if not args.driver_only and not args.libfuzzer:
+        p.error("--libfuzzer is required (or --driver-only)")
+    bins = [args.afl] + ([args.libfuzzer] if args.libfuzzer and not args.driver_only else [])
+    for b in bins + ([args.replay] if args.replay else []):
         if not os.access(b, os.X_OK):
             print(f"minimize: {b} is not an executable (build the fuzz-asan and fuzz-afl-laf presets)")
             return 1
     with tempfile.TemporaryDirectory(prefix="vmbytes-minimize-") as tmp:
         work = args.work or tmp
         os.makedirs(work, exist_ok=True)
-        return check(args, work)
+        return check(args, work, bins)
 
 
-def check(args, work):
+def check(args, work, bins):
     ops, crash = planted_input()
     orig = ops + crash
     rng = random.Random(args.seed)
@@ -102,18 +111,33 @@ def check(args, work):
                   f"(has the decoder's format changed?):\n{out}")
             return 1
 
-    # The AFL driver takes files.
+    # The AFL driver takes files, and stdin without them.
+    drv = os.path.basename(args.afl)
     rc, out = run([args.afl, paths["benign"]], timeout=120)
     if rc != 0 or "ran 1 input" not in out:
-        print(f"minimize: {os.path.basename(args.afl)} FILE did not run the file and exit 0 (rc {rc}): "
-              f"{out.strip()[-200:]}")
+        print(f"minimize: {drv} FILE did not run the file and exit 0 (rc {rc}): {out.strip()[-200:]}")
+        return 1
+    for cmd, what in (([args.afl, "-runs=1"], "a flag"),
+                      ([args.afl, os.path.join(work, "no-such-file")], "a missing file")):
+        rc, out = run(cmd, timeout=120)
+        if rc != 2:
+            print(f"minimize: {drv} given {what} exited {rc}, not 2")
+            return 1
+    with open(paths["crash"], "rb") as f:
+        p = subprocess.run([args.afl], stdin=f, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120)
+    if p.returncode == 0 or b"==planted==" not in p.stderr:
+        print(f"minimize: {drv} did not run the crash input from stdin (rc {p.returncode})")
         return 1
     for name in ("crash", "padded"):
-        for b in (args.afl, args.libfuzzer):
+        for b in bins:
             if not crashes(b, paths[name]):
                 print(f"minimize: {os.path.basename(b)} does not abort on the {name} input"
                       + (" (appended bytes changed the planted op)" if name == "padded" else ""))
                 return 1
+    if args.driver_only:
+        print(f"minimize: {drv} runs file arguments and stdin (planted crash, padded or not, aborts)")
+        return 0
 
     results = []
     out_afl = os.path.join(work, "afl-tmin.out")
