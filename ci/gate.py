@@ -10,7 +10,8 @@ Stages, in order (all by default):
   sanitizers  unit tests, op scripts, conformance cases and corpus replay
               under ASan+UBSan, MSan and TSan
   fuzz        a smoke of every target on libFuzzer and AFL++, N seconds
-              each (default 30); the corpus is left alone
+              each (default 30); the corpus is left alone; first, afl-tmin
+              and libFuzzer must minimize a planted crash padded with junk
   chaos       fuzz/chaos.py: kill -9 a short campaign at random moments
               (fuzzing, merging, minimizing, writing summaries) and on a
               full tmpfs, and check that it loses nothing; SKIP (not a
@@ -117,6 +118,15 @@ def stage_fuzz(args, log):
             rc, out = run(["cmake", "--build", "--preset", preset], log, env=env)
         if rc:
             return False, f"building {preset} failed"
+    # Crash inputs minimize: afl-tmin and libFuzzer cut junk off a planted
+    # crash (fuzz/tests/minimize.py, on the test-only target fuzz_planted).
+    build_dir = os.path.join(ROOT, "build")
+    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "tests", "minimize.py"),
+                   "--afl", os.path.join(build_dir, "fuzz-afl-laf", "fuzz", "fuzz_planted_afl"),
+                   "--libfuzzer", os.path.join(build_dir, "fuzz-asan", "fuzz", "fuzz_planted")], log)
+    if rc:
+        lines = out.strip().splitlines()
+        return False, lines[-1] if lines else "the minimization check failed"
     total = args.fuzz_seconds * len(TARGETS) * 2 / args.jobs
     reports = os.path.join(ROOT, "build", "gate", "fuzz")
     if os.path.exists(os.path.join(reports, "summary.json")):
@@ -139,7 +149,8 @@ def stage_fuzz(args, log):
         last = [l for l in out.splitlines() if l.startswith("vmbytes fuzz:")]
         return False, f"the campaign failed (exit status {rc}): {last[-1] if last else out[-200:]}"
     flaky = summary.get("flaky", [])
-    return True, (f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash"
+    return True, (f"{runs} target/engine runs of {args.fuzz_seconds} s, no crash; "
+                  "a planted crash minimized by afl-tmin and libFuzzer"
                   + (f" ({len(flaky)} flaky, see {os.path.relpath(reports, ROOT)}/summary.md)"
                      if flaky else ""))
 

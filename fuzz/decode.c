@@ -33,7 +33,7 @@ struct layout {
 	uint64_t prev;               /* the last address used */
 };
 
-static void add_range(struct layout *l, uint64_t start, uint64_t len)
+VMBF_WRAPS static void add_range(struct layout *l, uint64_t start, uint64_t len)
 {
 	if (l->n < 64) {
 		l->start[l->n] = start;
@@ -42,13 +42,28 @@ static void add_range(struct layout *l, uint64_t start, uint64_t len)
 	}
 }
 
-static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer *d,
-			   struct vmbo_script *out, struct layout *l)
+/*
+ * Once the input has run out, note the line being decoded (set-up lines
+ * first, then ops, counted from 0) as the first one that read past its end.
+ */
+static void checkpoint(const struct vmbf_producer *d, const struct vmbo_script *out,
+		       size_t *complete)
+{
+	size_t lines = out->nsetup + out->nops;
+
+	if (d->ran_out && *complete == SIZE_MAX && lines > 0)
+		*complete = lines - 1;
+}
+
+VMBF_WRAPS static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer *d,
+				      struct vmbo_script *out, struct layout *l, size_t *complete)
 {
 	unsigned n = prof->max_regions <= 1 ? 1 : 1 + vmbf_u8(d) % prof->max_regions;
 	uint8_t style = vmbf_u8(d) % 8;
 	uint64_t lens[64], total = 0, cur;
 
+	if (n > 64) /* no profile asks for more (guest: 8) */
+		n = 64;
 	for (unsigned i = 0; i < n; i++) {
 		lens[i] = pick_len(d, prof->max_len);
 		total += lens[i];
@@ -81,6 +96,7 @@ static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer
 		if (style == 6 && (gap & 0x40) && i > 0)
 			st.start = out->setup[out->nsetup - 1].start + (gap & 0x3f);
 		vmbo_script_add_setup(out, &st);
+		checkpoint(d, out, complete);
 		add_range(l, st.start, st.len);
 		/* Touching, a small hole, a page-sized hole or a large one. */
 		switch (gap & 3) {
@@ -100,12 +116,12 @@ static void decode_regions(const struct vmbf_profile *prof, struct vmbf_producer
 	}
 }
 
-static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
+VMBF_WRAPS static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
 {
 	uint8_t mode = vmbf_u8(d);
 	size_t r = l->n ? vmbf_u8(d) % l->n : 0;
 	uint64_t start = l->n ? l->start[r] : 0, end = l->n ? l->end[r] : 0;
-	int64_t delta = (int8_t)(mode & 0xf0) >> 4; /* -8 .. 7 */
+	int64_t delta = (int64_t)((mode >> 4) ^ 8) - 8; /* the high nibble as -8 .. 7 */
 	uint64_t a;
 
 	switch (mode % 12) {
@@ -144,7 +160,7 @@ static uint64_t pick_addr(struct vmbf_producer *d, struct layout *l)
 	return a;
 }
 
-static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
+VMBF_WRAPS static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
 {
 	uint8_t mode = vmbf_u8(d);
 	size_t r = l->n ? mode % l->n : 0;
@@ -155,7 +171,7 @@ static uint64_t pick_count(struct vmbf_producer *d, struct layout *l)
 	case 1: /* about a region's length */
 		if (l->n == 0)
 			return 0;
-		return ((l->end[r] - l->start[r]) + (uint64_t)((int8_t)vmbf_u8(d) % 4)) & 0x3fff;
+		return ((l->end[r] - l->start[r]) + (uint64_t)(vmbf_s8(d) % 4)) & 0x3fff;
 	case 2:
 		return edge_lens[vmbf_u8(d) % NEDGE];
 	case 3:
@@ -197,12 +213,10 @@ static void pick_data(struct vmbf_producer *d, struct vmbo_op *op, uint64_t len)
 		abort();
 	op->len = len;
 	/* From the input while it lasts, then a pattern that is never all zeros. */
-	uint64_t take = len < d->left ? len : d->left;
+	size_t left = d->left;
 
-	memcpy(op->data, d->p, take);
-	d->p += take;
-	d->left -= take;
-	fill_pattern(op->data, take, len);
+	vmbf_take(d, op->data, len);
+	fill_pattern(op->data, len < left ? len : left, len);
 }
 
 static void pick_faults(struct vmbf_producer *d, struct vmbo_op *op)
@@ -222,11 +236,26 @@ static void pick_faults(struct vmbf_producer *d, struct vmbo_op *op)
 
 static const unsigned widths[] = { 1, 2, 4, 8 };
 
-void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
-		 struct vmbo_script *out)
+/*
+ * The op kinds in the order the input's kind byte picks them (byte % 13).
+ * Fixed here, not taken from enum vmbo_kind: a kind added to the engine
+ * must not change what the committed corpus means.
+ */
+static const enum vmbo_kind kinds[] = {
+	VMBO_WRITE, VMBO_READ, VMBO_WRITE_SLICE, VMBO_READ_SLICE, VMBO_WRITE_OBJ,
+	VMBO_READ_OBJ, VMBO_STORE, VMBO_LOAD, VMBO_READ_FROM, VMBO_READ_EXACT_FROM,
+	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY,
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+_Static_assert(NKINDS == 13, "the corpus's kind byte picks one of 13 kinds");
+
+
+size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+		   struct vmbo_script *out)
 {
 	struct vmbf_producer d;
 	struct layout l = { .n = 0 };
+	size_t complete = SIZE_MAX;
 	uint8_t flags;
 
 	memset(out, 0, sizeof(*out));
@@ -236,22 +265,24 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 	vmbf_producer_init(&d, data, size);
 	flags = vmbf_u8(&d);
 	if (prof->container == VMBO_SETUP_REGION) {
-		decode_regions(prof, &d, out, &l);
+		decode_regions(prof, &d, out, &l, &complete);
 	} else {
 		struct vmbo_setup st = { .kind = prof->container };
 
 		st.len = (flags & 0x40) ? edge_lens[vmbf_u8(&d) % NEDGE] : vmbf_range(&d, 0, prof->max_len);
 		vmbo_script_add_setup(out, &st);
 		add_range(&l, 0, st.len);
+		checkpoint(&d, out, &complete);
 	}
 	if (prof->bitmaps && (flags & 1)) {
 		static const uint64_t pages[] = { 1, 2, 0x10, 0x100, 0x1000, 0x40, 8, 3 };
 		struct vmbo_setup st = { .kind = VMBO_SETUP_BITMAP, .len = pages[(flags >> 1) % 8] };
 
 		vmbo_script_add_setup(out, &st);
+		checkpoint(&d, out, &complete);
 	}
 	for (unsigned i = 0; i < prof->max_ops && !vmbf_done(&d); i++) {
-		struct vmbo_op op = { .kind = (enum vmbo_kind)(vmbf_u8(&d) % VMBO_KIND_COUNT) };
+		struct vmbo_op op = { .kind = kinds[vmbf_u8(&d) % NKINDS] };
 
 		op.width = widths[vmbf_u8(&d) % 4];
 		switch (op.kind) {
@@ -304,5 +335,8 @@ void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t si
 		}
 		if (vmbo_script_take_op(out, &op) != 0)
 			free(op.data);
+		else
+			checkpoint(&d, out, &complete);
 	}
+	return complete;
 }

@@ -20,17 +20,30 @@
 struct vmbf_producer {
 	const uint8_t *p;
 	size_t left;
+	bool ran_out; /* a read found the input used up */
 };
 
+/*
+ * Decoding is defined by the bytes alone, the same under every compiler:
+ * multi-byte values are little-endian, and two reads never share one
+ * expression (C leaves the order of the calls open). Bytes appended to an
+ * input change nothing its own bytes decoded to: a reader that runs out
+ * sets ran_out, and only what was read after that can change.
+ */
 void vmbf_producer_init(struct vmbf_producer *d, const uint8_t *data, size_t size);
 /* Each takes bytes from the front; an exhausted producer yields zeros. */
 uint8_t vmbf_u8(struct vmbf_producer *d);
+/* One byte as two's complement, -128 .. 127. */
+int vmbf_s8(struct vmbf_producer *d);
 uint16_t vmbf_u16(struct vmbf_producer *d);
 uint64_t vmbf_u64(struct vmbf_producer *d);
 /* A value in [lo, hi]. */
 uint64_t vmbf_range(struct vmbf_producer *d, uint64_t lo, uint64_t hi);
 bool vmbf_bool(struct vmbf_producer *d);
 bool vmbf_done(const struct vmbf_producer *d);
+/* vmbf_take() - the next @n bytes into @out, as many as are left; the caller
+ * fills the rest (sets ran_out when there were fewer). */
+void vmbf_take(struct vmbf_producer *d, uint8_t *out, size_t n);
 
 /* ---- decoder ------------------------------------------------------------- */
 
@@ -49,9 +62,19 @@ struct vmbf_profile {
  * vmbf_decode() - turn fuzz input into an op script for @prof. Addresses
  * reach region starts and ends +/- a few bytes, holes, UINT64_MAX - k,
  * 1 << 63 and wild values; lengths reach chunk and region boundaries.
+ * Bytes appended to @data leave the script's lines before the returned
+ * index as they are (the ops they decode to come after).
+ *
+ * Return: the index of the first line (set-up lines, then ops, from 0) that
+ * read past the end of @data and was completed with zeros or the filler
+ * pattern, or SIZE_MAX when none did.
  */
-void vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
-		 struct vmbo_script *out);
+size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
+		   struct vmbo_script *out);
+
+/* The comment line a decode printer puts before the first line that read
+ * past the end of the input. */
+#define VMBF_RAN_OUT_LINE "# the input ends here: what follows read zeros past its end\n"
 
 /* ---- model and oracle ---------------------------------------------------- */
 
@@ -155,6 +178,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define VMBF_NO_FEEDBACK __attribute__((no_sanitize("coverage")))
 #else
 #define VMBF_NO_FEEDBACK
+#endif
+
+/*
+ * For decoder functions whose address arithmetic wraps modulo 2^64 on
+ * purpose (ranges that end past UINT64_MAX, offsets of -8 .. 7 from a
+ * region's edge, layouts set-up must refuse): UBSan's optional
+ * unsigned-integer-overflow check stays on everywhere else.
+ */
+#if defined(__clang__)
+#define VMBF_WRAPS __attribute__((no_sanitize("unsigned-integer-overflow")))
+#else
+#define VMBF_WRAPS
 #endif
 
 #define VMBF_CHECK(rule, cond, ...)                                                    \

@@ -133,13 +133,17 @@ void vmbf_print_profile(const struct vmbf_profile *prof, const uint8_t *data, si
 			struct vmbo_text *out)
 {
 	struct vmbo_script s;
+	size_t complete = vmbf_decode(prof, data, size, &s);
 
-	vmbf_decode(prof, data, size, &s);
 	for (size_t i = 0; i < s.nsetup; i++) {
+		if (i == complete)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
 		vmbo_format_setup(out, &s.setup[i]);
 		vmbo_text_printf(out, "\n");
 	}
 	for (size_t i = 0; i < s.nops; i++) {
+		if (s.nsetup + i == complete)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
 		vmbo_format_op(out, &s.ops[i]);
 		vmbo_text_printf(out, "\n");
 	}

@@ -69,11 +69,11 @@ static int fresh_memfd(struct kept_memfd *m, const char *name, uint64_t len)
 	return m->fd;
 }
 
-static uint64_t pick(struct vmbf_producer *d, uint64_t len)
+VMBF_WRAPS static uint64_t pick(struct vmbf_producer *d, uint64_t len)
 {
 	switch (vmbf_u8(d) % 5) {
 	case 0:
-		return len + (uint64_t)((int8_t)vmbf_u8(d) % 3);
+		return len + (uint64_t)(vmbf_s8(d) % 3);
 	case 1:
 		return UINT64_MAX - vmbf_u8(d) % 4;
 	case 2:
@@ -311,7 +311,12 @@ static void check_walks(struct vmbf_producer *d)
 	}
 	if (vmb_guest_new(regs, 3, &g, NULL) != 0)
 		vmbf_fail("G2", "walk layout refused");
-	uint64_t a = starts[vmbf_u8(d) % 3] + (uint64_t)((int8_t)vmbf_u8(d) % 5), cur = a;
+	/* The region's index is read first, the offset second (as clang-built fuzzers did). */
+	uint64_t a = starts[vmbf_u8(d) % 3];
+	int off = vmbf_s8(d) % 5; /* -4 .. 4: no start is within 4 of either end */
+
+	a = off < 0 ? a - (uint64_t)-off : a + (uint64_t)off;
+	uint64_t cur = a;
 	size_t n = vmbf_range(d, 0, 0x1000), left = n, seen = 0;
 	struct vmb_slices_iter it;
 	struct vmb_slice s;
@@ -1220,6 +1225,7 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 	vmbf_producer_init(&d, data, size);
 	uint8_t first = vmbf_u8(&d);
 
-	vmbo_text_printf(out, "# api target: first step %s (%zu bytes of input)\n",
-			 steps[first == 255 ? 10 : first % 10], size);
+	if (d.ran_out)
+		vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+	vmbo_text_printf(out, "# api target: first step %s\n", steps[first == 255 ? 10 : first % 10]);
 }

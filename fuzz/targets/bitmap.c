@@ -3,6 +3,7 @@
  * Fuzz target "bitmap": the dirty bitmap (S11) against a flag-per-page
  * model: mark, reset_range, is_dirty, get_and_reset and enlarge.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +19,16 @@ struct bstep {
 };
 
 /* The interesting addresses: page edges, the end, and the top of size_t. */
-static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
+VMBF_WRAPS static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
 {
 	switch (vmbf_u8(d) % 6) {
 	case 0:
 		return vmbf_range(d, 0, len + 2 * page);
-	case 1:
-		return (vmbf_u16(d) % 300) * page + (uint64_t)((int8_t)vmbf_u8(d) % 3);
+	case 1: {
+		uint64_t at = vmbf_u16(d) % 300; /* read first, as clang-built fuzzers did */
+
+		return at * page + (uint64_t)(vmbf_s8(d) % 3);
+	}
 	case 2:
 		return len - 1 + vmbf_u8(d) % 3;
 	case 3:
@@ -36,22 +40,31 @@ static uint64_t pick(struct vmbf_producer *d, uint64_t len, uint64_t page)
 	}
 }
 
-static void decode(const uint8_t *data, size_t size, uint64_t *len, uint64_t *page,
-		   struct bstep *steps, size_t *nsteps)
+/* The input's bitmap and steps; the return value is the first line
+ * (bitmap_new is line 0, then a line per step) that read past the end of
+ * the input, or SIZE_MAX. */
+static size_t decode(const uint8_t *data, size_t size, uint64_t *len, uint64_t *page,
+		     struct bstep *steps, size_t *nsteps)
 {
 	struct vmbf_producer d;
+	size_t complete = SIZE_MAX;
 
 	vmbf_producer_init(&d, data, size);
 	*page = (uint64_t)1 << (vmbf_u8(&d) % 13);
 	*len = vmbf_range(&d, 0, 300 * *page + 3);
 	*nsteps = 0;
+	if (d.ran_out)
+		complete = 0;
 	while (!vmbf_done(&d) && *nsteps < 64) {
 		struct bstep s = { vmbf_u8(&d) % B_COUNT, 0, 0 };
 
 		s.addr = pick(&d, *len, *page);
 		s.n = vmbf_bool(&d) ? vmbf_u8(&d) % 4 : pick(&d, *len, *page);
 		steps[(*nsteps)++] = s;
+		if (d.ran_out && complete == SIZE_MAX)
+			complete = *nsteps;
 	}
+	return complete;
 }
 
 static bool model_dirty(const uint8_t *flags, uint64_t pages, uint64_t p)
@@ -197,10 +210,16 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 	size_t nsteps;
 	uint64_t len, page;
 
-	decode(data, size, &len, &page, steps, &nsteps);
-	vmbo_text_printf(out, "# bitmap target\nbitmap_new len=0x%lx page=0x%lx\n", (unsigned long)len,
-			 (unsigned long)page);
-	for (size_t i = 0; i < nsteps; i++)
-		vmbo_text_printf(out, "%s 0x%lx 0x%lx\n", names[steps[i].kind],
-				 (unsigned long)steps[i].addr, (unsigned long)steps[i].n);
+	size_t complete = decode(data, size, &len, &page, steps, &nsteps);
+
+	vmbo_text_printf(out, "# bitmap target\n");
+	if (complete == 0)
+		vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+	vmbo_text_printf(out, "bitmap_new len=0x%" PRIx64 " page=0x%" PRIx64 "\n", len, page);
+	for (size_t i = 0; i < nsteps; i++) {
+		if (i + 1 == complete)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+		vmbo_text_printf(out, "%s 0x%" PRIx64 " 0x%" PRIx64 "\n", names[steps[i].kind],
+				 steps[i].addr, steps[i].n);
+	}
 }

@@ -3,6 +3,8 @@
  * Fuzz target "checked": the checked-arithmetic helpers against 128-bit
  * arithmetic, on operands biased to 0, 1, powers of two and MAX - k.
  */
+#include <inttypes.h>
+
 #include "fuzz.h"
 
 static uint64_t operand(struct vmbf_producer *d)
@@ -72,7 +74,8 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 	while (!vmbf_done(&d)) {
 		uint64_t a = operand(&d), b = operand(&d), len = operand(&d);
 
-		vmbo_text_printf(out, "0x%lx 0x%lx 0x%lx\n", (unsigned long)a, (unsigned long)b,
-				 (unsigned long)len);
+		if (d.ran_out)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+		vmbo_text_printf(out, "0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 "\n", a, b, len);
 	}
 }

@@ -5,6 +5,7 @@
  * (S10 for write_obj/read_obj, S9 for store/load). Run under TSan as well:
  * the accesses are atomic, so it must report no race.
  */
+#include <inttypes.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <string.h>
@@ -29,7 +30,8 @@ struct race {
 	struct vmb_slice from[2];    /* P_SLICE_COPY: slices holding a and b */
 };
 
-static void decode(const uint8_t *data, size_t size, struct race *r)
+/* The race; true when it read past the end of the input (20 bytes). */
+static bool decode(const uint8_t *data, size_t size, struct race *r)
 {
 	struct vmbf_producer d;
 	static const unsigned widths[] = { 2, 4, 8, 1 };
@@ -46,6 +48,7 @@ static void decode(const uint8_t *data, size_t size, struct race *r)
 		r->b &= ((uint64_t)1 << (8 * r->width)) - 1;
 	}
 	r->rounds = 16 + vmbf_u8(&d) % 128;
+	return d.ran_out;
 }
 
 static int put(struct race *r, uint64_t v)
@@ -247,8 +250,9 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
 	struct race r;
 
-	decode(data, size, &r);
-	vmbo_text_printf(out, "# concurrency target\nwidth %u offset %zu path %s a 0x%lx b 0x%lx rounds %u\n",
-			 r.width, r.off, path_names[r.path], (unsigned long)r.a, (unsigned long)r.b,
-			 r.rounds);
+	bool short_input = decode(data, size, &r);
+
+	vmbo_text_printf(out, "# concurrency target\n%s", short_input ? VMBF_RAN_OUT_LINE : "");
+	vmbo_text_printf(out, "width %u offset %zu path %s a 0x%" PRIx64 " b 0x%" PRIx64 " rounds %u\n",
+			 r.width, r.off, path_names[r.path], r.a, r.b, r.rounds);
 }

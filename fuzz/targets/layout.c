@@ -4,6 +4,7 @@
  * region set under insert, remove and find_region (G2, G3), against a
  * sorted-array model.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@ struct lstep {
 	uint64_t a, len;
 };
 
-static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
+VMBF_WRAPS static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
 {
 	uint8_t m = vmbf_u8(d);
 
@@ -40,7 +41,7 @@ static uint64_t pick_start(struct vmbf_producer *d, uint64_t prev_end)
 	}
 }
 
-static uint64_t pick_len(struct vmbf_producer *d, uint64_t start)
+VMBF_WRAPS static uint64_t pick_len(struct vmbf_producer *d, uint64_t start)
 {
 	uint8_t m = vmbf_u8(d);
 
@@ -61,19 +62,23 @@ struct layout_input {
 	size_t n;
 	struct lstep steps[32];
 	size_t nsteps;
+	size_t complete; /* the first line (regions, then steps) read past the end, or SIZE_MAX */
 };
 
-static void decode(const uint8_t *data, size_t size, struct layout_input *in)
+VMBF_WRAPS static void decode(const uint8_t *data, size_t size, struct layout_input *in)
 {
 	struct vmbf_producer d;
 	uint64_t end = 0;
 
 	vmbf_producer_init(&d, data, size);
+	in->complete = SIZE_MAX;
 	in->n = vmbf_u8(&d) % (MAXR + 1);
 	for (size_t i = 0; i < in->n; i++) {
 		in->r[i].start = pick_start(&d, end);
 		in->r[i].len = pick_len(&d, in->r[i].start);
 		end = in->r[i].start + in->r[i].len;
+		if (d.ran_out && in->complete == SIZE_MAX)
+			in->complete = i;
 	}
 	in->nsteps = 0;
 	while (!vmbf_done(&d) && in->nsteps < 32) {
@@ -88,6 +93,8 @@ static void decode(const uint8_t *data, size_t size, struct layout_input *in)
 			s.len = in->r[k].len;
 		}
 		in->steps[in->nsteps++] = s;
+		if (d.ran_out && in->complete == SIZE_MAX)
+			in->complete = in->n + in->nsteps - 1;
 	}
 }
 
@@ -217,10 +224,15 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 
 	decode(data, size, &in);
 	vmbo_text_printf(out, "# layout target\n");
-	for (size_t i = 0; i < in.n; i++)
-		vmbo_text_printf(out, "region 0x%lx 0x%lx\n", (unsigned long)in.r[i].start,
-				 (unsigned long)in.r[i].len);
-	for (size_t i = 0; i < in.nsteps; i++)
-		vmbo_text_printf(out, "%s 0x%lx 0x%lx\n", kinds[in.steps[i].kind],
-				 (unsigned long)in.steps[i].a, (unsigned long)in.steps[i].len);
+	for (size_t i = 0; i < in.n; i++) {
+		if (i == in.complete)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+		vmbo_text_printf(out, "region 0x%" PRIx64 " 0x%" PRIx64 "\n", in.r[i].start, in.r[i].len);
+	}
+	for (size_t i = 0; i < in.nsteps; i++) {
+		if (in.n + i == in.complete)
+			vmbo_text_printf(out, VMBF_RAN_OUT_LINE);
+		vmbo_text_printf(out, "%s 0x%" PRIx64 " 0x%" PRIx64 "\n", kinds[in.steps[i].kind],
+				 in.steps[i].a, in.steps[i].len);
+	}
 }
