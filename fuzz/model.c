@@ -252,7 +252,7 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 
 			if (st->kind != VMBO_SETUP_REGION)
 				continue;
-			if (st->len == 0 || st->start + st->len < st->start) {
+			if (st->len == 0 || st->len > UINT64_MAX - st->start) { /* end past 2^64 */
 				expect(exp, "G1", "err invalid_guest_region");
 				free(m);
 				return NULL;
@@ -466,7 +466,7 @@ static uint64_t io_limit(const struct vmbf_model *m)
 static bool range_err(struct vmbf_expect *e, const char *rule, uint64_t a, uint64_t n,
 		      uint64_t len)
 {
-	if (a + n < a) {
+	if (n > UINT64_MAX - a) { /* a + n wraps */
 		expect(e, rule, "err overflow base=0x%" PRIx64 " offset=0x%" PRIx64, a, n);
 		return true;
 	}

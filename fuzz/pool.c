@@ -252,7 +252,7 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 			page = st->len;
 			bitmaps++;
 		} else if (st->kind != VMBO_SETUP_REGION || st->len == 0 ||
-			   st->len > VMBO_MAX_CONTAINER || st->start + st->len < st->start) {
+			   st->len > VMBO_MAX_CONTAINER || st->len > UINT64_MAX - st->start) {
 			return vmbo_env_open(env, s, out);
 		} else {
 			n++;

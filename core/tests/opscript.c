@@ -111,3 +111,81 @@ TEST(SEC7_text_hex_every_byte_length_and_alignment)
 	CHECK(strcmp(text.s, "18446744073709551615 0x0 0xffffffffffffffff") == 0);
 	vmbo_text_free(&text);
 }
+
+/*
+ * An empty HEX operand is held as (NULL, 0): printing it must not do
+ * pointer arithmetic on NULL (C11 6.5.6; UBSan's "applying zero offset to
+ * null pointer"), whether alone or through the op printer.
+ */
+TEST(SEC7_text_hex_null_empty)
+{
+	struct vmbo_op op = { .kind = VMBO_WRITE, .addr = 0x10, .data = NULL, .len = 0 };
+
+	vmbo_text_clear(&text);
+	vmbo_text_hex(&text, NULL, 0);
+	CHECK(text.s != NULL && strcmp(text.s, "-") == 0);
+	vmbo_text_clear(&text);
+	vmbo_format_op(&text, &op);
+	CHECK(strcmp(text.s, "write 0x10 -") == 0);
+	vmbo_text_free(&text);
+}
+
+/* A control character in a line is a usage error, named with its column. */
+TEST(SEC7_parse_refuses_control_characters)
+{
+	static const char *const bad[] = {
+		"write_obj u8 0 30\0010", "read_obj\x0bu8 0", "\x1b", "# comment \x7f", "dirty\x0c",
+		"read 0 1\n\n",
+	};
+	struct vmbo_script s = { 0 };
+	char why[160];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		CHECK(vmbo_parse_line(&s, bad[i], why, sizeof(why)) == -1);
+		CHECK(strstr(why, "control character") != NULL);
+	}
+	CHECK_EQ(s.nops, 0);
+	/* Tab and CR are white space, and a final newline is allowed. */
+	CHECK(vmbo_parse_line(&s, "slice\t16\r", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "write_obj u8 0\t30\r\n", why, sizeof(why)) == 0);
+	CHECK_EQ(s.nops, 1);
+	CHECK_EQ(s.ops[0].value, 30);
+	vmbo_script_free(&s);
+}
+
+/* The set-up limits, as the parser applies them line by line. */
+TEST(SEC7_parse_setup_limits)
+{
+	struct vmbo_script s = { 0 };
+	char why[160], line[64];
+
+	CHECK(vmbo_parse_line(&s, "region 0 0x7fff000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "region 0x10000000 0x1000", why, sizeof(why)) == 0);
+	/* One page more than VMBO_MAX_MAPPED in all. */
+	CHECK(vmbo_parse_line(&s, "region 0x20000000 0x1", why, sizeof(why)) == -1);
+	CHECK(strstr(why, "mapped") != NULL);
+	vmbo_script_free(&s);
+	/* Regions G1 refuses map nothing: not counted. */
+	CHECK(vmbo_parse_line(&s, "region 0xfffffffffffff000 0x1000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "region 0x1000 0xfffffffffffff000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "region 0 0x8000000", why, sizeof(why)) == 0);
+	vmbo_script_free(&s);
+	/* A bitmap page size S11 refuses is the library's error, not a limit. */
+	CHECK(vmbo_parse_line(&s, "slice 0x8000000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "bitmap 3", why, sizeof(why)) == 0);
+	vmbo_script_free(&s);
+	CHECK(vmbo_parse_line(&s, "slice 0x8000000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "bitmap 8", why, sizeof(why)) == 0); /* 2 MiB exactly */
+	vmbo_script_free(&s);
+	CHECK(vmbo_parse_line(&s, "slice 0x8000000", why, sizeof(why)) == 0);
+	CHECK(vmbo_parse_line(&s, "bitmap 4", why, sizeof(why)) == -1);
+	CHECK(strstr(why, "bitmap") != NULL);
+	vmbo_script_free(&s);
+	for (unsigned i = 0; i <= VMBO_MAX_REGIONS; i++) {
+		snprintf(line, sizeof(line), "region 0x%x 0x10", i * 0x1000);
+		CHECK(vmbo_parse_line(&s, line, why, sizeof(why)) == (i < VMBO_MAX_REGIONS ? 0 : -1));
+	}
+	CHECK(strstr(why, "regions") != NULL);
+	vmbo_script_free(&s);
+}

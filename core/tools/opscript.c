@@ -172,7 +172,8 @@ static bool text_format(struct vmbo_text *t, const char *fmt, va_list ap)
 				return false; /* the sign goes before the zeros: not needed here */
 			if (s < 0)
 				vmbo_text_put(t, "-", 1);
-			v = s < 0 ? 0 - (uint64_t)s : (uint64_t)s;
+			/* |s| without wrapping: ~x + 1 of a negative x is at most 2^63. */
+			v = s < 0 ? ~(uint64_t)s + 1 : (uint64_t)s;
 			text_number(t, v, 10, width);
 			continue;
 		}
@@ -249,13 +250,15 @@ static uint64_t hex4(uint32_t x)
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
-	const uint8_t *end = p + n;
+	const uint8_t *end;
 	char *out;
 
+	/* No bytes may come as (NULL, 0): no pointer arithmetic before this test. */
 	if (n == 0) {
 		vmbo_text_put(t, "-", 1);
 		return;
 	}
+	end = p + n;
 	text_reserve(t, 2 * n);
 	out = t->s + t->len;
 	/*
@@ -445,6 +448,7 @@ int vmbo_script_add_op(struct vmbo_script *s, const struct vmbo_op *op)
 		copy.data = NULL;
 	}
 	s->ops[s->nops++] = copy;
+	s->data_len += op->len;
 	return 0;
 }
 
@@ -453,6 +457,7 @@ int vmbo_script_take_op(struct vmbo_script *s, struct vmbo_op *op)
 	if (grow((void **)&s->ops, &s->cap_ops, s->nops + 1, sizeof(*s->ops)) != 0)
 		return -1;
 	s->ops[s->nops++] = *op;
+	s->data_len += op->len;
 	op->data = NULL;
 	op->len = 0;
 	return 0;
@@ -492,7 +497,8 @@ static int parse_setup(struct vmbo_script *s, char **tok, size_t n, char *why, s
 	}
 	if (vmbo_script_add_setup(s, &st) != 0)
 		return WHY("out of memory");
-	return 0;
+	/* Named at the line that crosses a limit, before anything is mapped. */
+	return vmbo_setup_check_limits(s, why, why_cap);
 }
 
 static int find_kind(const char *word)
@@ -564,6 +570,8 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 	}
 	if (n - 1 != strlen(shape))
 		return WHY("'%s' takes %zu operands", tok[0], strlen(shape));
+	if (s->nops >= VMBO_MAX_OPS)
+		return WHY("more than %u operations (the replay limit)", VMBO_MAX_OPS);
 	for (size_t i = 0; shape[i]; i++) {
 		const char *t = tok[i + 1];
 		bool ok = true;
@@ -600,9 +608,26 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 			return WHY("bad operand '%s'", t);
 		}
 	}
-	rc = vmbo_script_add_op(s, &op);
+	if (op.len > VMBO_MAX_DATA - s->data_len) {
+		free(op.data);
+		return WHY("more than %u bytes of HEX operands in all (the replay limit)",
+			   VMBO_MAX_DATA);
+	}
+	/* Taken, not copied: a 16 MiB operand is not held twice. */
+	rc = vmbo_script_take_op(s, &op);
 	free(op.data);
 	return rc == 0 ? 0 : WHY("out of memory");
+}
+
+/*
+ * A byte no script line may hold: a C0 control character or DEL, except
+ * tab and CR (white space to the tokenizer) and a newline at the end.
+ */
+static bool bad_control(unsigned char c, bool last)
+{
+	if (c == '\t' || c == '\r' || (c == '\n' && last))
+		return false;
+	return c < 0x20 || c == 0x7f;
 }
 
 int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t why_cap)
@@ -611,6 +636,12 @@ int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t w
 	size_t n, len = strlen(line);
 	int rc, kind;
 
+	if (len > VMBO_MAX_LINE)
+		return WHY("line longer than %u bytes (the replay limit)", VMBO_MAX_LINE);
+	for (size_t i = 0; i < len; i++)
+		if (bad_control((unsigned char)line[i], i + 1 == len))
+			return WHY("control character 0x%02x at column %zu", (unsigned char)line[i],
+				   i + 1);
 	if (len >= sizeof(buf)) {
 		dyn = malloc(len + 1);
 		if (dyn == NULL)
@@ -635,6 +666,48 @@ int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t w
 	return rc;
 }
 
+/*
+ * The next line of @f into *@line (NUL-terminated, newline dropped), read
+ * a byte at a time so that a line past @max is refused when its @max + 1st
+ * byte arrives, not after it has filled memory. Return: its length; -1 at
+ * the end of the file; -2 for a line longer than @max (the rest of the
+ * file is not read); -3 for a read error or no memory.
+ */
+static ssize_t read_line(FILE *f, char **line, size_t *cap, size_t max)
+{
+	size_t len = 0;
+	int c = EOF;
+
+	flockfile(f);
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (len == max) {
+			funlockfile(f);
+			return -2;
+		}
+		if (len + 1 >= *cap) {
+			size_t ncap = *cap ? 2 * *cap : 256;
+			char *p = realloc(*line, ncap);
+
+			if (p == NULL) {
+				funlockfile(f);
+				return -3;
+			}
+			*line = p;
+			*cap = ncap;
+		}
+		(*line)[len++] = (char)c;
+	}
+	funlockfile(f);
+	if (ferror(f))
+		return -3;
+	if (c == EOF && len == 0)
+		return -1;
+	if (*line == NULL && (*line = malloc(*cap = 1)) == NULL)
+		return -3;
+	(*line)[len] = '\0';
+	return (ssize_t)len;
+}
+
 int vmbo_parse_file(struct vmbo_script *s, FILE *f, size_t *bad_line, char *why, size_t why_cap)
 {
 	char *line = NULL;
@@ -642,20 +715,31 @@ int vmbo_parse_file(struct vmbo_script *s, FILE *f, size_t *bad_line, char *why,
 	ssize_t got;
 	int rc = 0;
 
-	while ((got = getline(&line, &cap, f)) >= 0) {
+	while ((got = read_line(f, &line, &cap, VMBO_MAX_LINE)) >= 0) {
 		no++;
-		if (got > 0 && line[got - 1] == '\n')
-			line[got - 1] = '\0';
-		if (strncmp(line, "----", 4) == 0)
+		/* A NUL would end the C string early: look at every byte read. */
+		for (size_t i = 0; i < (size_t)got && rc == 0; i++) {
+			if (bad_control((unsigned char)line[i], false)) {
+				snprintf(why, why_cap, "control character 0x%02x at column %zu",
+					 (unsigned char)line[i], i + 1);
+				rc = -1;
+			}
+		}
+		if (rc == 0 && strncmp(line, "----", 4) == 0)
 			break;
-		if (vmbo_parse_line(s, line, why, why_cap) != 0) {
-			*bad_line = no;
+		if (rc == 0 && vmbo_parse_line(s, line, why, why_cap) != 0)
 			rc = -1;
+		if (rc != 0) {
+			*bad_line = no;
 			break;
 		}
 	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(why, why_cap, "%s", strerror(errno));
+	if (got == -2) {
+		*bad_line = no + 1;
+		snprintf(why, why_cap, "line longer than %u bytes (the replay limit)", VMBO_MAX_LINE);
+		rc = -1;
+	} else if (got == -3) {
+		snprintf(why, why_cap, "%s", ferror(f) ? strerror(errno) : "out of memory");
 		rc = -2;
 	}
 	free(line);
@@ -890,11 +974,60 @@ static int open_guest(struct vmbo_env *env, const struct vmbo_script *s, uint64_
 	return rc;
 }
 
+/* Regions G1 refuses: vmb_region_new reports them, and they map nothing. */
+static bool region_invalid(const struct vmbo_setup *st)
+{
+	return st->kind == VMBO_SETUP_REGION && (st->len == 0 || st->len > UINT64_MAX - st->start);
+}
+
+int vmbo_setup_check_limits(const struct vmbo_script *s, char *why, size_t why_cap)
+{
+	uint64_t mapped = 0, page = 0, bitmap = 0;
+	size_t regions = 0;
+	bool has_bitmap = false;
+
+	for (size_t i = 0; i < s->nsetup; i++) {
+		const struct vmbo_setup *st = &s->setup[i];
+
+		if (st->kind == VMBO_SETUP_BITMAP) {
+			has_bitmap = true;
+			page = st->len;
+			continue;
+		}
+		if (st->kind == VMBO_SETUP_REGION && ++regions > VMBO_MAX_REGIONS)
+			return WHY("more than %u regions (the replay limit)", VMBO_MAX_REGIONS);
+		if (region_invalid(st))
+			continue;
+		if (st->len > VMBO_MAX_CONTAINER)
+			return WHY("container length 0x%" PRIx64 " is over the replay limit (0x%x)",
+				   st->len, VMBO_MAX_CONTAINER);
+		/* Each at most VMBO_MAX_CONTAINER, at most 4096 + 1 of them: no wrap. */
+		mapped += round_pages(st->kind == VMBO_SETUP_REMOTE && st->len == 0 ? 1 : st->len);
+		if (mapped > VMBO_MAX_MAPPED)
+			return WHY("more than 0x%x bytes mapped by all containers (the replay limit)",
+				   VMBO_MAX_MAPPED);
+	}
+	/* Bitmaps: slices and regions take them, one bit a page, in 64-bit words. */
+	for (size_t i = 0; has_bitmap && vmb_is_pow2(page) && i < s->nsetup; i++) {
+		const struct vmbo_setup *st = &s->setup[i];
+
+		if ((st->kind != VMBO_SETUP_SLICE && st->kind != VMBO_SETUP_REGION) ||
+		    region_invalid(st))
+			continue;
+		bitmap += (st->len / page + (st->len % page != 0) + 63) / 64 * 8;
+		if (bitmap > VMBO_MAX_BITMAP)
+			return WHY("dirty bitmaps of more than 0x%x bytes in all (the replay limit)",
+				   VMBO_MAX_BITMAP);
+	}
+	return 0;
+}
+
 int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out)
 {
 	struct vmb_error e = { 0 };
-	size_t containers = 0, regions = 0, bitmaps = 0;
+	size_t containers = 0, bitmaps = 0;
 	uint64_t page = 0, len = 0;
+	char why[160];
 	int rc;
 
 	memset(env, 0, sizeof(*env));
@@ -914,18 +1047,14 @@ int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo
 		}
 		env->kind = st->kind;
 		containers++;
-		regions += st->kind == VMBO_SETUP_REGION;
 		len = st->len;
-		/* G1-invalid regions go to vmb_region_new, which must refuse them. */
-		if (st->len > VMBO_MAX_CONTAINER &&
-		    !(st->kind == VMBO_SETUP_REGION && st->start + st->len < st->start)) {
-			vmbo_text_printf(out, "container length 0x%" PRIx64 " is over the replay limit",
-					 st->len);
-			return -2;
-		}
 	}
-	if (containers == 0 || bitmaps > 1 || (env->kind != VMBO_SETUP_REGION && containers > 1) ||
-	    regions > VMBO_MAX_REGIONS) {
+	/* The parser checked these line by line; scripts built in memory come here too. */
+	if (vmbo_setup_check_limits(s, why, sizeof(why)) != 0) {
+		vmbo_text_printf(out, "%s", why);
+		return -2;
+	}
+	if (containers == 0 || bitmaps > 1 || (env->kind != VMBO_SETUP_REGION && containers > 1)) {
 		vmbo_text_printf(out, "set-up needs one slice, file or remote line, or region lines, "
 				      "and at most one bitmap line");
 		return -2;

@@ -16,10 +16,25 @@
 
 #include "vmbytes.h"
 
-/* Limits of the replay engine: larger values are usage errors. */
-#define VMBO_MAX_CONTAINER (256u << 20) /* bytes in one slice, region or file */
-#define VMBO_MAX_COUNT (16u << 20)      /* N of read/read_slice, and CAP */
-#define VMBO_MAX_REGIONS 4096
+/*
+ * Limits of the replay engine. Past any of them a parsed script is a usage
+ * error that names its line (the replay tool exits 2, as SPEC section 7
+ * has it for a line that does not parse), never an `err` result line: they
+ * bound this tool, not the library, and `err` lines are the library's
+ * verdicts, which the reference's results are compared with. Together they
+ * keep the peak RSS of any script under 256 MiB (core/tests/replay_limits.py
+ * measures it): 128 MiB of containers, 16 MiB of operand bytes, 64 Ki ops
+ * of about 330 bytes, a 16 MiB read printed as 32 MiB of hex, and 2 MiB of
+ * dirty bitmaps. The fuzz decoder's profiles stay far below all of them.
+ */
+#define VMBO_MAX_CONTAINER (128u << 20) /* bytes in one slice, region, file or remote */
+#define VMBO_MAX_MAPPED (128u << 20)    /* bytes of all containers together, in pages */
+#define VMBO_MAX_COUNT (16u << 20)      /* N of read/read_slice, CAP, bytes of one HEX */
+#define VMBO_MAX_DATA (16u << 20)       /* HEX bytes of all operations together */
+#define VMBO_MAX_REGIONS 4096u
+#define VMBO_MAX_BITMAP (2u << 20)      /* bytes of all dirty bitmaps together */
+#define VMBO_MAX_OPS 65536u             /* operation lines in one script */
+#define VMBO_MAX_LINE (2 * VMBO_MAX_COUNT + 4096) /* bytes in one line, newline excluded */
 #define VMBO_MAX_FAULTS 16
 
 enum vmbo_setup_kind {
@@ -81,6 +96,7 @@ struct vmbo_script {
 	struct vmbo_op *ops;
 	size_t nops;
 	size_t cap_setup, cap_ops;
+	uint64_t data_len; /* HEX bytes of all ops, for VMBO_MAX_DATA */
 };
 
 /* A growable text buffer for result lines. */
@@ -101,13 +117,17 @@ const char *vmbo_order_name(int order);
  * @why:  on failure, receives a short reason.
  *
  * Return: 0; -1 for a usage error (unknown word, a value wider than its
- * type, odd hex, a set-up line after an operation, limits exceeded).
+ * type, odd hex, a set-up line after an operation, a control character
+ * other than tab, CR or a final newline, a VMBO_MAX_* limit exceeded).
  */
 int vmbo_parse_line(struct vmbo_script *s, const char *line, char *why, size_t why_cap);
 
 /**
  * vmbo_parse_file() - parse a whole script; stops at a "----" line (the
- * start of the expected results in a hand-written case).
+ * start of the expected results in a hand-written case). A line may hold
+ * tabs and CRs (white space, so CRLF files read as LF ones) but no other
+ * control character: a NUL, say, would cut the line short unseen. A line
+ * longer than VMBO_MAX_LINE is refused before it is read whole.
  * @bad_line: on failure, the 1-based number of the offending line.
  * Return: 0; -1 for a usage error (with @why), -2 when @f cannot be read.
  */
@@ -152,10 +172,20 @@ struct vmbo_env {
 };
 
 /**
+ * vmbo_setup_check_limits() - whether @s's set-up lines fit the replay
+ * limits: VMBO_MAX_CONTAINER, VMBO_MAX_MAPPED, VMBO_MAX_REGIONS and
+ * VMBO_MAX_BITMAP. Regions G1 refuses (empty, or whose end passes 2^64)
+ * map nothing and are not counted; nor are bitmaps whose page size S11
+ * refuses: the library's own errors for those are the verdict.
+ * Return: 0, or -1 with the limit named in @why.
+ */
+int vmbo_setup_check_limits(const struct vmbo_script *s, char *why, size_t why_cap);
+
+/**
  * vmbo_env_open() - build the containers of @s's set-up lines.
  * @out: on a set-up failure, receives the one "err ..." line to print.
  * Return: 0; -1 when the set-up failed as SPEC says it can (print @out);
- * -2 for a usage error in the set-up (message in @out).
+ * -2 for a usage error in the set-up, a limit included (message in @out).
  */
 int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo_text *out);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
  * vmbytes-replay FILE: run an op script (SPEC section 7) and print exactly
- * its result lines. A line that does not parse is named on stderr, exit 2.
+ * its result lines. A line that does not parse, holds a control character
+ * or passes a replay limit (VMBO_MAX_* in opscript.h) is named on stderr,
+ * exit 2, with nothing on stdout.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +13,23 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: vmbytes-replay FILE   (FILE may be - for stdin)\n");
+	fprintf(stderr,
+		"usage: vmbytes-replay FILE   (FILE may be - for stdin)\n"
+		"Runs an op script (SPEC.md section 7) and prints its result lines.\n"
+		"Tabs and CRs are white space; any other control character (NUL, ...)\n"
+		"is a usage error. Limits, which keep a replay under 256 MiB of RSS:\n"
+		"  containers   at most %u MiB each and %u MiB mapped in all\n"
+		"  regions      at most %u\n"
+		"  bitmaps      at most %u MiB of dirty bitmap in all\n"
+		"  operations   at most %u lines; N of read/read_slice and CAP at most\n"
+		"               %u MiB; HEX at most %u MiB in one operand and in all\n"
+		"  lines        at most %u bytes\n"
+		"A script past a limit, or a line that does not parse, is named on\n"
+		"stderr with nothing run: exit 2. A set-up the library refuses prints\n"
+		"its one err line (exit 0).\n",
+		VMBO_MAX_CONTAINER >> 20, VMBO_MAX_MAPPED >> 20, VMBO_MAX_REGIONS,
+		VMBO_MAX_BITMAP >> 20, VMBO_MAX_OPS, VMBO_MAX_COUNT >> 20, VMBO_MAX_DATA >> 20,
+		VMBO_MAX_LINE);
 	return 2;
 }
 

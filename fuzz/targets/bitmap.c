@@ -148,8 +148,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   (unsigned long)pages);
 	for (size_t i = 0; i < nsteps; i++) {
 		const struct bstep *s = &steps[i];
-		uint64_t end = s->addr + s->n - 1;
-		bool wraps = s->n == 0 || end < s->addr;
+		uint64_t end = 0; /* the last byte, when there is one below 2^64 */
+		bool wraps = s->n == 0 || __builtin_add_overflow(s->addr, s->n - 1, &end);
 
 		switch (s->kind) {
 		case B_MARK:

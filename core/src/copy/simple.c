@@ -45,7 +45,8 @@ void vmb__copy_words(void *dst, const void *src, size_t n)
 	/* At this point: d is 8-aligned; each word is one volatile store. */
 	for (; n >= 8; d += 8, s += 8, n -= 8)
 		*(volatile uint64_t *)(void *)d = vmb__load64(s);
-	while (n-- > 0)
+	/* Tail; not `while (n-- > 0)`, whose last test takes n below zero. */
+	for (; n > 0; n--)
 		*(volatile uint8_t *)d++ = *(const volatile uint8_t *)s++;
 }
 
