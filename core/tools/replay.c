@@ -11,9 +11,10 @@
 
 #include "opscript.h"
 
+/* -h: the whole usage on stdout, exit 0. */
 static int usage(void)
 {
-	fprintf(stderr,
+	printf(
 		"usage: vmbytes-replay FILE   (FILE may be - for stdin)\n"
 		"Runs an op script (SPEC.md section 7) and prints its result lines.\n"
 		"Tabs and CRs are white space; any other control character (NUL, ...)\n"
@@ -30,7 +31,7 @@ static int usage(void)
 		VMBO_MAX_CONTAINER >> 20, VMBO_MAX_MAPPED >> 20, VMBO_MAX_REGIONS,
 		VMBO_MAX_BITMAP >> 20, VMBO_MAX_OPS, VMBO_MAX_COUNT >> 20, VMBO_MAX_DATA >> 20,
 		VMBO_MAX_LINE);
-	return 2;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -43,8 +44,14 @@ int main(int argc, char **argv)
 	FILE *f;
 	int rc;
 
-	if (argc != 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
 		return usage();
+	if (argc != 2) {
+		/* A usage error is one line; -h prints the limits and the rest. */
+		fprintf(stderr, "vmbytes-replay: takes exactly one FILE, or - for stdin (got %d); -h for help\n",
+			argc - 1);
+		return 2;
+	}
 	if (argv[1][0] == '\0') {
 		fprintf(stderr, "vmbytes-replay: empty FILE\n");
 		return 2;

@@ -40,6 +40,8 @@ static uint8_t *page;            /* page-aligned, 4096 bytes; mem is its start *
 static uint8_t pattern[4 * MEM]; /* what writes write */
 static char call[256];           /* the call being made, for reports */
 static int trace_fd = -1;        /* vmbf_target_decode(): each call's line goes here */
+static const struct vmbf_producer *trace_d; /* and the input, to mark where it ran out */
+static bool trace_marked;
 
 static const int BAD = VMB_EINVALID_ARGUMENT;
 
@@ -73,6 +75,14 @@ __attribute__((format(printf, 1, 2))) static void calling(const char *fmt, ...)
 	va_end(ap);
 	if (trace_fd >= 0) {
 		size_t n = strlen(call);
+
+		/* What follows read zeros past the input's end (decode.prefix). */
+		if (trace_d && trace_d->ran_out && !trace_marked) {
+			trace_marked = true;
+			if (write(trace_fd, VMBF_RAN_OUT_LINE, sizeof(VMBF_RAN_OUT_LINE) - 1) !=
+			    (ssize_t)(sizeof(VMBF_RAN_OUT_LINE) - 1))
+				_exit(1);
+		}
 
 		call[n] = '\n';
 		if (write(trace_fd, call, n + 1) != (ssize_t)(n + 1))
@@ -243,7 +253,14 @@ static void c_slice_init(struct ctx *c)
 			   __builtin_add_overflow((uintptr_t)base, (uintptr_t)len, &end)
 		   ? BAD : 0;
 
-	calling("vmb_slice_init(%s, %p, %lu)", p(s), (void *)base, (unsigned long)len);
+	/* The base by name, not by value: a decoding must not depend on where page is. */
+	char bname[32];
+
+	if (k == 2)
+		snprintf(bname, sizeof(bname), "UINTPTR_MAX - %lu",
+			 (unsigned long)(UINTPTR_MAX - (uintptr_t)base));
+	calling("vmb_slice_init(%s, %s, %lu)", p(s), k == 0 ? "NULL" : k == 1 ? "page" : bname,
+		(unsigned long)len);
 	result("S6", vmb_slice_init(s, base, len), want);
 	if (want == 0)
 		detail("S6", out.base == base && out.len == len && out.bitmap == NULL, "the slice");
@@ -1047,8 +1064,13 @@ static void c_files(struct ctx *c)
 	       "a failing datafile_new");
 	bool wraps = base + rlen < base;
 
-	calling("vmb_remote_new(%d, 0x%lx, %lu, %s)", (int)pid, (unsigned long)base,
-		(unsigned long)rlen, p(pr));
+	/* Our pid and the page by name: a decoding must not depend on the run. */
+	char pname[16], bname[32];
+
+	snprintf(pname, sizeof(pname), "%d", (int)pid);
+	snprintf(bname, sizeof(bname), "0x%lx", (unsigned long)base);
+	calling("vmb_remote_new(%s, %s, %lu, %s)", pid == getpid() ? "self" : pname,
+		base == (uint64_t)(uintptr_t)page ? "page" : bname, (unsigned long)rlen, p(pr));
 	int want = pid <= 0 || pr == NULL || wraps ? BAD : 0;
 
 	result("R1", vmb_remote_new(pid, base, rlen, pr, NULL), want);
@@ -1093,6 +1115,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (page == NULL)
 		setup();
 	vmbf_producer_init(&d, data, size);
+	if (trace_fd >= 0) {
+		trace_d = &d;
+		trace_marked = false;
+	}
 	/* The slice: L bytes at a misalignment of 0-7, with or without a bitmap. */
 	size_t mis = vmbf_u8(&d) % 8, L = vmbf_range(&d, 0, MEM);
 	bool with_bm = vmbf_bool(&d);
@@ -1127,7 +1153,7 @@ void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 	ssize_t n;
 	pid_t child;
 
-	vmbo_text_printf(out, "# args target (%zu bytes of input)\n", size);
+	vmbo_text_printf(out, "# args target\n");
 	fflush(NULL);
 	if (pipe(fds) != 0 || (child = fork()) < 0)
 		vmbf_fail("harness", "pipe/fork: %s", strerror(errno));
