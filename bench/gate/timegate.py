@@ -154,7 +154,7 @@ def build_sides(args, log_path):
             built = _base.build(src, "bench", ["vmbytes-bench"], log)
             base_bin = os.path.join(built, "bench", "vmbytes-bench")
             subject = _base.git("log", "-1", "--format=%s", sha).stdout.strip()
-            what = f"{sha[:12]} ({why}: {subject[:60]})"
+            what = f"{sha[:12]} \"{subject[:50]}\", {why}"
         if args.bench == CHANGE_BENCH:
             for cmd in (["cmake", "--preset", "bench"],
                         ["cmake", "--build", "--preset", "bench", "--target", "vmbytes-bench"]):
