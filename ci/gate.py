@@ -178,7 +178,8 @@ def main():
         print("vmbytes gate: --fuzz-seconds must be at least 5 and --jobs at least 1", file=sys.stderr)
         return 2
     if args.base is not None and subprocess.run(
-            ["git", "-C", ROOT, "rev-parse", "--verify", "--quiet", f"{args.base}^{{commit}}"],
+            ["git", "-c", f"safe.directory={ROOT}", "-C", ROOT, "rev-parse", "--verify",
+             "--quiet", f"{args.base}^{{commit}}"],
             capture_output=True).returncode != 0:
         print(f"vmbytes gate: --base {args.base} is not a commit in this repository",
               file=sys.stderr)

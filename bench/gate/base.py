@@ -27,8 +27,13 @@ class BaseError(Exception):
     """A base that cannot be had; the message is one line."""
 
 
+# A CI container checks out as another user: git then refuses the tree
+# ("dubious ownership") unless told it is safe, which -c may say.
+GIT = ["git", "-c", f"safe.directory={ROOT}", "-C", ROOT]
+
+
 def git(*args, check=True):
-    p = subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True, text=True)
+    p = subprocess.run(GIT + list(args), capture_output=True, text=True)
     if check and p.returncode != 0:
         raise BaseError(f"git {' '.join(args)}: {p.stderr.strip().splitlines()[-1:] or ['failed']}")
     return p
@@ -74,7 +79,7 @@ def export(sha):
         shutil.rmtree(os.path.join(BASE_DIR, old), ignore_errors=True)
     tmp = src + ".tmp"
     os.makedirs(tmp)
-    archive = subprocess.Popen(["git", "-C", ROOT, "archive", "--format=tar", sha],
+    archive = subprocess.Popen(GIT + ["archive", "--format=tar", sha],
                                stdout=subprocess.PIPE)
     untar = subprocess.run(["tar", "-x", "-C", tmp], stdin=archive.stdout, capture_output=True,
                            text=True)
