@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """vmbytes gate: the regression gate a CI runs on a change.
 
-usage: gate.py [--stages S,S,...] [--fuzz-seconds N] [--jobs N]
+usage: gate.py [--stages S,S,...] [--fuzz-seconds N] [--jobs N] [--base REV]
 
 Stages, in order (all by default):
   static      clang-tidy (bugprone, cert, concurrency), cppcheck and
@@ -20,8 +20,12 @@ Stages, in order (all by default):
               (ASan, UBSan, MSan with libFuzzer; AFL++; coverage), each
               target run as ClusterFuzz runs it over its seeds
               (fuzz/oss-fuzz/check.py)
-  bench       the instruction-count gate (callgrind, +2%) and the time
-              gate (ratios to libc memcpy, Mann-Whitney, see bench/gate)
+  bench       the change against its base revision (--base REV; default
+              HEAD when tracked files have uncommitted changes, else HEAD's
+              first parent, in CI the merge base), both built here:
+              instruction counts (callgrind, +2%) and times (the two
+              benchmark binaries alternating round by round, Wilcoxon,
+              +10%); see bench/gate/ and bench/README.md
 
 Each stage ends with a verdict line; the failing ones name what broke
 (the test case, hence the SPEC rule, or the oracle's rule). Writes
@@ -168,24 +172,42 @@ def stage_chaos(args, log):
 
 
 def stage_bench(args, log):
+    """The change against its base (bench/gate/base.py picks it: --base, the
+    merge base in CI, else HEAD or HEAD's first parent), both built here:
+    instruction counts under callgrind (dev preset, +2%), then times
+    interleaved round by round (bench preset, bench/gate/timegate.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "bench", "gate"))
+    import base as gate_base  # noqa: E402
+    try:
+        sha, why = gate_base.resolve(args.base)
+    except gate_base.BaseError as e:
+        return False, f"no base to compare with: {e}"
+    notes = [f"base {sha[:12]} ({why})"]
     rc, out = build("dev", log)
     if rc:
-        return False, "the dev build failed"
-    rc, out = run(["ctest", "--preset", "dev", "-R", "^gate\\.icount$", "--output-on-failure"], log)
-    notes, ok = [], rc == 0
+        return False, "; ".join(notes + ["the dev build failed"])
+    try:
+        with open(log, "a") as f:
+            src = gate_base.export(sha)
+            base_dev = gate_base.build(src, "dev", ["vmbytes-icount"], f)
+    except gate_base.BaseError as e:
+        return False, "; ".join(notes + [str(e)])
+    driver = os.path.join("bench", "gate", "vmbytes-icount")
+    rc, out = run([sys.executable, os.path.join(ROOT, "bench", "gate", "icount.py"),
+                   "--driver", os.path.join(ROOT, "build", "dev", driver),
+                   "--base-driver", os.path.join(base_dev, driver)], log)
+    ok = rc == 0
     worse = re.findall(r"^\s+(\S+)\s.*REGRESSION", out, re.M)
-    notes.append("instruction counts: " + (f"REGRESSION in {', '.join(worse)}" if worse else
-                                           "within +2% of the baseline" if ok else out[-300:]))
-    timegate = os.path.join(ROOT, "bench", "gate", "timegate.py")
-    rc, out = build("bench", log)
-    if rc:
-        return False, "; ".join(notes + ["the bench build failed"])
-    rc, out = run(["/usr/bin/python3", timegate], log)
-    ok = ok and rc in (0, 77)
-    last = [l for l in out.splitlines() if l.startswith("timegate:")]
-    worse = re.findall(r"^\s+(\S+)\s.*REGRESSION", out, re.M)
-    notes.append(f"times: REGRESSION in {', '.join(worse)}" if worse
-                 else (last[-1] if last else f"time gate exit {rc}"))
+    last = [l for l in out.splitlines() if l.startswith("icount:")]
+    notes.append("instruction counts: " + (f"REGRESSION in {', '.join(worse)}" if worse
+                                           else last[-1][len("icount: "):] if last
+                                           else f"icount.py exit {rc}"))
+    rc, out = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "gate", "timegate.py"),
+                   "--base", sha], log)
+    ok = ok and rc == 0
+    last = [l for l in out.splitlines() if l.startswith("timegate: pass") or
+            l.startswith("timegate: FAIL") or l.startswith("timegate: no verdict")]
+    notes.append("times: " + (last[-1][len("timegate: "):] if last else f"timegate.py exit {rc}"))
     return ok, "; ".join(notes)
 
 
@@ -207,8 +229,17 @@ def main():
                    help=f"comma-separated subset of {','.join(STAGES)}")
     p.add_argument("--fuzz-seconds", type=cliargs.integer(5, 3600), default=30)
     p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
+    p.add_argument("--base", type=cliargs.nonempty("REV"),
+                   help="the revision the bench stage compares with (default: see bench/gate/base.py)")
     args = p.parse_args()
     stages = args.stages
+    if args.base is not None and subprocess.run(
+            ["git", "-c", f"safe.directory={ROOT}", "-C", ROOT, "rev-parse", "--verify",
+             "--quiet", f"{args.base}^{{commit}}"],
+            capture_output=True).returncode != 0:
+        print(f"vmbytes gate: --base {args.base} is not a commit in this repository",
+              file=sys.stderr)
+        return 2
     if os.environ.get("VMB_VALIDATE_ONLY"):
         return 0
     os.makedirs(OUT, exist_ok=True)

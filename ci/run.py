@@ -5,8 +5,10 @@
 usage: run.py [--time T] [--jobs N]
 
 A fuzz campaign over every target on both engines (5 minutes in all by
-default), the quick benchmarks, coverage of core/src from the corpus, the
-deterministic gate stages (static analysis, instruction counts), then one
+default), the quick benchmarks, coverage of core/src from the corpus (which
+fails below 95% of lines or 90% of branches), the gate's static and bench
+stages (the bench stage compares with the base revision built beside the
+change: instruction counts and interleaved times), then one
 report: reports/index.html with reports/index.md beside it. Each step shows
 its own progress as it goes; a one-screen summary closes the run. A step
 that fails is reported and the run goes on to the next, so the report is

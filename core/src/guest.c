@@ -102,10 +102,14 @@ static void drop_index(struct vmb_guest *g)
 	g->top = NULL;
 }
 
+/* Above this many regions a guest memory keeps the index: SMALL_SEARCH,
+ * or 0 under VMB_GUEST_INDEX=always (set at start, see guest_init()). */
+static size_t index_min = SMALL_SEARCH;
+
 /* An index for the slots, when there are enough of them to want one. */
 static void build_index(struct vmb_guest *g)
 {
-	if (g->n <= SMALL_SEARCH)
+	if (g->n <= index_min)
 		return;
 	g->keys = malloc(keys_len(g->cap) * sizeof(*g->keys));
 	g->top = malloc(top_len(g->cap) * sizeof(*g->top));
@@ -158,7 +162,11 @@ static size_t count_le_plain(const int64_t *v, size_t m, int64_t a)
 /*
  * The search this CPU runs best; VMB_GUEST_SEARCH=plain|avx2|avx512 picks
  * one at start (for tests, which run each on a CPU that has them all). A
- * name this CPU cannot run is ignored with a warning.
+ * name this CPU cannot run is ignored with a warning. VMB_GUEST_INDEX=always
+ * keeps the index for every guest memory, however few its regions, so
+ * that inputs of a few regions (the fuzz targets make at most 12) drive
+ * the index too; "auto" (or unset) is the default, anything else is
+ * ignored with a warning.
  */
 static int search_simd; /* 2: AVX-512 counts, 1: AVX2, 0: plain C */
 
@@ -166,12 +174,18 @@ __attribute__((constructor)) static void guest_init(void)
 {
 	/* A constructor runs before main, on one thread: getenv is safe here. */
 	const char *want = getenv("VMB_GUEST_SEARCH"); /* NOLINT(concurrency-mt-unsafe) */
+	const char *keep = getenv("VMB_GUEST_INDEX");   /* NOLINT(concurrency-mt-unsafe) */
 	bool popcnt = __builtin_cpu_supports("popcnt");
 	int best = !popcnt ? 0 : __builtin_cpu_supports("avx512f") ? 2
 			      : __builtin_cpu_supports("avx2")    ? 1
 								   : 0;
 
 	search_simd = best;
+	if (keep != NULL && strcmp(keep, "always") == 0)
+		index_min = 0;
+	else if (keep != NULL && *keep != '\0' && strcmp(keep, "auto") != 0)
+		(void)fprintf(stderr, "vmbytes: VMB_GUEST_INDEX=%s is not always or auto; "
+				"using auto\n", keep);
 	if (want == NULL || *want == '\0')
 		return;
 	int w = strcmp(want, "plain") == 0 ? 0 : strcmp(want, "avx2") == 0 ? 1
@@ -402,7 +416,7 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 	for (size_t k = i; k + 1 < g->n; k++)
 		g->slots[k] = g->slots[k + 1];
 	g->n--;
-	if (g->n <= SMALL_SEARCH) {
+	if (g->n <= index_min) {
 		drop_index(g);
 	} else if (g->keys != NULL) {
 		memmove(g->keys + i, g->keys + i + 1, (g->n - i) * sizeof(*g->keys));

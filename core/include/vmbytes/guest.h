@@ -69,7 +69,8 @@ VMB_API uint64_t vmb_guest_last_addr(const struct vmb_guest *g);
  * when @addr is in a hole; O(log regions). G3. Up to 64 regions a binary
  * search; above, an index of the starts counted with AVX-512, AVX2 or
  * plain C, whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at
- * start picks one, for tests).
+ * start picks one, and VMB_GUEST_INDEX=always keeps the index at any
+ * number of regions: for tests and coverage).
  */
 VMB_API struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr);
 
