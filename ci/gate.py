@@ -8,7 +8,7 @@ Stages, in order (all by default):
   static      clang-tidy (bugprone, cert, concurrency), cppcheck and
               gcc -fanalyzer over core/, warnings as errors
   sanitizers  unit tests, op scripts, conformance cases and corpus replay
-              under ASan+UBSan, MSan and TSan
+              under ASan+UBSan, MSan, TSan and strict UBSan
   fuzz        a smoke of every target on libFuzzer and AFL++, N seconds
               each (default 30); the corpus is left alone; first, afl-tmin
               and libFuzzer must minimize a planted crash padded with junk
@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -82,7 +83,7 @@ def stage_static(args, log):
 
 def stage_sanitizers(args, log):
     verdicts, ok = [], True
-    for preset in ("asan", "msan", "tsan"):
+    for preset in ("asan", "msan", "tsan", "ubsan"):
         rc, out = build(preset, log)
         if rc:
             verdicts.append(f"{preset}: build failed")
@@ -133,8 +134,9 @@ def stage_fuzz(args, log):
         return False, lines[-1] if lines else "the minimization check failed"
     total = args.fuzz_seconds * len(TARGETS) * 2 / args.jobs
     reports = os.path.join(ROOT, "build", "gate", "fuzz")
-    if os.path.exists(os.path.join(reports, "summary.json")):
-        os.remove(os.path.join(reports, "summary.json"))  # never read a stale one
+    # A smoke starts from nothing: a stale summary or an earlier run's crash
+    # index would give this change a verdict it did not earn.
+    shutil.rmtree(reports, ignore_errors=True)
     rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "campaign.py"), "run", "--time",
                    str(max(10, int(total))), "--engine", "both", "--jobs", str(args.jobs), "--fresh",
                    "--no-merge", "--reports", reports], log)
