@@ -426,7 +426,14 @@ class Job:
             return
         execs, run_time = max(0, kv["execs_done"] - self.afl_base), kv["run_time"]
         # AFL refreshes its own rate slowly and oddly early on: use the totals.
-        self.stats.update(execs=execs, execs_per_sec=kv["execs_done"] / run_time if run_time else 0,
+        # A run that spent its time on the seeds' dry run reports run_time 0
+        # with thousands of execs: then the rate is over this run's wall time.
+        if run_time:
+            rate = kv["execs_done"] / run_time
+        else:
+            wall = time.time() - self.started if self.started else 0
+            rate = execs / wall if wall > 0 else 0
+        self.stats.update(execs=execs, execs_per_sec=rate,
                           coverage=kv.get("bitmap_cvg", "0%"), corpus=kv["corpus_count"])
 
     def end_run(self):

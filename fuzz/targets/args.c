@@ -189,7 +189,8 @@ static const char *p(const void *q)
 /* ---- the documented results ------------------------------------------------ */
 
 /* S5: get_slice(a, n) of an L-byte container. */
-static int want_range(uint64_t a, uint64_t n, uint64_t L, uint64_t *f1, uint64_t *f2)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static int want_range(uint64_t a, uint64_t n, uint64_t L, uint64_t *f1, uint64_t *f2)
 {
 	*f1 = a, *f2 = n;
 	if (a + n < a)
@@ -494,7 +495,8 @@ static void c_slice_copies(struct ctx *c)
 
 /* ---- the generic interface ------------------------------------------------------ */
 
-static void c_bytes(struct ctx *c)
+/* Wraps on purpose: addresses past 2^64 - 1 are among its bad arguments (ubsan preset). */
+VMBF_WRAPS static void c_bytes(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	struct vmb_slice s = c->s;
@@ -654,7 +656,8 @@ static void c_guest_new(struct ctx *c)
 	}
 }
 
-static void c_guest_calls(struct ctx *c)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static void c_guest_calls(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	struct vmb_guest *g = ptr_arg(d, c->g);
@@ -754,7 +757,8 @@ static void c_guest_calls(struct ctx *c)
 	}
 }
 
-static void c_region(struct ctx *c)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static void c_region(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	struct vmb_region *r = ptr_arg(d, c->spare), *made = NULL, **out = ptr_arg(d, &made);
@@ -823,7 +827,8 @@ static void c_region(struct ctx *c)
 
 /* ---- bitmaps, sources and sinks, errors ---------------------------------------------- */
 
-static void c_bitmap(struct ctx *c)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static void c_bitmap(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	struct vmb_bitmap *b = ptr_arg(d, c->bm), *made = NULL, **out = ptr_arg(d, &made);
@@ -1011,7 +1016,8 @@ static void c_copy(struct ctx *c)
 	vmb_copy_small(pd, ps, 0);
 }
 
-static void c_helpers(struct ctx *c)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static void c_helpers(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	uint64_t a = size_arg(d, MEM), n = size_arg(d, MEM), len = size_arg(d, MEM), r;
@@ -1046,7 +1052,8 @@ static void c_helpers(struct ctx *c)
 	       "endian");
 }
 
-static void c_files(struct ctx *c)
+/* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
+VMBF_WRAPS static void c_files(struct ctx *c)
 {
 	struct vmbf_producer *d = c->d;
 	struct vmb_datafile *f = NULL, **pf = ptr_arg(d, &f);
