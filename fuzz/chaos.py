@@ -72,7 +72,7 @@ def is_temp(name):
 def make_sandbox(base, campaign, with_fuzzer=True):
     os.makedirs(os.path.join(base, "fuzz", "dict"))
     shutil.copyfile(campaign, os.path.join(base, "fuzz", "campaign.py"))
-    for name in ("targets.py", "targets.txt"):
+    for name in ("targets.py", "targets.txt", "cliargs.py"):  # what campaign.py imports
         shutil.copyfile(os.path.join(ROOT, "fuzz", name), os.path.join(base, "fuzz", name))
     shutil.copyfile(os.path.join(ROOT, "fuzz", "dict", f"{TARGET}.dict"),
                     os.path.join(base, "fuzz", "dict", f"{TARGET}.dict"))
