@@ -32,6 +32,7 @@ REPORTS = os.path.join(ROOT, "reports", "bench")
 TUNING = os.path.join(REPORTS, "tuning.conf")
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 import cliargs  # noqa: E402  (one argument checker for every tool)
+import campaign  # noqa: E402  (its atomic_write, one for every tool)
 
 # Defaults: --quick must stay within a few minutes on two cores; the full
 # grid takes what it takes (see README).
@@ -946,23 +947,13 @@ def utc_stamp():
 
 
 def atomic_write(path, text):
-    """Write @text to @path under a temporary name, fsync, rename: a kill or a full disk
-    leaves the old file or none, never a part. A failure is exit 1 naming the file."""
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    """The campaign's atomic write (temporary name, fsync, rename, directory
+    fsync): a kill or a full disk leaves the old file or none, never a part.
+    A failure is exit 1 naming the file."""
     try:
-        with open(tmp, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        shown = os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
-        print(f"vmbytes bench: cannot write {shown}: {e.strerror}",
-              file=sys.stderr)
+        campaign.atomic_write(path, text)
+    except campaign.Failed as e:
+        print(f"vmbytes bench: {e}", file=sys.stderr)
         sys.exit(1)
 
 
