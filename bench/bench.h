@@ -86,6 +86,19 @@ void register_atomics(const struct bench_mode *m);
 void register_containers(const struct bench_mode *m);
 void register_canary(const struct bench_mode *m);
 
+/* The atomic loops (atomics.c), in (api, raw) pairs of rows: the peers
+ * (bench/peers/atomic.c) time each pair against each other. */
+typedef void (*atomic_loop)(void *ctx, uint64_t n);
+
+struct atomic_fn {
+	const char *impl, *op, *width, *order;
+	atomic_loop loop;
+};
+
+const struct atomic_fn *atomic_fns(size_t *count);
+void *atomic_ctx_new(void);           /* one thread, alone */
+bool atomic_ctx_failed(void *ctx);    /* an API access failed */
+
 /* reg() - register with a printf-formatted name; aborts on failure (a
  * benchmark set with holes in it is worse than none). */
 void reg(vmb_bench_body body, void *arg, int threads, const char *fmt, ...)

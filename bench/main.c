@@ -17,6 +17,7 @@
 #include <vmbytes/copy.h>
 
 #include "bench.h"
+#include "peers/peers.h"
 
 #ifndef VMB_BENCH_CFLAGS
 #define VMB_BENCH_CFLAGS "unknown"
@@ -122,5 +123,9 @@ int main(int argc, char **argv)
 	register_atomics(&m);
 	register_containers(&m);
 	register_canary(&m);
+	if (!m.tune) {
+		register_peer_copy(&m);
+		register_peer_atomic(&m);
+	}
 	return vmb_bench_main(argc, argv);
 }

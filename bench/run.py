@@ -542,7 +542,7 @@ def checks(res):
         out.append(("write_slice/read_slice of 4 KiB within 1.05x of a bare vmb_copy", ok, lines))
     pairs = []
     for name, r in res.items():
-        m = re.match(r"^pair/atomic/(store|load)/(u\d+)/(\w+)$", name)
+        m = re.match(r"^peer/atomic/(store|load)/(u\d+)/(\w+)$", name)
         if m and r.get("ratio"):
             pairs.append((r["ratio"], "/".join(m.groups()), r["a_ns"], r["b_ns"], "paired"))
     if not pairs:
