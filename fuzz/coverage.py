@@ -37,7 +37,7 @@ TARGETS = _targets.TARGETS
 MIN_LINES, MIN_BRANCHES = 95.0, 90.0
 # Every copy strategy but the dispatcher (which the plain replays run), and
 # every guest search; see replay_forced().
-COPY_STRATEGIES = ["libc", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
+COPY_STRATEGIES = ["libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
 COPY_CORPORA = ["slice", "guest"]
 GUEST_SEARCHES = ["plain", "avx2", "avx512"]
 SEARCH_CORPORA = ["guest", "layout", "api"]
@@ -116,7 +116,7 @@ def replay_forced(build, profraw):
     good = os.path.join(OUT, "tuning-good.conf")
     bad = os.path.join(OUT, "tuning-bad.conf")
     with open(good, "w") as f:
-        f.write("# a tuning as ./vmbytes tune writes it\nblock=libc\nmovsb_min=0\nmovsb_max=0\n"
+        f.write("# a tuning as ./vmbytes tune writes it\nblock=libc_dispatched\nmovsb_min=0\nmovsb_max=0\n"
                 "nt_min=never\n")
     with open(bad, "w") as f:
         f.write("block=nonsense\n")

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 static const char *const names[VMB_COPY_STRATEGY_COUNT] = {
-	"default", "libc", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
+	"default", "libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
 };
 
 typedef void (*copy_fn)(void *dst, const void *src, size_t n);

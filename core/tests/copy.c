@@ -322,7 +322,7 @@ TEST(S10_load_tuning_file)
 	longc[sizeof(longc) - 1] = '\0';
 	char text[1024];
 
-	snprintf(text, sizeof(text), "%s\n# thresholds\nblock=libc\nmovsb_min=%s\n"
+	snprintf(text, sizeof(text), "%s\n# thresholds\nblock=libc_dispatched\nmovsb_min=%s\n"
 		 "movsb_max = %s\n\nnt_min=%s\n", longc, movsb ? "0x1000" : "0",
 		 movsb ? "65536" : "0", nt ? "never" : "never");
 	CHECK_RC(load_text(text), 0);

@@ -915,7 +915,7 @@ static unsigned tuning_steps; /* of this input: LLVMFuzzerTestOneInput() resets 
 static void check_tuning(struct vmbf_producer *d)
 {
 	static int fd = -1;
-	static const char *const blocks[] = { "avx512", "avx2", "libc", "bytes", "default", "AVX2",
+	static const char *const blocks[] = { "avx512", "avx2", "libc_dispatched", "bytes", "default", "AVX2",
 					      "" };
 	static char path[64];
 	struct vmb_copy_tuning saved, want, got;
