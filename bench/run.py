@@ -1213,6 +1213,7 @@ def cmd_tune(args):
     for r in reasons:
         lines += ["# " + part for part in textwrap.wrap(r, 96, subsequent_indent="  ")]
     lines += [
+        f"cpu={gb_ctx.get('vmb_cpu_key', 'unknown')}",  # applied only on this CPU
         f"block={tuning['block']}",
         f"movsb_min={tuning['movsb_min']}",
         f"movsb_max={tuning['movsb_max']}",

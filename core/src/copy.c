@@ -282,7 +282,7 @@ void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
 /* The built-in thresholds: measured on the project's machines (Zen 5,
  * MACHINE-FACTS.md), where wide vector blocks beat rep movsb at every size
  * that fits the caches and streaming stores win from about 16 MiB. */
-static void default_tuning(struct vmb_copy_tuning *t)
+void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
 {
 	t->block = cpu_has(VMB_COPY_AVX512) ? VMB_COPY_AVX512
 		 : cpu_has(VMB_COPY_AVX2)   ? VMB_COPY_AVX2
@@ -292,72 +292,6 @@ static void default_tuning(struct vmb_copy_tuning *t)
 	t->nt_min = cpu_has(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX;
 }
 
-/*
- * `key=value` lines over the built-in thresholds; unknown keys, bad values
- * and over-long lines are refused as a whole. A comment line may be of any
- * length: the rest of a long one is skipped.
- */
-static int parse_tuning_file(FILE *f, struct vmb_copy_tuning *t)
-{
-	char line[128], key[32], val[64];
-
-	while (fgets(line, sizeof(line), f)) {
-		bool whole = strchr(line, '\n') != NULL || feof(f);
-
-		if (line[0] == '#') {
-			/* Skip the rest of a long comment. */
-			while (!whole && fgets(line, sizeof(line), f))
-				whole = strchr(line, '\n') != NULL;
-			continue;
-		}
-		if (!whole)
-			return VMB_EINVALID_ARGUMENT;
-		if (line[0] == '\n')
-			continue;
-		if (sscanf(line, " %31[a-z_] = %63s", key, val) != 2)
-			return VMB_EINVALID_ARGUMENT;
-		char *end;
-		unsigned long long v = strtoull(val, &end, 0);
-		bool num = *end == '\0' && val[0] != '-';
-
-		if (strcmp(key, "block") == 0) {
-			int b = vmb_copy_strategy_from_name(val);
-
-			if (b < 0)
-				return VMB_EINVALID_ARGUMENT;
-			t->block = (enum vmb_copy_strategy)b;
-		} else if (strcmp(key, "movsb_min") == 0 && num) {
-			t->movsb_min = (size_t)v;
-		} else if (strcmp(key, "movsb_max") == 0 && num) {
-			t->movsb_max = (size_t)v;
-		} else if (strcmp(key, "nt_min") == 0 && (num || strcmp(val, "never") == 0)) {
-			t->nt_min = num ? (size_t)v : SIZE_MAX;
-		} else {
-			return VMB_EINVALID_ARGUMENT;
-		}
-	}
-	return 0;
-}
-
-int vmb_copy_load_tuning(const char *path)
-{
-	struct vmb_copy_tuning t;
-	FILE *f;
-	int rc;
-
-	if (path == NULL)
-		return VMB_EINVALID_ARGUMENT;
-	f = fopen(path, "re");
-	if (f == NULL)
-		return VMB_EIO;
-	default_tuning(&t);
-	rc = parse_tuning_file(f, &t);
-	if (rc == 0 && ferror(f))
-		rc = VMB_EIO;
-	(void)fclose(f); /* read-only: nothing is lost if closing fails */
-	return rc != 0 ? rc : vmb_copy_set_tuning(&t);
-}
-
 __attribute__((constructor)) static void copy_init(void)
 {
 	struct vmb_copy_tuning t;
@@ -365,16 +299,10 @@ __attribute__((constructor)) static void copy_init(void)
 	const char *path = getenv("VMB_COPY_TUNING");       /* NOLINT(concurrency-mt-unsafe) */
 	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
 
-	default_tuning(&t);
+	vmb__copy_default_tuning(&t);
 	(void)vmb_copy_set_tuning(&t); /* the defaults only name available strategies */
-	if (path && *path) {
-		int rc = vmb_copy_load_tuning(path);
-
-		if (rc != 0)
-			(void)fprintf(stderr, "vmbytes: VMB_COPY_TUNING=%s %s; using the built-in "
-					"thresholds\n", path, rc == VMB_EIO ? "cannot be read"
-					: "is not a tuning file for this CPU");
-	}
+	if (path && *path)
+		vmb__copy_tuning_from_env(path); /* core/src/copy/tuning.c */
 	if (force && *force) {
 		int s = vmb_copy_strategy_from_name(force);
 
