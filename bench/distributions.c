@@ -201,11 +201,10 @@ static void dist_body(struct vmb_bench *b, void *arg)
 
 bool dist_quick_ranked(const struct dist *d)
 {
-	return strcmp(d->name, "MemcpyGoogleA") == 0 || strcmp(d->name, "MemcpyGoogleD") == 0 ||
-	       strcmp(d->name, "virtio_mix") == 0;
+	return strcmp(d->name, "MemcpyGoogleA") == 0 || strcmp(d->name, "virtio_mix") == 0;
 }
 
-/* --quick ranks on three of the distributions (the paired peer/dist/...
+/* --quick ranks on two of the distributions (the paired peer/dist/...
  * cover them all), leaves out the strategies that are never the fastest
  * (bytes, words) and reads back only after the default and streaming
  * stores. */

@@ -117,7 +117,7 @@ void register_peer_dist(const struct bench_mode *m)
 				continue;
 
 			*s = dist_side(ds[k], false, rb);
-			/* --quick ranks on three distributions (distributions.c). */
+			/* --quick ranks on two distributions (distributions.c). */
 			if (!m->quick || dist_quick_ranked(ds[k]))
 				reg(memcpy_body, s, 1, "dist/memcpy/%s%s", ds[k]->name, tail);
 			register_pair(dist_side(ds[k], true, rb), dist_side(ds[k], false, rb),
