@@ -104,7 +104,7 @@ static void copy_body(struct vmb_bench *b, void *arg)
  * different halves of the arenas at any one time, and, unless one of them
  * streams, swap halves at every batch: with fixed halves the same copy
  * measured 0.5% apart in the two, a bias that decided the 1 MiB
- * comparison against libc. A side facing non-temporal stores keeps its
+ * comparison against libc_dispatched. A side facing non-temporal stores keeps its
  * half: taking over a half that streaming stores have just evicted from
  * the caches made the default look 10% slower than them at 1 MiB.
  */
