@@ -86,6 +86,7 @@ def build():
     if rustc:
         env["RUSTC"] = rustc
     os.makedirs(os.path.dirname(BUILD_LOG), exist_ok=True)
+    before = os.stat(RUST_BIN).st_mtime_ns if os.path.exists(RUST_BIN) else None
     t0 = time.monotonic()
     with open(BUILD_LOG, "w") as log:
         # The working directory makes cargo read .cargo/config.toml there
@@ -109,7 +110,8 @@ def build():
                 versions["vm-memory"] = fields.get("version", "?").strip('"')
     except OSError:
         pass
-    return {"seconds": round(seconds, 2), "versions": versions}
+    return {"seconds": round(seconds, 2), "versions": versions,
+            "compiled": before != os.stat(RUST_BIN).st_mtime_ns}
 
 
 def first_line(cmd):
@@ -271,7 +273,8 @@ def section(ctx):
         f"**Ratio = vmbytes time / vm-memory time** (below 1: vmbytes is faster), the median "
         f"over {peer['rounds']} rounds of the two programs run as separate processes, one "
         f"after the other, alternating which goes first (A B, B A, ...); each process's time "
-        f"per operation is the median of {peer['passes']} samples of ~{peer['sample_ms']} ms. "
+        f"per operation is the median of {peer['passes']} samples of ~{peer['sample_ms']} ms "
+        f"of the thread's CPU time (time given to other processes does not count). "
         f"ns columns: medians over the rounds. Verdict against the issue's bound "
         f"(<= {BOUND}x; find_region <= {FIND_REGION_BOUND}x): PASS when the rounds put the "
         f"ratio below the bound with a one-sided sign test at p < {ALPHA}, FAIL when they put "
@@ -285,9 +288,10 @@ def section(ctx):
                  f"{r['ratio']:.3f} | {100 * r['spread']:.0f}% | {r['bound']} | "
                  f"{VERDICT[r['ok']]} |")
     L.append("")
+    how = "compiled" if b.get("compiled") else "up to date, nothing compiled"
     L.append(f"Geometric mean of the {len(rows)} ratios: **{geo:.3f}x**. Time: cargo build "
-             f"{b.get('seconds', '?')} s (incremental; a fresh clone compiles vm-memory and "
-             f"libc once), measurement {peer['seconds']} s.")
+             f"{b.get('seconds', '?')} s ({how}; build/peers/ keeps the build, so only a fresh "
+             f"clone or a change compiles), the rounds {peer['seconds']} s.")
     L.append("")
     return L
 
@@ -303,7 +307,8 @@ def prepare(flt, say=print):
     except PeerError as e:
         print(f"vmbytes bench: vm-memory peer: {e}", file=sys.stderr)
         sys.exit(1)
-    say(f"vmbytes bench: vm-memory peer built ({b['seconds']} s; "
+    say(f"vmbytes bench: vm-memory peer {'built' if b['compiled'] else 'up to date'} "
+        f"({b['seconds']} s; "
         f"{b['versions'].get('rustc', '?')}, vm-memory {b['versions'].get('vm-memory', '?')})")
     return {"build": b}
 
