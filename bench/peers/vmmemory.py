@@ -17,6 +17,8 @@ without --quick) and checks()/section() for its report. By hand:
         check every operation printed a finite positive time and that the
         two read back the same data; exit 77 when cargo or the crate is
         missing
+  vmmemory.py selftest
+        CTest: the verdict rule on synthetic rounds
 
 The ratio is always vmbytes time / vm-memory time: below 1, vmbytes is
 faster.
@@ -359,8 +361,47 @@ def smoke(c_bin):
     return 0
 
 
+def selftest():
+    """CTest: the verdict rule on synthetic rounds (log-normal noise of 15%
+    per round): at the bound it passes no more often than ALPHA, clearly
+    below it passes, clearly above it fails, one wild round makes a tie."""
+    import random
+    rng = random.Random(11)
+    trials, fails = 2000, []
+
+    def rate(centre, want, n):
+        got = sum(verdict([centre * math.exp(rng.gauss(0, 0.15)) for _ in range(n)], BOUND)
+                  is want for _ in range(trials))
+        return got / trials
+
+    for n in (SETTINGS["quick"]["rounds"], SETTINGS["full"]["rounds"]):
+        if rate(BOUND, True, n) > ALPHA:
+            fails.append(f"{n} rounds at the bound: PASS more often than {ALPHA}")
+        if rate(BOUND, False, n) > ALPHA:
+            fails.append(f"{n} rounds at the bound: FAIL more often than {ALPHA}")
+        if rate(BOUND * 0.6, True, n) < 0.95:
+            fails.append(f"{n} rounds at 0.6x the bound: PASS less than 95% of the time")
+        if rate(BOUND * 1.6, False, n) < 0.95:
+            fails.append(f"{n} rounds at 1.6x the bound: FAIL less than 95% of the time")
+    if verdict([0.4, 0.4, 0.4, 0.4, 4.0], BOUND) is not None:
+        fails.append("4 of 5 rounds below and one far above is not a tie")
+    if verdict([BOUND] * 5, BOUND) is not None:
+        fails.append("every round exactly at the bound is not a tie")
+    combos = ([True, None], [True, False, None], [True, True])
+    if tuple(overall([{"ok": v} for v in c]) for c in combos) != (None, False, True):
+        fails.append("overall() does not combine PASS, FAIL and TIE as documented")
+    for f in fails:
+        print(f"FAIL: {f}")
+    if not fails:
+        print("ok: the verdict rule holds on synthetic rounds")
+    return 1 if fails else 0
+
+
 def main(argv):
-    usage = "usage: vmmemory.py measure [--vmbytes-peer PATH] [--quick] | smoke --vmbytes-peer PATH"
+    usage = ("usage: vmmemory.py measure [--vmbytes-peer PATH] [--quick] | "
+             "smoke --vmbytes-peer PATH | selftest")
+    if argv == ["selftest"]:
+        return selftest()
     if not argv or argv[0] not in ("measure", "smoke"):
         print(usage, file=sys.stderr)
         return 2
