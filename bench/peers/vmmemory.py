@@ -42,7 +42,7 @@ BUILD_LOG = os.path.join(ROOT, "build", "logs", "cargo-vm-memory.log")
 
 # Rounds of two processes each, passes per process, milliseconds per sample.
 SETTINGS = {
-    "quick": {"rounds": 5, "passes": 5, "sample_ms": 4.0},
+    "quick": {"rounds": 5, "passes": 3, "sample_ms": 3.0},
     "full": {"rounds": 9, "passes": 7, "sample_ms": 10.0},
 }
 BOUND = 0.8            # every operation: at most 0.8x vm-memory's time
