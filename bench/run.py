@@ -35,6 +35,9 @@ import cliargs  # noqa: E402  (one argument checker for every tool)
 import report_peers  # noqa: E402  (the Peers section, first in the report)
 from verdict import bar_verdict, word  # noqa: E402
 import campaign  # noqa: E402  (its atomic_write, one for every tool)
+sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
+import vmmemory  # noqa: E402  (the vm-memory peer: its build, rounds and report section)
+report_peers.HOOKS.append(lambda res, ctx: (vmmemory.section(ctx), vmmemory.checks(ctx)))
 
 # Defaults: --quick must stay within a few minutes on two cores; the full
 # grid takes what it takes (see README).
@@ -932,6 +935,7 @@ def cmd_bench(args):
     else:
         print("vmbytes bench: no reports/bench/tuning.conf; the built-in copy thresholds apply "
               "(./vmbytes tune makes one)")
+    peer = vmmemory.prepare(args.filter)  # builds the Rust side first: no cargo is exit 1 now
     with tempfile.TemporaryDirectory() as tmp:
         tmp_json = os.path.join(tmp, "out.json")
         log = os.path.join(REPORTS, f"{stamp}.log")
@@ -946,6 +950,7 @@ def cmd_bench(args):
         with open(tmp_json) as f:
             gb_ctx = json.load(f).get("context", {})
         ctx = build_context(gb_ctx, args, env, started, elapsed)
+        ctx["vm_memory_peer"] = vmmemory.run(peer, args.mode)
         out_json = os.path.join(REPORTS, f"{stamp}.json")
         gb = finish_json(tmp_json, ctx, out_json)
     md = os.path.join(REPORTS, f"{stamp}.md")
