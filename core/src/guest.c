@@ -5,16 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "guest_internal.h"
 
 /*
- * One region of a guest memory, with its bounds beside the pointer. A
- * region's start cannot change while a guest memory owns it.
+ * A slot: one region of a guest memory, with its bounds, host address and
+ * bitmap beside the pointer (struct vmb__guest_slot, guest.h). A region's
+ * start cannot change while a guest memory owns it.
  */
-struct slot {
-	uint64_t start, last;
-	struct vmb_region *r;
-};
 
 /*
  * The search index (G3), kept up to date with the slots: the starts as
@@ -40,14 +37,7 @@ struct slot {
 #define TOP_LINEAR 64
 #define SMALL_SEARCH 64
 
-struct vmb_guest {
-	struct slot *slots; /* sorted by start, pairwise disjoint */
-	int64_t *keys;      /* round_up(cap, KEY_BLOCK), or NULL: no index */
-	int64_t *top;       /* round_up(blocks of cap, 8), or NULL */
-	size_t n;
-	size_t cap;
-	size_t blocks;      /* ceil(n / KEY_BLOCK) */
-};
+/* struct vmb_guest: guest_internal.h. */
 
 static size_t round_up(size_t x, size_t m)
 {
@@ -199,11 +189,34 @@ __attribute__((constructor)) static void guest_init(void)
 		search_simd = w;
 }
 
-static struct slot slot_of(struct vmb_region *r)
+static struct vmb__guest_slot slot_of(struct vmb_region *r)
 {
-	struct slot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
+	struct vmb__guest_slot s = { vmb_region_start(r), vmb_region_len(r), vmb_region_host_base(r),
+			  vmb_region_bitmap(r), vmb_region_last_addr(r), r };
 
 	return s;
+}
+
+/* The hot slot of a guest memory without regions: no access fits it. */
+static const struct vmb__guest_slot no_slot = { 1, 0, NULL, NULL, 0, NULL };
+
+/*
+ * Makes @s the hot slot (guest.h). Relaxed, as the loads: the cache is a
+ * hint, every reader checks the range it gets. Stored only when it
+ * changes, so that threads reading one region do not write its line.
+ */
+static void set_hot(const struct vmb_guest *g, const struct vmb__guest_slot *s)
+{
+	struct vmb__guest_head *h = (struct vmb__guest_head *)(uintptr_t)&g->head;
+
+	if (__atomic_load_n(&h->hot, __ATOMIC_RELAXED) != s)
+		__atomic_store_n(&h->hot, s, __ATOMIC_RELAXED);
+}
+
+/* After the slots moved (insert, remove): a slot of the new array. */
+static void reset_hot(struct vmb_guest *g)
+{
+	__atomic_store_n(&g->head.hot, g->n ? &g->slots[0] : &no_slot, __ATOMIC_RELAXED);
 }
 
 /* G2: the pairwise checks, in the reference's order. */
@@ -245,6 +258,7 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 	}
 	g->n = g->cap = n;
 	build_index(g);
+	reset_hot(g);
 	*out = g;
 	return 0;
 }
@@ -323,7 +337,7 @@ static size_t index_plain(const struct vmb_guest *g, uint64_t addr)
  * addresses would mispredict half the steps. */
 static size_t slot_search(const struct vmb_guest *g, uint64_t addr)
 {
-	const struct slot *base = g->slots;
+	const struct vmb__guest_slot *base = g->slots;
 	size_t n = g->n;
 
 	if (n == 0 || base[0].start > addr)
@@ -347,17 +361,48 @@ static size_t upper_index(const struct vmb_guest *g, uint64_t addr)
 									   : index_plain(g, addr);
 }
 
+/* True when @s holds @addr; `addr - start` wraps below the region, to at
+ * least len. */
+static bool holds(const struct vmb__guest_slot *s, uint64_t addr)
+{
+	uint64_t off;
+
+	return !vmb_sub_overflow_u64(addr, s->start, &off) && off < s->len;
+}
+
+size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr)
+{
+	const struct vmb__guest_slot *h = vmb__guest_hot(g);
+
+	/* The hot slot, then the one after it (a walk over rising addresses). */
+	if (holds(h, addr))
+		return (size_t)(h - g->slots);
+	if (h != &no_slot) {
+		size_t next = (size_t)(h - g->slots) + 1;
+
+		if (next < g->n && holds(&g->slots[next], addr)) {
+			set_hot(g, &g->slots[next]);
+			return next;
+		}
+	}
+
+	/* G3: the search, O(log regions). */
+	size_t i = upper_index(g, addr);
+
+	if (i == g->n || addr > g->slots[i].last)
+		return g->n;
+	set_hot(g, &g->slots[i]);
+	return i;
+}
+
 struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
 {
 	if (g == NULL)
 		return NULL;
 
-	/* G3: binary search, O(log regions). */
-	size_t i = upper_index(g, addr);
+	size_t i = vmb__guest_index(g, addr);
 
-	if (i == g->n || addr > g->slots[i].last)
-		return NULL;
-	return g->slots[i].r;
+	return i == g->n ? NULL : g->slots[i].r;
 }
 
 int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error *err)
@@ -376,7 +421,7 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4;
-		struct slot *grown = realloc(g->slots, cap * sizeof(*grown));
+		struct vmb__guest_slot *grown = realloc(g->slots, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return vmb__fail_errno(err, ENOMEM);
@@ -396,6 +441,7 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		g->keys[at] = key_of(g->slots[at].start);
 		retop(g, at / KEY_BLOCK);
 	}
+	reset_hot(g);
 	vmb__region_set_owned(r, true);
 	return 0;
 }
@@ -423,6 +469,7 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 		g->keys[g->n] = INT64_MAX;
 		retop(g, i / KEY_BLOCK);
 	}
+	reset_hot(g);
 	return 0;
 }
 
@@ -439,267 +486,4 @@ struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t i)
 uint64_t vmb_guest_last_addr(const struct vmb_guest *g)
 {
 	return g && g->n ? g->slots[g->n - 1].last : 0;
-}
-
-int vmb_guest_get_host_address(const struct vmb_guest *g, uint64_t addr, void **host,
-			       struct vmb_error *err)
-{
-	if (g == NULL || host == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-
-	struct vmb_region *r = vmb_guest_find_region(g, addr);
-
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	*host = (uint8_t *)vmb_region_host_base(r) + (addr - vmb_region_start(r));
-	return 0;
-}
-
-/*
- * The G4 walk. One chunk: the bytes from @cur to the end of its region, at
- * most @left. Returns 1 with the chunk, 0 when @cur is in a hole.
- */
-static int chunk_at(const struct vmb_guest *g, uint64_t cur, size_t left, struct vmb_region **r,
-		    uint64_t *off, size_t *len)
-{
-	struct vmb_region *reg = vmb_guest_find_region(g, cur);
-
-	if (reg == NULL)
-		return 0;
-	*r = reg;
-	*off = cur - vmb_region_start(reg);
-	/* At this point: off < region len, so cap >= 1. */
-	uint64_t cap = vmb_region_len(reg) - *off;
-
-	*len = cap < left ? (size_t)cap : left;
-	return 1;
-}
-
-/* G4: advance past a chunk; a wrap to exactly 0 is allowed, others are not. */
-static int advance(uint64_t *cur, size_t chunk, struct vmb_error *err)
-{
-	if (vmb_add_overflow_u64(*cur, chunk, cur) && *cur != 0)
-		return vmb__fail(err, VMB_EGUEST_ADDRESS_OVERFLOW);
-	return 0;
-}
-
-enum op { OP_WRITE, OP_READ, OP_READ_FROM, OP_WRITE_TO };
-
-struct op_args {
-	enum op op;
-	const uint8_t *in;      /* OP_WRITE */
-	uint8_t *out;           /* OP_READ */
-	struct vmb_source *src; /* OP_READ_FROM */
-	struct vmb_sink *dst;   /* OP_WRITE_TO */
-};
-
-/* One chunk of one operation on a region's slice; *moved = bytes moved. */
-static int do_chunk(const struct op_args *a, struct vmb_region *r, uint64_t off, size_t len,
-		    size_t total, size_t *moved, struct vmb_error *err)
-{
-	const struct vmb_slice *s = vmb__region_slice(r);
-
-	*moved = 0;
-	switch (a->op) {
-	case OP_WRITE:
-		return vmb_slice_write(*s, off, a->in + total, len, moved, err);
-	case OP_READ:
-		return vmb_slice_read(*s, off, a->out + total, len, moved, err);
-	case OP_READ_FROM:
-		/* G7: one read per chunk. */
-		return vmb_slice_read_volatile_from(*s, off, a->src, len, moved, err);
-	case OP_WRITE_TO: {
-		/* G7: a sink may have side effects, so each chunk goes whole. */
-		struct vmb_slice chunk = *s;
-
-		return vmb__bytes_write_all(vmb_slice_bytes(&chunk), off, a->dst, len, moved, err);
-	}
-	}
-	return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-}
-
-static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct op_args *a,
-		size_t *done, struct vmb_error *err)
-{
-	uint64_t cur = addr;
-	size_t total = 0;
-	int rc = 0;
-
-	vmb__set_done(done, 0);
-	/* G5: nothing to move is ok 0 at any address. */
-	if (n == 0)
-		return 0;
-	/* At this point: [addr, cur) is done and total == cur - addr (mod 2^64). */
-	while (total < n) {
-		struct vmb_region *r;
-		uint64_t off;
-		size_t len, moved;
-
-		if (!chunk_at(g, cur, n - total, &r, &off, &len)) {
-			/* G4: a hole first is an error, a hole later ends the walk. */
-			if (total == 0)
-				rc = vmb__fail_guest_addr(err, addr);
-			break;
-		}
-		rc = do_chunk(a, r, off, len, total, &moved, err);
-		total += moved;
-		if (rc != 0) {
-			/* G9: what the slice said, as guest memory says it. */
-			rc = vmb__map_backend_error(err, rc);
-			break;
-		}
-		/* G7 [diverges]: a short chunk ends the walk, no gap is left. */
-		if (moved < len)
-			break;
-		rc = advance(&cur, len, err);
-		if (rc != 0)
-			break;
-	}
-	vmb__set_done(done, total);
-	return rc;
-}
-
-bool vmb_guest_check_range(const struct vmb_guest *g, uint64_t addr, size_t n)
-{
-	struct vmb_slices_iter it;
-	struct vmb_slice s;
-	size_t seen = 0;
-
-	if (g == NULL)
-		return false;
-	/* G10: true when every chunk is mapped; n == 0 is true. */
-	vmb_guest_slices_init(&it, g, addr, n);
-	while (vmb_guest_slices_next(&it, &s, NULL) == 1)
-		seen += s.len;
-	return seen == n;
-}
-
-int vmb_guest_get_slice(const struct vmb_guest *g, uint64_t addr, size_t n, struct vmb_slice *out,
-			struct vmb_error *err)
-{
-	if (g == NULL || out == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-
-	struct vmb_region *r = vmb_guest_find_region(g, addr);
-
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb_region_get_slice(r, addr - vmb_region_start(r), n, out, err);
-}
-
-void vmb_guest_slices_init(struct vmb_slices_iter *it, const struct vmb_guest *g, uint64_t addr,
-			   size_t n)
-{
-	if (it == NULL)
-		return;
-	it->g = g;
-	it->cur = addr;
-	it->remaining = n;
-	it->fused = g == NULL;
-}
-
-int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
-			  struct vmb_error *err)
-{
-	struct vmb_region *r;
-	uint64_t off;
-	size_t len;
-	int rc;
-
-	if (it == NULL || out == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	if (it->fused || it->remaining == 0)
-		return 0;
-	if (!chunk_at(it->g, it->cur, it->remaining, &r, &off, &len)) {
-		/* G10: a hole is an error, after which the walk stops for good. */
-		it->fused = true;
-		return vmb__fail_guest_addr(err, it->cur);
-	}
-	rc = vmb_slice_subslice(*vmb__region_slice(r), off, len, out, err);
-	if (rc == 0)
-		rc = advance(&it->cur, len, err);
-	if (rc != 0) {
-		it->fused = true;
-		return vmb__map_backend_error(err, rc);
-	}
-	it->remaining -= len;
-	return 1;
-}
-
-/* The guest memory as a container. */
-static int g_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
-		   struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_WRITE, .in = buf };
-
-	return walk(self, addr, len, &a, done, err);
-}
-
-static int g_read(void *self, uint64_t addr, void *buf, size_t len, size_t *done,
-		  struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_READ, .out = buf };
-
-	return walk(self, addr, len, &a, done, err);
-}
-
-static int g_read_from(void *self, uint64_t addr, struct vmb_source *src, size_t n, size_t *done,
-		       struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_READ_FROM, .src = src };
-
-	return walk(self, addr, n, &a, done, err);
-}
-
-static int g_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n, size_t *done,
-		      struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_WRITE_TO, .dst = dst };
-
-	return walk(self, addr, n, &a, done, err);
-}
-
-static int g_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		   struct vmb_error *err)
-{
-	struct vmb_region *r = vmb_guest_find_region(self, addr);
-
-	/* G8: the first chunk only; its region's slice errors mapped by G9. */
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb__map_backend_error(err, vmb_slice_store(*vmb__region_slice(r),
-							   addr - vmb_region_start(r), width, v,
-							   order, err));
-}
-
-static int g_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		  struct vmb_error *err)
-{
-	struct vmb_region *r = vmb_guest_find_region(self, addr);
-
-	/* G8. */
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb__map_backend_error(err, vmb_slice_load(*vmb__region_slice(r),
-							  addr - vmb_region_start(r), width, order,
-							  v, err));
-}
-
-static const struct vmb_bytes_ops guest_ops = {
-	.name = "guest",
-	.exact = VMB_EXACT_COMPARE,
-	.write = g_write,
-	.read = g_read,
-	.read_volatile_from = g_read_from,
-	.write_volatile_to = g_write_to,
-	.store = g_store,
-	.load = g_load,
-	.check_range = NULL,
-};
-
-struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g)
-{
-	struct vmb_bytes b = { g ? &guest_ops : NULL, g };
-
-	return b;
 }

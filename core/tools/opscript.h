@@ -169,6 +169,10 @@ struct vmbo_env {
 	pid_t child;
 	int child_pipe;
 	bool has_bitmap;
+	/* Ops run so far: on guest memory every other one goes through the
+	 * typed inline API of guest.h instead of the generic interface, so
+	 * both are held to the same expected lines. */
+	uint64_t ops_run;
 };
 
 /**

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
+/*
+ * Guest memory inside the library: the set of regions (guest.c) and the
+ * access paths over it (guest_access.c) share this. Not installed.
+ */
+#ifndef VMBYTES_GUEST_INTERNAL_H
+#define VMBYTES_GUEST_INTERNAL_H
+
+#include "internal.h"
+
+/*
+ * The search index (G3), kept up to date with the slots: the starts as
+ * signed keys (start ^ 2^63, so that a signed compare orders them as
+ * unsigned), in blocks of KEY_BLOCK padded with INT64_MAX, and top[j], the
+ * first key of block j, padded to a multiple of 8. See guest.c.
+ */
+struct vmb_guest {
+	struct vmb__guest_head head; /* first: the inline paths of guest.h read it */
+	struct vmb__guest_slot *slots; /* sorted by start, pairwise disjoint */
+	int64_t *keys;      /* round_up(cap, KEY_BLOCK), or NULL: no index */
+	int64_t *top;       /* round_up(blocks of cap, 8), or NULL */
+	size_t n;
+	size_t cap;
+	size_t blocks;      /* ceil(n / KEY_BLOCK) */
+};
+
+/*
+ * vmb__guest_index() - the index of the slot that holds @addr, or g->n
+ * when @addr is in a hole (G3). Tries the hot slot and the one after it
+ * before it searches, and makes the slot it found the hot one.
+ */
+size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr);
+
+#endif /* VMBYTES_GUEST_INTERNAL_H */
