@@ -32,9 +32,9 @@ static int chunk_at(const struct vmb_guest *g, uint64_t cur, size_t left, struct
 	if (i == g->n)
 		return 0;
 	*r = g->slots[i].r;
-	*off = cur - g->slots[i].start;
+	*off = cur - g->fast[i].start;
 	/* At this point: off < region len, so cap >= 1. */
-	uint64_t cap = g->slots[i].len - *off;
+	uint64_t cap = g->fast[i].len - *off;
 
 	*len = cap < left ? (size_t)cap : left;
 	return 1;
@@ -60,10 +60,11 @@ struct op_args {
 
 /* One chunk of one operation: @len bytes at offset @off of slot @s;
  * *moved = bytes moved. */
-static int do_chunk(const struct op_args *a, const struct vmb__guest_slot *s, uint64_t off,
-		    size_t len, size_t total, size_t *moved, struct vmb_error *err)
+static int do_chunk(const struct op_args *a, const struct vmb__guest_slot *s,
+		    const struct vmb_region *r, uint64_t off, size_t len, size_t total,
+		    size_t *moved, struct vmb_error *err)
 {
-	const struct vmb_slice *whole = vmb__region_slice(s->r);
+	const struct vmb_slice *whole = vmb__region_slice(r);
 
 	*moved = 0;
 	switch (a->op) {
@@ -112,13 +113,13 @@ static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct
 	/* At this point: [addr, cur) is done, total == cur - addr (mod 2^64),
 	 * and slot i holds cur. */
 	for (;;) {
-		const struct vmb__guest_slot *s = &g->slots[i];
+		const struct vmb__guest_slot *s = &g->fast[i];
 		uint64_t off = cur - s->start;
 		/* At this point: off < len, so cap >= 1. */
 		uint64_t cap = s->len - off;
 		size_t len = cap < n - total ? (size_t)cap : n - total, moved;
 
-		rc = do_chunk(a, s, off, len, total, &moved, err);
+		rc = do_chunk(a, s, g->slots[i].r, off, len, total, &moved, err);
 		total += moved;
 		if (rc != 0) {
 			/* G9: what the slice said, as guest memory says it. */
@@ -136,7 +137,7 @@ static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct
 		 * can hold it (the slots are sorted and disjoint); if it does
 		 * not, cur is in a hole and the walk ends with what it moved.
 		 */
-		if (++i == g->n || g->slots[i].start != cur)
+		if (++i == g->n || g->fast[i].start != cur)
 			break;
 	}
 	vmb__set_done(done, total);

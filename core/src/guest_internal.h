@@ -14,9 +14,20 @@
  * unsigned), in blocks of KEY_BLOCK padded with INT64_MAX, and top[j], the
  * first key of block j, padded to a multiple of 8. See guest.c.
  */
+/* One region of a guest memory, with its bounds beside the pointer, for
+ * the search (G3). A region's start cannot change while a guest memory
+ * owns it. */
+struct slot {
+	uint64_t start, last;
+	struct vmb_region *r;
+};
+
 struct vmb_guest {
 	struct vmb__guest_head head; /* first: the inline paths of guest.h read it */
-	struct vmb__guest_slot *slots; /* sorted by start, pairwise disjoint */
+	struct slot *slots; /* sorted by start, pairwise disjoint */
+	/* fast[i]: what an access to slots[i] needs (guest.h); apart, so that
+	 * the search walks slots of 24 bytes. */
+	struct vmb__guest_slot *fast;
 	int64_t *keys;      /* round_up(cap, KEY_BLOCK), or NULL: no index */
 	int64_t *top;       /* round_up(blocks of cap, 8), or NULL */
 	size_t n;
@@ -27,7 +38,8 @@ struct vmb_guest {
 /*
  * vmb__guest_index() - the index of the slot that holds @addr, or g->n
  * when @addr is in a hole (G3). Tries the hot slot and the one after it
- * before it searches, and makes the slot it found the hot one.
+ * before it searches, and makes the slot it found the hot one: for the
+ * access paths (find_region only searches).
  */
 size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr);
 

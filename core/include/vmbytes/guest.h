@@ -156,8 +156,6 @@ struct vmb__guest_slot {
 	uint64_t len;               /* its length; 0 only in the empty slot */
 	uint8_t *host;              /* its host address */
 	struct vmb_bitmap *bitmap;  /* its dirty bitmap (region-relative), or NULL */
-	uint64_t last;              /* start + len - 1 */
-	struct vmb_region *r;
 };
 
 /* The first member of every struct vmb_guest; treat as opaque. */
