@@ -33,6 +33,8 @@ TUNING = os.path.join(REPORTS, "tuning.conf")
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 import cliargs  # noqa: E402  (one argument checker for every tool)
 import campaign  # noqa: E402  (its atomic_write, one for every tool)
+sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
+import vmmemory  # noqa: E402  (the vm-memory peer: its build, rounds and report section)
 
 # Defaults: --quick must stay within a few minutes on two cores; the full
 # grid takes what it takes (see README).
@@ -693,12 +695,12 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
              f"(Debian's package calls itself a debug build)")
     L.append("")
 
-    cks = checks(res)
+    cks = checks(res) + vmmemory.checks(ctx)
     if cks:
         L.append("## The issue's targets")
         L.append("")
         for title, ok, lines in cks:
-            L.append(f"- **{'PASS' if ok else 'FAIL'}** {title}: " + "; ".join(lines))
+            L.append(f"- **{vmmemory.VERDICT[ok]}** {title}: " + "; ".join(lines))
         L.append("")
     if errors:
         L.append("## Benchmarks that reported an error")
@@ -926,6 +928,7 @@ plot 'fr.dat' using 1:2 with linespoints title 'find_region'
                         f"{100 * r['ratio_spread']:.0f}%"] for n, r in sorted(prs.items())])
         L.append("")
 
+    L += vmmemory.section(ctx)
     other = {n: r for n, r in res.items()
              if not re.match(r"^(copy|dist|atomic|container|pair)/", n)}
     if other:
@@ -978,7 +981,7 @@ def cmd_render(args):
     cks = write_report(gb, ctx, os.path.basename(stem), stem + ".md", stem)
     print(f"vmbytes bench: {stem}.md")
     for title, ok, lines in cks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {title}: {'; '.join(lines)}")
+        print(f"  {vmmemory.VERDICT[ok]}  {title}: {'; '.join(lines)}")
     return 0
 
 
@@ -991,6 +994,7 @@ def cmd_bench(args):
     else:
         print("vmbytes bench: no reports/bench/tuning.conf; the built-in copy thresholds apply "
               "(./vmbytes tune makes one)")
+    peer = vmmemory.prepare(args.filter)  # builds the Rust side first: no cargo is exit 1 now
     with tempfile.TemporaryDirectory() as tmp:
         tmp_json = os.path.join(tmp, "out.json")
         log = os.path.join(REPORTS, f"{stamp}.log")
@@ -1005,6 +1009,7 @@ def cmd_bench(args):
         with open(tmp_json) as f:
             gb_ctx = json.load(f).get("context", {})
         ctx = build_context(gb_ctx, args, env, started, elapsed)
+        ctx["vm_memory_peer"] = vmmemory.run(peer, args.mode)
         out_json = os.path.join(REPORTS, f"{stamp}.json")
         gb = finish_json(tmp_json, ctx, out_json)
     md = os.path.join(REPORTS, f"{stamp}.md")
@@ -1014,7 +1019,7 @@ def cmd_bench(args):
     print(f"vmbytes bench: {os.path.relpath(out_json, ROOT)}, {os.path.relpath(md, ROOT)} "
           f"(and reports/bench/latest.md), plots in reports/bench/{stamp}/")
     for title, ok, lines in cks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {title}: {'; '.join(lines)}")
+        print(f"  {vmmemory.VERDICT[ok]}  {title}: {'; '.join(lines)}")
     return 0
 
 
