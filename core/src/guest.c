@@ -384,11 +384,12 @@ static size_t search(const struct vmb_guest *g, uint64_t addr)
 	return i == g->n || addr > g->slots[i].last ? g->n : i;
 }
 
-size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr)
+size_t vmb__guest_index_slow(const struct vmb_guest *g, uint64_t addr)
 {
 	const struct vmb__guest_slot *h = vmb__guest_hot(g);
 
-	/* The hot slot, then the one after it (a walk over rising addresses). */
+	/* The hot slot (again: another thread may have moved it), then the one
+	 * after it (accesses over rising addresses). */
 	if (holds(h, addr))
 		return (size_t)(h - g->fast);
 	if (h != &no_slot) {

@@ -48,38 +48,24 @@ static int advance(uint64_t *cur, size_t chunk, struct vmb_error *err)
 	return 0;
 }
 
-enum op { OP_WRITE, OP_READ, OP_READ_FROM, OP_WRITE_TO };
+/* The volatile I/O operations; write and read have copy_walk(). */
+enum op { OP_READ_FROM, OP_WRITE_TO };
 
 struct op_args {
 	enum op op;
-	const uint8_t *in;      /* OP_WRITE */
-	uint8_t *out;           /* OP_READ */
 	struct vmb_source *src; /* OP_READ_FROM */
 	struct vmb_sink *dst;   /* OP_WRITE_TO */
 };
 
-/* One chunk of one operation: @len bytes at offset @off of slot @s;
+/* One chunk of one operation: @len bytes at offset @off of region @r;
  * *moved = bytes moved. */
-static int do_chunk(const struct op_args *a, const struct vmb__guest_slot *s,
-		    const struct vmb_region *r, uint64_t off, size_t len, size_t total,
-		    size_t *moved, struct vmb_error *err)
+static int do_chunk(const struct op_args *a, const struct vmb_region *r, uint64_t off,
+		    size_t len, size_t *moved, struct vmb_error *err)
 {
 	const struct vmb_slice *whole = vmb__region_slice(r);
 
 	*moved = 0;
 	switch (a->op) {
-	case OP_WRITE:
-		/* At this point: [off, off + len) lies in the region (G4). */
-		vmb_copy(s->host + off, a->in + total, len);
-		/* S11: region-relative. */
-		if (s->bitmap != NULL)
-			vmb_bitmap_mark(s->bitmap, (size_t)off, len);
-		*moved = len;
-		return 0;
-	case OP_READ:
-		vmb_copy(a->out + total, s->host + off, len);
-		*moved = len;
-		return 0;
 	case OP_READ_FROM:
 		/* G7: one read per chunk. */
 		return vmb_slice_read_volatile_from(*whole, off, a->src, len, moved, err);
@@ -91,6 +77,72 @@ static int do_chunk(const struct op_args *a, const struct vmb__guest_slot *s,
 	}
 	}
 	return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+}
+
+/*
+ * G4 for write and read, the walk with nothing but copies (@to_guest a
+ * constant at each use): the first chunk's slot from the hot one or the
+ * search, each later chunk in the next slot or nowhere.
+ */
+VMB_INLINE int copy_walk(const struct vmb_guest *g, uint64_t addr, uint8_t *buf, size_t n,
+			 bool to_guest, size_t *done, struct vmb_error *err)
+{
+	size_t i = vmb__guest_index(g, addr), total = 0;
+	int rc = 0;
+
+	/* G4: a hole first is an error. */
+	if (i == g->n) {
+		vmb__set_done(done, 0);
+		return vmb__fail_guest_addr(err, addr);
+	}
+
+	const struct vmb__guest_slot *s = &g->fast[i], *end = g->fast + g->n;
+	uint64_t off = addr - s->start;
+
+	/* At this point: [addr, addr + total) is done, s holds addr + total at
+	 * offset off, and total < n. */
+	for (;;) {
+		uint64_t cap = s->len - off, next;
+		size_t len = cap < n - total ? (size_t)cap : n - total;
+
+		if (to_guest) {
+			vmb_copy(s->host + off, buf + total, len);
+			/* S11: region-relative. */
+			if (s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, len);
+		} else {
+			vmb_copy(buf + total, s->host + off, len);
+		}
+		total += len;
+		if (total == n)
+			break;
+		/* G4: the chunk ran to the region's end; a wrap to exactly 0 is
+		 * allowed, others are not (G1 leaves none). */
+		if (vmb_add_overflow_u64(s->start, s->len, &next) && next != 0) {
+			rc = vmb__fail(err, VMB_EGUEST_ADDRESS_OVERFLOW);
+			break;
+		}
+		/* G4: only the next slot can hold the next address (the slots are
+		 * sorted and disjoint); else it is a hole and the walk ends. */
+		if (++s == end || s->start != next)
+			break;
+		off = 0;
+	}
+	vmb__set_done(done, total);
+	return rc;
+}
+
+static int write_walk(const struct vmb_guest *g, uint64_t addr, const void *buf, size_t n,
+		      size_t *done, struct vmb_error *err)
+{
+	/* The walk only reads buf on this path. */
+	return copy_walk(g, addr, (uint8_t *)(uintptr_t)buf, n, true, done, err);
+}
+
+static int read_walk(const struct vmb_guest *g, uint64_t addr, void *buf, size_t n,
+		     size_t *done, struct vmb_error *err)
+{
+	return copy_walk(g, addr, buf, n, false, done, err);
 }
 
 static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct op_args *a,
@@ -119,7 +171,7 @@ static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct
 		uint64_t cap = s->len - off;
 		size_t len = cap < n - total ? (size_t)cap : n - total, moved;
 
-		rc = do_chunk(a, s, g->slots[i].r, off, len, total, &moved, err);
+		rc = do_chunk(a, g->slots[i].r, off, len, &moved, err);
 		total += moved;
 		if (rc != 0) {
 			/* G9: what the slice said, as guest memory says it. */
@@ -215,17 +267,14 @@ int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
 static int g_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
 		   struct vmb_error *err)
 {
-	struct op_args a = { .op = OP_WRITE, .in = buf };
-
-	return walk(self, addr, len, &a, done, err);
+	/* G5: the generic layer returned for len == 0. */
+	return write_walk(self, addr, buf, len, done, err);
 }
 
 static int g_read(void *self, uint64_t addr, void *buf, size_t len, size_t *done,
 		  struct vmb_error *err)
 {
-	struct op_args a = { .op = OP_READ, .out = buf };
-
-	return walk(self, addr, len, &a, done, err);
+	return read_walk(self, addr, buf, len, done, err);
 }
 
 static int g_read_from(void *self, uint64_t addr, struct vmb_source *src, size_t n, size_t *done,
@@ -307,7 +356,7 @@ int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf, s
 		return 0;
 	if (buf == NULL)
 		return bad_arg(err);
-	return g_write(g, addr, buf, len, done, err);
+	return write_walk(g, addr, buf, len, done, err);
 }
 
 int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
@@ -321,15 +370,23 @@ int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t l
 		return 0;
 	if (buf == NULL)
 		return bad_arg(err);
-	return g_read(g, addr, buf, len, done, err);
+	return read_walk(g, addr, buf, len, done, err);
 }
 
 int vmb__guest_write_slice_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
 				struct vmb_error *err)
 {
 	size_t n = 0;
+
+	if (g == NULL)
+		return bad_arg(err);
+	/* G5. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return bad_arg(err);
 	/* S4, G6: the first n bytes were written; the shortfall is the error. */
-	int rc = vmb__guest_write_slow(g, addr, buf, len, &n, err);
+	int rc = write_walk(g, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }
@@ -338,8 +395,16 @@ int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf, si
 			       struct vmb_error *err)
 {
 	size_t n = 0;
+
+	if (g == NULL)
+		return bad_arg(err);
+	/* G5. */
+	if (len == 0)
+		return 0;
+	if (buf == NULL)
+		return bad_arg(err);
 	/* S4, G6. */
-	int rc = vmb__guest_read_slow(g, addr, buf, len, &n, err);
+	int rc = read_walk(g, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }

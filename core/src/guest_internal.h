@@ -35,12 +35,24 @@ struct vmb_guest {
 	size_t blocks;      /* ceil(n / KEY_BLOCK) */
 };
 
+/* vmb__guest_index_slow() - vmb__guest_index() past the hot slot: the
+ * slot after it, then the search; the slot found becomes the hot one. */
+size_t vmb__guest_index_slow(const struct vmb_guest *g, uint64_t addr);
+
 /*
  * vmb__guest_index() - the index of the slot that holds @addr, or g->n
- * when @addr is in a hole (G3). Tries the hot slot and the one after it
- * before it searches, and makes the slot it found the hot one: for the
- * access paths (find_region only searches).
+ * when @addr is in a hole (G3), for the access paths: the hot slot first,
+ * inline; find_region only searches (guest.c says why).
  */
-size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr);
+static inline size_t vmb__guest_index(const struct vmb_guest *g, uint64_t addr)
+{
+	const struct vmb__guest_slot *h = vmb__guest_hot(g);
+	uint64_t off;
+
+	/* `addr - start` wraps below the slot; the empty slot holds nothing. */
+	if (!vmb_sub_overflow_u64(addr, h->start, &off) && off < h->len)
+		return (size_t)(h - g->fast);
+	return vmb__guest_index_slow(g, addr);
+}
 
 #endif /* VMBYTES_GUEST_INTERNAL_H */
