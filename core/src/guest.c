@@ -97,10 +97,11 @@ static void build_index(struct vmb_guest *g)
 		return;
 	g->keys = malloc(keys_len(g->cap) * sizeof(*g->keys));
 	g->top = malloc(top_len(g->cap) * sizeof(*g->top));
-	if (g->keys == NULL || g->top == NULL)
+	if (g->keys == NULL || g->top == NULL) {
 		drop_index(g);
-	else
+	} else {
 		reindex(g);
+	}
 }
 
 /* How many of @v[0, @m) are <= @a; @m a multiple of 8. */
@@ -263,6 +264,7 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 	}
 	g->n = g->cap = n;
 	build_index(g);
+	vmb__guest_table_build(g);
 	reset_hot(g);
 	*out = g;
 	return 0;
@@ -276,6 +278,7 @@ void vmb_guest_free(struct vmb_guest *g)
 		vmb_region_free(g->slots[i].r);
 	free(g->slots);
 	free(g->fast);
+	vmb__guest_table_free(g);
 	free(g->keys);
 	free(g->top);
 	free(g);
@@ -376,9 +379,13 @@ static bool holds(const struct vmb__guest_slot *s, uint64_t addr)
 	return !vmb_sub_overflow_u64(addr, s->start, &off) && off < s->len;
 }
 
-/* G3: the index of the slot that holds @addr, or n; O(log regions). */
+/* G3: the index of the slot that holds @addr, or n; O(log regions), O(1)
+ * with the bucket table. */
 static size_t search(const struct vmb_guest *g, uint64_t addr)
 {
+	if (g->table != NULL)
+		return vmb__guest_table_find(g, addr);
+
 	size_t i = upper_index(g, addr);
 
 	return i == g->n || addr > g->slots[i].last ? g->n : i;
@@ -470,6 +477,7 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		g->keys[at] = key_of(g->slots[at].start);
 		retop(g, at / KEY_BLOCK);
 	}
+	vmb__guest_table_build(g);
 	reset_hot(g);
 	vmb__region_set_owned(r, true);
 	return 0;
@@ -500,6 +508,7 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 		g->keys[g->n] = INT64_MAX;
 		retop(g, i / KEY_BLOCK);
 	}
+	vmb__guest_table_build(g);
 	reset_hot(g);
 	return 0;
 }

@@ -33,7 +33,46 @@ struct vmb_guest {
 	size_t n;
 	size_t cap;
 	size_t blocks;      /* ceil(n / KEY_BLOCK) */
+	/*
+	 * The bucket table (guest_table.c), for any guest memory of two
+	 * regions or more whose layout suits it:
+	 * table[b] is the last slot that starts at or before table_lo +
+	 * b * 2^table_shift, and no bucket holds more than TABLE_STEPS other
+	 * starts, so a lookup is one load and TABLE_STEPS compares. starts[]
+	 * are the slots' starts, padded with UINT64_MAX past n.
+	 */
+	uint32_t *table;    /* or NULL: the index's search */
+	uint64_t *starts;   /* n + 2 */
+	uint64_t table_lo, table_span;
+	unsigned table_shift;
 };
+
+#define TABLE_STEPS 2
+
+/* vmb__guest_table_build() - the bucket table for the slots as they are
+ * now, or none (table NULL) when the layout needs more steps or memory
+ * runs out; frees the old one. */
+void vmb__guest_table_build(struct vmb_guest *g);
+/* vmb__guest_table_free() - drop the bucket table. */
+void vmb__guest_table_free(struct vmb_guest *g);
+
+/* The slot that holds @addr by the bucket table (g->table set), or n. */
+static inline size_t vmb__guest_table_find(const struct vmb_guest *g, uint64_t addr)
+{
+	uint64_t off;
+
+	/* G3: below the first region or past the last is no region. */
+	if (vmb_sub_overflow_u64(addr, g->table_lo, &off) || off > g->table_span)
+		return g->n;
+
+	size_t i = g->table[off >> g->table_shift];
+
+	/* At this point: starts[i] <= addr, and at most TABLE_STEPS starts
+	 * after it are <= addr; starts[n] is UINT64_MAX, above any addr here. */
+	i += g->starts[i + 1] <= addr;
+	i += g->starts[i + 1] <= addr;
+	return addr > g->slots[i].last ? g->n : i;
+}
 
 /* vmb__guest_index_slow() - vmb__guest_index() past the hot slot: the
  * slot after it, then the search; the slot found becomes the hot one. */

@@ -53,6 +53,32 @@ static struct vmb_guest *make(const struct range *rs, size_t n, size_t dirty_pag
 	return g;
 }
 
+/* A guest over @n ranges (more than make() takes). */
+static struct vmb_guest *make_many(const struct range *rs, size_t n)
+{
+	struct vmb_region **regs = calloc(n, sizeof(*regs));
+	struct vmb_guest *g = NULL;
+	size_t made = 0;
+
+	if (regs == NULL)
+		abort();
+	for (; made < n; made++) {
+		struct vmb_region_config cfg = { .start = rs[made].start, .len = rs[made].len,
+						 .kind = VMB_REGION_ANON, .fd = -1 };
+
+		if (vmb_region_new(&cfg, &regs[made], NULL) != 0)
+			break;
+	}
+	if (made < n || vmb_guest_new(regs, n, &g, NULL) != 0) {
+		vmbt_fail(__FILE__, __LINE__, "cannot make the guest memory");
+		for (size_t i = 0; i < made; i++)
+			vmb_region_free(regs[i]);
+		g = NULL;
+	}
+	free(regs);
+	return g;
+}
+
 static uint64_t next(uint64_t *x)
 {
 	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
@@ -295,4 +321,67 @@ TEST(G3_find_region_hot_and_next)
 		CHECK(vmb_guest_find_region(g, a) == want);
 	}
 	vmb_guest_free(g);
+}
+
+/* G3 with the bucket table: many regions (the table comes with the
+ * index), of even and uneven sizes, with and without holes, through
+ * inserts and removes; every lookup against a scan of the layout. */
+TEST(G3_find_region_bucket_table)
+{
+	enum { N = 200 };
+	static struct range rs[N];
+	uint64_t x = 777;
+
+	for (int layout_kind = 0; layout_kind < 3; layout_kind++) {
+		uint64_t at = layout_kind == 2 ? UINT64_MAX / 2 : 0x1000;
+
+		for (size_t i = 0; i < N; i++) {
+			uint64_t len = layout_kind == 0 ? 0x10000 : 0x10000 * (1 + next(&x) % 4);
+			uint64_t gap = layout_kind == 0 ? 0 : 0x1000 * (next(&x) % 3);
+
+			if (layout_kind == 2 && i % 50 == 0)
+				gap = 0x100000000ull; /* a few wide holes: too many steps, no table */
+			rs[i].start = at + gap;
+			rs[i].len = len;
+			at = rs[i].start + len;
+		}
+		struct vmb_guest *g = make_many(rs, N);
+
+		if (g == NULL)
+			return;
+		for (int round = 0; round < 2; round++) {
+			for (int k = 0; k < 20000; k++) {
+				uint64_t a;
+
+				if (k % 2)
+					a = rs[0].start - 2 + next(&x) % (at - rs[0].start + 4);
+				else {
+					const struct range *r = &rs[next(&x) % N];
+
+					a = r->start + r->len - 2 + next(&x) % 4;
+				}
+				struct vmb_region *want = NULL;
+
+				for (size_t i = 0; i < vmb_guest_num_regions(g); i++) {
+					struct vmb_region *ri = vmb_guest_region_at(g, i);
+
+					if (a >= vmb_region_start(ri) && a <= vmb_region_last_addr(ri))
+						want = ri;
+				}
+				if (vmb_guest_find_region(g, a) != want) {
+					vmbt_fail(__FILE__, __LINE__, "layout %d round %d: find_region(0x%" PRIx64 ")",
+						  layout_kind, round, a);
+					break;
+				}
+			}
+			/* Take out every third region and look again. */
+			for (size_t i = 0; round == 0 && i < N; i += 3) {
+				struct vmb_region *out = NULL;
+
+				CHECK_RC(vmb_guest_remove(g, rs[i].start, rs[i].len, &out, NULL), 0);
+				vmb_region_free(out);
+			}
+		}
+		vmb_guest_free(g);
+	}
 }
