@@ -68,9 +68,10 @@ static inline size_t vmb__guest_table_find(const struct vmb_guest *g, uint64_t a
 	size_t i = g->table[off >> g->table_shift];
 
 	/* At this point: starts[i] <= addr, and at most TABLE_STEPS starts
-	 * after it are <= addr; starts[n] is UINT64_MAX, above any addr here. */
-	i += g->starts[i + 1] <= addr;
-	i += g->starts[i + 1] <= addr;
+	 * after it are <= addr, the first ones (the starts are sorted); both
+	 * compares load from i at once. starts[n] and starts[n + 1] are
+	 * UINT64_MAX, above any addr here. */
+	i += (size_t)(g->starts[i + 1] <= addr) + (size_t)(g->starts[i + 2] <= addr);
 	return addr > g->slots[i].last ? g->n : i;
 }
 
