@@ -154,6 +154,9 @@ static size_t count_le_plain(const int64_t *v, size_t m, int64_t a)
  * ignored with a warning.
  */
 static int search_simd; /* 2: AVX-512 counts, 1: AVX2, 0: plain C */
+/* False under VMB_GUEST_SEARCH (a valid one) or VMB_GUEST_INDEX=always:
+ * lookups then always run the search they name (guest_table.c skipped). */
+static bool use_table = true;
 
 __attribute__((constructor)) static void guest_init(void)
 {
@@ -167,7 +170,7 @@ __attribute__((constructor)) static void guest_init(void)
 
 	search_simd = best;
 	if (keep != NULL && strcmp(keep, "always") == 0)
-		index_min = 0;
+		index_min = 0, use_table = false;
 	else if (keep != NULL && *keep != '\0' && strcmp(keep, "auto") != 0)
 		(void)fprintf(stderr, "vmbytes: VMB_GUEST_INDEX=%s is not always or auto; "
 				"using auto\n", keep);
@@ -181,7 +184,14 @@ __attribute__((constructor)) static void guest_init(void)
 		(void)fprintf(stderr, "vmbytes: VMB_GUEST_SEARCH=%s is not a search this CPU has; "
 				"using the best one\n", want);
 	else
-		search_simd = w;
+		search_simd = w, use_table = false;
+}
+
+/* The bucket table for @g's slots, unless a test asked for the search. */
+static void build_table(struct vmb_guest *g)
+{
+	if (use_table)
+		vmb__guest_table_build(g);
 }
 
 static struct slot slot_of(struct vmb_region *r)
@@ -264,7 +274,7 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 	}
 	g->n = g->cap = n;
 	build_index(g);
-	vmb__guest_table_build(g);
+	build_table(g);
 	reset_hot(g);
 	*out = g;
 	return 0;
@@ -477,7 +487,7 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		g->keys[at] = key_of(g->slots[at].start);
 		retop(g, at / KEY_BLOCK);
 	}
-	vmb__guest_table_build(g);
+	build_table(g);
 	reset_hot(g);
 	vmb__region_set_owned(r, true);
 	return 0;
@@ -508,7 +518,7 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 		g->keys[g->n] = INT64_MAX;
 		retop(g, i / KEY_BLOCK);
 	}
-	vmb__guest_table_build(g);
+	build_table(g);
 	reset_hot(g);
 	return 0;
 }

@@ -69,11 +69,14 @@ VMB_API uint64_t vmb_guest_last_addr(const struct vmb_guest *g);
 
 /**
  * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL
- * when @addr is in a hole; O(log regions). G3. Up to 64 regions a binary
- * search; above, an index of the starts counted with AVX-512, AVX2 or
- * plain C, whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at
- * start picks one, and VMB_GUEST_INDEX=always keeps the index at any
- * number of regions: for tests and coverage).
+ * when @addr is in a hole; O(log regions), O(1) with the bucket table. G3.
+ * The bucket table (two regions or more, a few buckets per region, when
+ * no bucket holds more than two region starts) gives the answer in one
+ * load and two compares; without it, up to 64 regions a binary search,
+ * above, an index of the starts counted with AVX-512, AVX2 or plain C,
+ * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
+ * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
+ * regions; either turns the bucket table off: for tests and coverage).
  */
 VMB_API struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr);
 
