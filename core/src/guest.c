@@ -72,7 +72,7 @@ static void reindex(struct vmb_guest *g)
 	size_t len = keys_len(g->cap);
 
 	for (size_t i = 0; i < g->n; i++)
-		g->keys[i] = key_of(g->slots[i].start);
+		g->keys[i] = key_of(g->head.slots[i].start);
 	for (size_t i = g->n; i < len; i++)
 		g->keys[i] = INT64_MAX;
 	retop(g, 0);
@@ -194,9 +194,9 @@ static void build_table(struct vmb_guest *g)
 		vmb__guest_table_build(g);
 }
 
-static struct slot slot_of(struct vmb_region *r)
+static struct vmb__guest_rslot slot_of(struct vmb_region *r)
 {
-	struct slot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
+	struct vmb__guest_rslot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
 
 	return s;
 }
@@ -260,15 +260,15 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 
 	struct vmb_guest *g = calloc(1, sizeof(*g));
 
-	if (g == NULL || (g->slots = calloc(n, sizeof(*g->slots))) == NULL ||
+	if (g == NULL || (g->head.slots = calloc(n, sizeof(*g->head.slots))) == NULL ||
 	    (g->fast = calloc(n, sizeof(*g->fast))) == NULL) {
 		if (g != NULL)
-			free(g->slots);
+			free(g->head.slots);
 		free(g);
 		return vmb__fail_errno(err, ENOMEM);
 	}
 	for (size_t i = 0; i < n; i++) {
-		g->slots[i] = slot_of(regions[i]);
+		g->head.slots[i] = slot_of(regions[i]);
 		g->fast[i] = fast_of(regions[i]);
 		vmb__region_set_owned(regions[i], true);
 	}
@@ -285,8 +285,8 @@ void vmb_guest_free(struct vmb_guest *g)
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < g->n; i++)
-		vmb_region_free(g->slots[i].r);
-	free(g->slots);
+		vmb_region_free(g->head.slots[i].r);
+	free(g->head.slots);
 	free(g->fast);
 	vmb__guest_table_free(g);
 	free(g->keys);
@@ -356,7 +356,7 @@ static size_t index_plain(const struct vmb_guest *g, uint64_t addr)
  * addresses would mispredict half the steps. */
 static size_t slot_search(const struct vmb_guest *g, uint64_t addr)
 {
-	const struct slot *base = g->slots;
+	const struct vmb__guest_rslot *base = g->head.slots;
 	size_t n = g->n;
 
 	if (n == 0 || base[0].start > addr)
@@ -368,7 +368,7 @@ static size_t slot_search(const struct vmb_guest *g, uint64_t addr)
 		base = base[half].start <= addr ? base + half : base;
 		n -= half;
 	}
-	return (size_t)(base - g->slots);
+	return (size_t)(base - g->head.slots);
 }
 
 /* The index of the last region with start <= addr, or n when none. */
@@ -393,12 +393,12 @@ static bool holds(const struct vmb__guest_slot *s, uint64_t addr)
  * with the bucket table. */
 static size_t search(const struct vmb_guest *g, uint64_t addr)
 {
-	if (g->table != NULL)
+	if (g->head.table != NULL)
 		return vmb__guest_table_find(g, addr);
 
 	size_t i = upper_index(g, addr);
 
-	return i == g->n || addr > g->slots[i].last ? g->n : i;
+	return i == g->n || addr > g->head.slots[i].last ? g->n : i;
 }
 
 size_t vmb__guest_index_slow(const struct vmb_guest *g, uint64_t addr)
@@ -431,14 +431,14 @@ size_t vmb__guest_index_slow(const struct vmb_guest *g, uint64_t addr)
  * hit), and keeping it up to date 1.7-2x (each lookup then waited for the
  * previous one's store).
  */
-struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
+struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g, uint64_t addr)
 {
 	if (g == NULL)
 		return NULL;
 
 	size_t i = search(g, addr);
 
-	return i == g->n ? NULL : g->slots[i].r;
+	return i == g->n ? NULL : g->head.slots[i].r;
 }
 
 int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error *err)
@@ -451,18 +451,18 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 	size_t at = i == g->n ? 0 : i + 1;
 
 	/* G2: touching neighbours are fine, overlapping ones are not. */
-	if (at > 0 && g->slots[at - 1].last >= vmb_region_start(r))
+	if (at > 0 && g->head.slots[at - 1].last >= vmb_region_start(r))
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
-	if (at < g->n && vmb_region_last_addr(r) >= g->slots[at].start)
+	if (at < g->n && vmb_region_last_addr(r) >= g->head.slots[at].start)
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4;
-		struct slot *grown = realloc(g->slots, cap * sizeof(*grown));
+		struct vmb__guest_rslot *grown = realloc(g->head.slots, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return vmb__fail_errno(err, ENOMEM);
 		/* The larger slots are kept (cap counts the smaller of the two). */
-		g->slots = grown;
+		g->head.slots = grown;
 
 		struct vmb__guest_slot *fast = realloc(g->fast, cap * sizeof(*fast));
 
@@ -473,10 +473,10 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 		drop_index(g); /* built again below, at the new capacity */
 	}
 	for (size_t k = g->n; k > at; k--) {
-		g->slots[k] = g->slots[k - 1];
+		g->head.slots[k] = g->head.slots[k - 1];
 		g->fast[k] = g->fast[k - 1];
 	}
-	g->slots[at] = slot_of(r);
+	g->head.slots[at] = slot_of(r);
 	g->fast[at] = fast_of(r);
 	g->n++;
 	if (g->keys == NULL) {
@@ -484,7 +484,7 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 	} else {
 		/* The keys move with the slots; past n they stay INT64_MAX. */
 		memmove(g->keys + at + 1, g->keys + at, (g->n - 1 - at) * sizeof(*g->keys));
-		g->keys[at] = key_of(g->slots[at].start);
+		g->keys[at] = key_of(g->head.slots[at].start);
 		retop(g, at / KEY_BLOCK);
 	}
 	build_table(g);
@@ -502,12 +502,12 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 	size_t i = upper_index(g, start);
 
 	/* G2: only an exact (start, len) match is removed. */
-	if (i == g->n || g->slots[i].start != start || vmb_region_len(g->slots[i].r) != len)
+	if (i == g->n || g->head.slots[i].start != start || vmb_region_len(g->head.slots[i].r) != len)
 		return vmb__fail(err, VMB_ENO_MEMORY_REGION);
-	*out = g->slots[i].r;
+	*out = g->head.slots[i].r;
 	vmb__region_set_owned(*out, false);
 	for (size_t k = i; k + 1 < g->n; k++) {
-		g->slots[k] = g->slots[k + 1];
+		g->head.slots[k] = g->head.slots[k + 1];
 		g->fast[k] = g->fast[k + 1];
 	}
 	g->n--;
@@ -530,10 +530,10 @@ size_t vmb_guest_num_regions(const struct vmb_guest *g)
 
 struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t i)
 {
-	return g && i < g->n ? g->slots[i].r : NULL;
+	return g && i < g->n ? g->head.slots[i].r : NULL;
 }
 
 uint64_t vmb_guest_last_addr(const struct vmb_guest *g)
 {
-	return g && g->n ? g->slots[g->n - 1].last : 0;
+	return g && g->n ? g->head.slots[g->n - 1].last : 0;
 }

@@ -31,7 +31,7 @@ static int chunk_at(const struct vmb_guest *g, uint64_t cur, size_t left, struct
 
 	if (i == g->n)
 		return 0;
-	*r = g->slots[i].r;
+	*r = g->head.slots[i].r;
 	*off = cur - g->fast[i].start;
 	/* At this point: off < region len, so cap >= 1. */
 	uint64_t cap = g->fast[i].len - *off;
@@ -171,7 +171,7 @@ static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct
 		uint64_t cap = s->len - off;
 		size_t len = cap < n - total ? (size_t)cap : n - total, moved;
 
-		rc = do_chunk(a, g->slots[i].r, off, len, &moved, err);
+		rc = do_chunk(a, g->head.slots[i].r, off, len, &moved, err);
 		total += moved;
 		if (rc != 0) {
 			/* G9: what the slice said, as guest memory says it. */

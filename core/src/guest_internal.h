@@ -14,17 +14,13 @@
  * unsigned), in blocks of KEY_BLOCK padded with INT64_MAX, and top[j], the
  * first key of block j, padded to a multiple of 8. See guest.c.
  */
-/* One region of a guest memory, with its bounds beside the pointer, for
- * the search (G3). A region's start cannot change while a guest memory
- * owns it. */
-struct slot {
-	uint64_t start, last;
-	struct vmb_region *r;
-};
+/* A region's start cannot change while a guest memory owns it, so its
+ * slots (guest.h) stay as they were made. */
 
 struct vmb_guest {
-	struct vmb__guest_head head; /* first: the inline paths of guest.h read it */
-	struct slot *slots; /* sorted by start, pairwise disjoint */
+	/* First: the inline paths of guest.h read it. The slots, the hot one
+	 * and the bucket table are there. */
+	struct vmb__guest_head head;
 	/* fast[i]: what an access to slots[i] needs (guest.h); apart, so that
 	 * the search walks slots of 24 bytes. */
 	struct vmb__guest_slot *fast;
@@ -33,20 +29,10 @@ struct vmb_guest {
 	size_t n;
 	size_t cap;
 	size_t blocks;      /* ceil(n / KEY_BLOCK) */
-	/*
-	 * The bucket table (guest_table.c), for any guest memory of two
-	 * regions or more whose layout suits it:
-	 * table[b] is the last slot that starts at or before table_lo +
-	 * b * 2^table_shift, and no bucket holds more than TABLE_STEPS other
-	 * starts, so a lookup is one load and TABLE_STEPS compares. starts[]
-	 * are the slots' starts, padded with UINT64_MAX past n.
-	 */
-	uint32_t *table;    /* or NULL: the index's search */
-	uint64_t *starts;   /* n + 2 */
-	uint64_t table_lo, table_span;
-	unsigned table_shift;
 };
 
+/* The starts after a bucket's slot a lookup may step over; guest.h's
+ * inline vmb_guest_find_region() makes the same two steps. */
 #define TABLE_STEPS 2
 
 /* vmb__guest_table_build() - the bucket table for the slots as they are
@@ -56,23 +42,23 @@ void vmb__guest_table_build(struct vmb_guest *g);
 /* vmb__guest_table_free() - drop the bucket table. */
 void vmb__guest_table_free(struct vmb_guest *g);
 
-/* The slot that holds @addr by the bucket table (g->table set), or n. */
+/* The slot that holds @addr by the bucket table (g->head.table set), or n. */
 static inline size_t vmb__guest_table_find(const struct vmb_guest *g, uint64_t addr)
 {
 	uint64_t off;
 
 	/* G3: below the first region or past the last is no region. */
-	if (vmb_sub_overflow_u64(addr, g->table_lo, &off) || off > g->table_span)
+	if (vmb_sub_overflow_u64(addr, g->head.table_lo, &off) || off > g->head.table_span)
 		return g->n;
 
-	size_t i = g->table[off >> g->table_shift];
+	size_t i = g->head.table[off >> g->head.table_shift];
 
 	/* At this point: starts[i] <= addr, and at most TABLE_STEPS starts
 	 * after it are <= addr, the first ones (the starts are sorted); both
 	 * compares load from i at once. starts[n] and starts[n + 1] are
 	 * UINT64_MAX, above any addr here. */
-	i += (size_t)(g->starts[i + 1] <= addr) + (size_t)(g->starts[i + 2] <= addr);
-	return addr > g->slots[i].last ? g->n : i;
+	i += (size_t)(g->head.starts[i + 1] <= addr) + (size_t)(g->head.starts[i + 2] <= addr);
+	return addr > g->head.slots[i].last ? g->n : i;
 }
 
 /* vmb__guest_index_slow() - vmb__guest_index() past the hot slot: the

@@ -19,10 +19,10 @@
 
 void vmb__guest_table_free(struct vmb_guest *g)
 {
-	free(g->table);
-	free(g->starts);
-	g->table = NULL;
-	g->starts = NULL;
+	free(g->head.table);
+	free(g->head.starts);
+	g->head.table = NULL;
+	g->head.starts = NULL;
 }
 
 void vmb__guest_table_build(struct vmb_guest *g)
@@ -30,10 +30,10 @@ void vmb__guest_table_build(struct vmb_guest *g)
 	size_t n = g->n;
 
 	vmb__guest_table_free(g);
-	if (n < 2 || n > UINT32_MAX / TABLE_BUCKETS_PER_REGION)
+	if (n == 0 || n > UINT32_MAX / TABLE_BUCKETS_PER_REGION)
 		return;
 
-	uint64_t lo = g->slots[0].start, span = g->slots[n - 1].last - lo;
+	uint64_t lo = g->head.slots[0].start, span = g->head.slots[n - 1].last - lo;
 	uint64_t want = (uint64_t)n * TABLE_BUCKETS_PER_REGION;
 	unsigned shift = 0;
 
@@ -43,15 +43,15 @@ void vmb__guest_table_build(struct vmb_guest *g)
 
 	size_t nb = (size_t)(span >> shift) + 1;
 
-	g->table = malloc(nb * sizeof(*g->table));
-	g->starts = malloc((n + 2) * sizeof(*g->starts));
-	if (g->table == NULL || g->starts == NULL) {
+	g->head.table = malloc(nb * sizeof(*g->head.table));
+	g->head.starts = malloc((n + 2) * sizeof(*g->head.starts));
+	if (g->head.table == NULL || g->head.starts == NULL) {
 		vmb__guest_table_free(g);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		g->starts[i] = g->slots[i].start;
-	g->starts[n] = g->starts[n + 1] = UINT64_MAX;
+		g->head.starts[i] = g->head.slots[i].start;
+	g->head.starts[n] = g->head.starts[n + 1] = UINT64_MAX;
 
 	size_t i = 0, most = 0;
 
@@ -59,13 +59,13 @@ void vmb__guest_table_build(struct vmb_guest *g)
 		uint64_t at = lo + ((uint64_t)b << shift);
 
 		/* At this point: slots[i] starts at or before at. */
-		while (i + 1 < n && g->slots[i + 1].start <= at)
+		while (i + 1 < n && g->head.slots[i + 1].start <= at)
 			i++;
-		g->table[b] = (uint32_t)i;
+		g->head.table[b] = (uint32_t)i;
 		/* The starts after this bucket's first address, up to the next
 		 * bucket's first (one too many when a start is exactly there). */
-		if (b > 0 && g->table[b] - g->table[b - 1] > most)
-			most = g->table[b] - g->table[b - 1];
+		if (b > 0 && g->head.table[b] - g->head.table[b - 1] > most)
+			most = g->head.table[b] - g->head.table[b - 1];
 	}
 	if (n - 1 - i > most)
 		most = n - 1 - i;
@@ -73,7 +73,7 @@ void vmb__guest_table_build(struct vmb_guest *g)
 		vmb__guest_table_free(g);
 		return;
 	}
-	g->table_lo = lo;
-	g->table_span = span;
-	g->table_shift = shift;
+	g->head.table_lo = lo;
+	g->head.table_span = span;
+	g->head.table_shift = shift;
 }

@@ -67,18 +67,6 @@ VMB_API struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t
 /* vmb_guest_last_addr() - the last address of the highest region. */
 VMB_API uint64_t vmb_guest_last_addr(const struct vmb_guest *g);
 
-/**
- * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL
- * when @addr is in a hole; O(log regions), O(1) with the bucket table. G3.
- * The bucket table (two regions or more, a few buckets per region, when
- * no bucket holds more than two region starts) gives the answer in one
- * load and two compares; without it, up to 64 regions a binary search,
- * above, an index of the starts counted with AVX-512, AVX2 or plain C,
- * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
- * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
- * regions; either turns the bucket table off: for tests and coverage).
- */
-VMB_API struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr);
 
 /**
  * vmb_guest_get_host_address() - the host address that backs @addr.
@@ -161,12 +149,34 @@ struct vmb__guest_slot {
 	struct vmb_bitmap *bitmap;  /* its dirty bitmap (region-relative), or NULL */
 };
 
+/* A region as the search sees it (G3); treat as opaque. */
+struct vmb__guest_rslot {
+	uint64_t start, last;
+	struct vmb_region *r;
+};
+
 /* The first member of every struct vmb_guest; treat as opaque. */
 struct vmb__guest_head {
 	/* A slot of this guest memory, or an empty one (len 0) that no access
 	 * fits; never NULL. */
 	const struct vmb__guest_slot *hot;
+	struct vmb__guest_rslot *slots; /* sorted by start, pairwise disjoint */
+	/*
+	 * The bucket table (core/src/guest_table.c), or NULL: table[b] is the
+	 * last slot that starts at or before table_lo + b * 2^table_shift,
+	 * and no bucket holds more than two other starts; starts[] are the
+	 * slots' starts, padded with two UINT64_MAX.
+	 */
+	uint32_t *table;
+	uint64_t *starts;
+	uint64_t table_lo, table_span;
+	unsigned table_shift;
 };
+
+/* find_region without the bucket table: the search of guest.c. */
+VMB_API struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g, uint64_t addr)
+	__attribute__((noinline));
+
 
 /* The out-of-line halves: each is the bytes.h operation on
  * vmb_guest_bytes(@g), checks in SPEC order, results and errors as there. */
@@ -360,6 +370,38 @@ VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width
 		}
 	}
 	return vmb__guest_load_slow(g, addr, width, order, v, err);
+}
+
+/**
+ * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL
+ * when @addr is in a hole; O(log regions), O(1) with the bucket table. G3.
+ * The bucket table (a few buckets per region, when
+ * no bucket holds more than two region starts) gives the answer in one
+ * load and two compares; without it, up to 64 regions a binary search,
+ * above, an index of the starts counted with AVX-512, AVX2 or plain C,
+ * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
+ * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
+ * regions; either turns the bucket table off: for tests and coverage).
+ * Inline: a lookup in the table is done in the caller's code; the rest
+ * goes to vmb__guest_find_region_slow().
+ */
+VMB_INLINE struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_head *h = (const struct vmb__guest_head *)(const void *)g;
+		uint64_t off;
+
+		if (VMB_LIKELY(h->table != NULL) && !__builtin_sub_overflow(addr, h->table_lo, &off) &&
+		    off <= h->table_span) {
+			size_t i = h->table[off >> h->table_shift];
+
+			/* At most two starts after slot i are <= addr, the first ones;
+			 * starts[n] and starts[n + 1] are UINT64_MAX, above addr. */
+			i += (size_t)(h->starts[i + 1] <= addr) + (size_t)(h->starts[i + 2] <= addr);
+			return addr > h->slots[i].last ? NULL : h->slots[i].r;
+		}
+	}
+	return vmb__guest_find_region_slow(g, addr);
 }
 
 /* Typed object helpers: the size comes from the object. */
