@@ -1221,46 +1221,7 @@ static void ok_value(struct vmbo_text *out, uint64_t v)
 	vmbo_text_x64(out, v);
 }
 
-/*
- * The typed guest API (guest.h) for the ops it has: true with *@rc (and
- * @buf, *@v, *@done, @e filled as the generic path fills them) when it
- * ran @op, false for an op it has no entry point for.
- */
-static bool typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t *buf,
-			   uint64_t *v, size_t *done, int *rc, struct vmb_error *e)
-{
-	switch (op->kind) {
-	case VMBO_WRITE:
-		*rc = vmb_guest_write(g, op->addr, op->data, op->len, done, e);
-		return true;
-	case VMBO_READ:
-		*rc = vmb_guest_read(g, op->addr, buf, op->n, done, e);
-		return true;
-	case VMBO_WRITE_SLICE:
-		*rc = vmb_guest_write_slice(g, op->addr, op->data, op->len, e);
-		return true;
-	case VMBO_READ_SLICE:
-		*rc = vmb_guest_read_slice(g, op->addr, buf, op->n, e);
-		return true;
-	case VMBO_WRITE_OBJ:
-		*v = op->value;
-		*rc = vmb_guest_write_obj(g, op->addr, v, op->width, e);
-		return true;
-	case VMBO_READ_OBJ:
-		*rc = vmb_guest_read_obj(g, op->addr, v, op->width, e);
-		return true;
-	case VMBO_STORE:
-		*rc = vmb_guest_store(g, op->addr, op->width, op->value, op->order, e);
-		return true;
-	case VMBO_LOAD:
-		*rc = vmb_guest_load(g, op->addr, op->width, op->order, v, e);
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The ok line of an op typed_guest_op() ran, as vmbo_exec() prints it. */
+/* The ok line of an op vmbo_typed_guest_op() ran, as vmbo_exec() prints it. */
 static void ok_line(struct vmbo_text *out, const struct vmbo_op *op, const uint8_t *buf,
 		    uint64_t v, size_t done)
 {
@@ -1317,7 +1278,7 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 		sink = &fsink.base;
 	}
 	if (env->guest != NULL && (env->ops_run++ & 1) != 0 &&
-	    typed_guest_op(env->guest, op, buf, &v, &done, &rc, &e)) {
+	    vmbo_typed_guest_op(env->guest, op, buf, &v, &done, &rc, &e)) {
 		if (rc == 0)
 			ok_line(out, op, buf, v, done);
 		else

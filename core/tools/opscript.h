@@ -205,6 +205,14 @@ void vmbo_env_close(struct vmbo_env *env);
 int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out);
 
 /*
+ * vmbo_typed_guest_op() - @op through guest.h's typed API on @g, for the
+ * ops it has (opscript_typed.c): true with *@rc, and @buf, *@v, *@done,
+ * @e filled as vmbo_exec() fills them; false for any other op.
+ */
+bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t *buf,
+			 uint64_t *v, size_t *done, int *rc, struct vmb_error *e);
+
+/*
  * Text helpers. vmbo_text_printf() prints what vsnprintf would, formatting
  * %%, %s, %c and [0width][l|ll|z]{d,i,u,x} itself and handing any other
  * format to vsnprintf. vmbo_text_put() appends @n characters,
