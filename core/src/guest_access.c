@@ -132,14 +132,14 @@ VMB_INLINE int copy_walk(const struct vmb_guest *g, uint64_t addr, uint8_t *buf,
 	return rc;
 }
 
-static int write_walk(const struct vmb_guest *g, uint64_t addr, const void *buf, size_t n,
+VMB_INLINE int write_walk(const struct vmb_guest *g, uint64_t addr, const void *buf, size_t n,
 		      size_t *done, struct vmb_error *err)
 {
 	/* The walk only reads buf on this path. */
 	return copy_walk(g, addr, (uint8_t *)(uintptr_t)buf, n, true, done, err);
 }
 
-static int read_walk(const struct vmb_guest *g, uint64_t addr, void *buf, size_t n,
+VMB_INLINE int read_walk(const struct vmb_guest *g, uint64_t addr, void *buf, size_t n,
 		     size_t *done, struct vmb_error *err)
 {
 	return copy_walk(g, addr, buf, n, false, done, err);
