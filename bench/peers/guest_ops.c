@@ -17,14 +17,25 @@
  * Output, one JSON line per operation in the twin's order:
  *   {"peer":"vmbytes","op":NAME,"ns":NS,"iters":N,"digest":HEX}
  * ns: the median over the passes of one sample's time per operation (per
- * lookup for find_region); digest: FNV-1a over what the operation reads
- * back after the timed passes.
+ * lookup for find_region), in CPU time of the thread; digest: FNV-1a over
+ * what the operation reads back after the timed passes.
  *
- * usage: vmb-peer-vmbytes [--passes N] [--sample-ms MS]
+ * With --serve it takes its samples when told, for a driver that alternates
+ * it with its twin sample by sample: it prints "ready" once the samples are
+ * sized, then reads lines "s I" (take one sample of operation I, print its
+ * ns) until "e" (print the result lines, end).
+ *
+ * The buffers sit at fixed offsets of a page of their own (image at 0x400,
+ * buf at 0x800) in both programs, so that where they fall against the guest
+ * pages (4 KiB aliasing) is the same for both and for every run.
+ *
+ * usage: vmb-peer-vmbytes [--passes N] [--sample-ms MS] [--serve]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,19 +109,26 @@ struct op {
 	size_t size;
 	uint64_t addr;
 	uint64_t iters;
+	unsigned count;
 	double ns[MAX_PASSES];
 };
 
+/* The buffers at the twin's page offsets: image at 0x400, buf at 0x800. */
 struct fixture {
+	_Alignas(4096) uint8_t pad0[0x400];
+	uint8_t image[ACCESS];
+	uint8_t pad1[0x200];
+	uint8_t buf[ACCESS];
+	uint8_t pad2[0x600];
 	struct vmb_guest *mem;
 	struct vmb_guest *few;
-	_Alignas(64) uint8_t image[ACCESS];
-	_Alignas(64) uint8_t buf[ACCESS];
 	struct small small;
 	struct big big;
 };
+_Static_assert(offsetof(struct fixture, image) == 0x400 && offsetof(struct fixture, buf) == 0x800,
+	       "the buffers' page offsets are the twin's");
 
-static void die(const char *what, int rc)
+static __attribute__((noreturn)) void die(const char *what, int rc)
 {
 	fprintf(stderr, "vmb-peer-vmbytes: %s: %s\n", what, rc ? vmb_strerror(rc) : "failed");
 	exit(1);
@@ -142,11 +160,14 @@ static struct vmb_guest *guest(uint64_t len, unsigned count)
 	return g;
 }
 
+/* now() - CPU time of this thread, in seconds: time the scheduler gives to
+ * other processes (this machine is shared) does not count. */
 static double now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		die("clock_gettime(CLOCK_THREAD_CPUTIME_ID)", 0);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -252,7 +273,8 @@ static double sample(struct fixture *f, const struct op *op, uint64_t n, uint64_
 }
 
 /* calibrate() - iterations that make one sample last about @ms ms: double
- * until a run lasts half of it, then scale (the twin's rule). */
+ * until a run lasts half of it, then scale by the fastest of three runs of
+ * that length (the twin's rule). */
 static uint64_t calibrate(struct fixture *f, const struct op *op, double ms, uint64_t *bad)
 {
 	const uint64_t cap = (uint64_t)1 << 40;
@@ -262,6 +284,7 @@ static uint64_t calibrate(struct fixture *f, const struct op *op, double ms, uin
 		double t = sample(f, op, n, bad);
 
 		if (t >= ms * 0.5e-3 || n >= cap) {
+			t = fmin(t, fmin(sample(f, op, n, bad), sample(f, op, n, bad)));
 			double want = ceil((double)n * ms * 1e-3 / (t > 1e-9 ? t : 1e-9));
 
 			return want < 1 ? 1 : want > (double)cap ? cap : (uint64_t)want;
@@ -375,11 +398,12 @@ static double median(double *v, size_t n)
 static void usage(const char *msg)
 {
 	fprintf(stderr, "vmb-peer-vmbytes: %s\n"
-		"usage: vmb-peer-vmbytes [--passes N (1-1000)] [--sample-ms MS (0.1-1000)]\n", msg);
+		"usage: vmb-peer-vmbytes [--passes N (1-1000)] [--sample-ms MS (0.1-1000)] [--serve]\n",
+		msg);
 	exit(2);
 }
 
-static void parse_args(int argc, char **argv, unsigned *passes, double *ms)
+static void parse_args(int argc, char **argv, unsigned *passes, double *ms, bool *serve)
 {
 	char msg[160];
 
@@ -387,6 +411,11 @@ static void parse_args(int argc, char **argv, unsigned *passes, double *ms)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end;
 
+		if (strcmp(a, "--serve") == 0) {
+			*serve = true;
+			i--;
+			continue;
+		}
 		if (strcmp(a, "--passes") != 0 && strcmp(a, "--sample-ms") != 0) {
 			snprintf(msg, sizeof(msg), "unknown argument '%s'", a);
 			usage(msg);
@@ -418,6 +447,48 @@ static void parse_args(int argc, char **argv, unsigned *passes, double *ms)
 	}
 }
 
+/* take() - one sample of @op, kept in its ns[] (ns per operation). */
+static double take(struct fixture *f, struct op *op, uint64_t *bad)
+{
+	double per = (double)op->iters * (op->kind == FIND_REGION ? FIND_REGIONS : 1);
+	double ns = sample(f, op, op->iters, bad) / per * 1e9;
+
+	if (op->count == MAX_PASSES) {
+		fprintf(stderr, "vmb-peer-vmbytes: more than %u samples of %s\n", MAX_PASSES, op->name);
+		exit(1);
+	}
+	op->ns[op->count++] = ns;
+	return ns;
+}
+
+/* serve_samples() - the --serve loop: "s I" takes one sample of operation I
+ * and prints its ns; "e" ends. */
+static void serve_samples(struct fixture *f, struct op *ops, size_t n, uint64_t *bad)
+{
+	char line[64];
+
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		char *end = line;
+		unsigned long i;
+
+		if (strcmp(line, "e\n") == 0)
+			return;
+		errno = 0;
+		i = strncmp(line, "s ", 2) == 0 ? strtoul(line + 2, &end, 10) : n;
+		if (i >= n || errno || *end != '\n') {
+			fprintf(stderr, "vmb-peer-vmbytes: --serve: bad command '%.*s'\n",
+				(int)strcspn(line, "\n"), line);
+			exit(2);
+		}
+		printf("%.4f\n", take(f, &ops[i], bad));
+		fflush(stdout);
+	}
+	fprintf(stderr, "vmb-peer-vmbytes: --serve: input ended before \"e\"\n");
+	exit(1);
+}
+
 int main(int argc, char **argv)
 {
 	static struct fixture f;
@@ -425,9 +496,10 @@ int main(int argc, char **argv)
 	unsigned passes = 5;
 	double ms = 10;
 	uint64_t bad = 0;
+	bool serve = false;
 	size_t n = 0;
 
-	parse_args(argc, argv, &passes, &ms);
+	parse_args(argc, argv, &passes, &ms, &serve);
 	f.mem = guest(REGION_SIZE, REGIONS);
 	f.few = guest(FIND_REGION_SIZE, FIND_REGIONS);
 	for (size_t i = 0; i < ACCESS; i++)
@@ -457,14 +529,18 @@ int main(int argc, char **argv)
 	 * pages the accesses touch). */
 	for (size_t i = 0; i < n; i++)
 		ops[i].iters = calibrate(&f, &ops[i], ms, &bad);
-	for (unsigned p = 0; p < passes; p++) {
-		for (size_t i = 0; i < n; i++) {
-			double per = (double)ops[i].iters *
-				     (ops[i].kind == FIND_REGION ? FIND_REGIONS : 1);
-
-			ops[i].ns[p] = sample(&f, &ops[i], ops[i].iters, &bad) / per * 1e9;
+	if (serve)
+		serve_samples(&f, ops, n, &bad);
+	else
+		for (unsigned p = 0; p < passes; p++)
+			for (size_t i = 0; i < n; i++)
+				take(&f, &ops[i], &bad);
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].count == 0) {
+			fprintf(stderr, "vmb-peer-vmbytes: --serve: no sample of %s was asked for\n",
+				ops[i].name);
+			return 1;
 		}
-	}
 	if (bad != 0) {
 		fprintf(stderr, "vmb-peer-vmbytes: %" PRIu64 " timed operations returned an error\n",
 			bad);
@@ -475,7 +551,7 @@ int main(int argc, char **argv)
 
 		printf("{\"peer\":\"vmbytes\",\"op\":\"%s\",\"ns\":%.4f,\"iters\":%" PRIu64
 		       ",\"digest\":\"%016" PRIx64 "\"}\n",
-		       ops[i].name, median(ops[i].ns, passes), ops[i].iters, d);
+		       ops[i].name, median(ops[i].ns, ops[i].count), ops[i].iters, d);
 	}
 	vmb_guest_free(f.mem);
 	vmb_guest_free(f.few);

@@ -4,8 +4,9 @@
 timed on vm-memory (Debian's librust-vm-memory-dev, built with cargo
 --offline, release with LTO: bench/peers/vm-memory/) and through vmbytes'
 public API (bench/peers/guest_ops.c linked against the release preset's
-libvmbytes.a), as separate processes alternated round by round (A B, B A,
-A B, ...), compared per operation. Standard library only.
+libvmbytes.a), as separate processes: in each round both start (which one
+first alternates), then take their samples alternately, operation by
+operation (A B, then B A); compared per operation. Standard library only.
 
 bench/run.py calls build() and measure() for ./vmbytes bench (with or
 without --quick) and checks()/section() for its report. By hand:
@@ -17,6 +18,8 @@ without --quick) and checks()/section() for its report. By hand:
         check every operation printed a finite positive time and that the
         two read back the same data; exit 77 when cargo or the crate is
         missing
+  vmmemory.py selftest
+        CTest: the verdict rule on synthetic rounds
 
 The ratio is always vmbytes time / vm-memory time: below 1, vmbytes is
 faster.
@@ -40,8 +43,8 @@ BUILD_LOG = os.path.join(ROOT, "build", "logs", "cargo-vm-memory.log")
 
 # Rounds of two processes each, passes per process, milliseconds per sample.
 SETTINGS = {
-    "quick": {"rounds": 5, "passes": 5, "sample_ms": 4.0},
-    "full": {"rounds": 9, "passes": 7, "sample_ms": 10.0},
+    "quick": {"rounds": 5, "passes": 5, "sample_ms": 2.0},
+    "full": {"rounds": 9, "passes": 9, "sample_ms": 5.0},
 }
 BOUND = 0.8            # every operation: at most 0.8x vm-memory's time
 FIND_REGION_BOUND = 0.5
@@ -86,6 +89,7 @@ def build():
     if rustc:
         env["RUSTC"] = rustc
     os.makedirs(os.path.dirname(BUILD_LOG), exist_ok=True)
+    before = os.stat(RUST_BIN).st_mtime_ns if os.path.exists(RUST_BIN) else None
     t0 = time.monotonic()
     with open(BUILD_LOG, "w") as log:
         # The working directory makes cargo read .cargo/config.toml there
@@ -109,7 +113,8 @@ def build():
                 versions["vm-memory"] = fields.get("version", "?").strip('"')
     except OSError:
         pass
-    return {"seconds": round(seconds, 2), "versions": versions}
+    return {"seconds": round(seconds, 2), "versions": versions,
+            "compiled": before != os.stat(RUST_BIN).st_mtime_ns}
 
 
 def first_line(cmd):
@@ -122,19 +127,23 @@ def first_line(cmd):
 
 
 def run_program(path, passes, sample_ms):
-    """One process: {op: {"ns", "digest"}} in the programs' order; raises
-    PeerError unless it printed every operation once with a finite
-    positive time."""
+    """One process on its own (the smoke test): {op: {"ns", "digest"}} in
+    the programs' order; raises PeerError unless it printed every operation
+    once with a finite positive time."""
     name = os.path.basename(path)
     try:
         p = subprocess.run([path, "--passes", str(passes), "--sample-ms", str(sample_ms)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as e:
         raise PeerError(f"{name}: {e}")
-    if p.returncode != 0:
-        raise PeerError(f"{name} exited {p.returncode}: {p.stderr.strip()[:300]}")
+    return parse_results(name, p.returncode, p.stdout, p.stderr)
+
+
+def parse_results(name, rc, stdout, stderr):
+    if rc != 0:
+        raise PeerError(f"{name} exited {rc}: {stderr.strip()[:300]}")
     out = {}
-    for line in p.stdout.splitlines():
+    for line in stdout.splitlines():
         try:
             r = json.loads(line)
             op, ns, digest = r["op"], float(r["ns"]), str(r["digest"])
@@ -152,6 +161,51 @@ def run_program(path, passes, sample_ms):
     return out
 
 
+class Served:
+    """One program in --serve mode: sized its samples, then takes one when
+    asked, so that the two sides can alternate sample by sample."""
+
+    def __init__(self, path, sample_ms):
+        self.name = os.path.basename(path)
+        try:
+            self.p = subprocess.Popen([path, "--serve", "--sample-ms", str(sample_ms)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, bufsize=1)
+        except OSError as e:
+            raise PeerError(f"{self.name}: {e}")
+        if self.p.stdout.readline().strip() != "ready":
+            self.fail()
+
+    def fail(self):
+        self.p.kill()
+        rc = self.p.wait()
+        raise PeerError(f"{self.name} stopped (exit {rc}): {self.p.stderr.read().strip()[:300]}")
+
+    def sample(self, i):
+        try:
+            self.p.stdin.write(f"s {i}\n")
+            self.p.stdin.flush()
+            ns = float(self.p.stdout.readline())
+        except (OSError, ValueError):
+            self.fail()
+        if not (math.isfinite(ns) and ns > 0):
+            raise PeerError(f"{self.name}: {OPS[i]}: time {ns} is not a finite positive number")
+        return ns
+
+    def finish(self):
+        try:
+            out, err = self.p.communicate("e\n", timeout=600)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.p.kill()
+            raise PeerError(f"{self.name}: {e}")
+        return parse_results(self.name, self.p.returncode, out, err)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
 def compare_digests(a, b):
     """The two programs must have read back the same bytes."""
     bad = [op for op in OPS if a[op]["digest"] != b[op]["digest"]]
@@ -160,24 +214,54 @@ def compare_digests(a, b):
                         f"operations (first: {bad[0]})")
 
 
+def one_round(sides, order, passes, sample_ms):
+    """Both programs served, started in @order, @passes samples per
+    operation and side alternated A B / B A; returns their result lines and
+    the ratios vmbytes/vm-memory of adjacent samples per operation."""
+    procs = {}
+    try:
+        for side in order:
+            procs[side] = Served(sides[side], sample_ms)
+        pairs = {op: [] for op in OPS}
+        for p in range(passes):
+            for i, op in enumerate(OPS):
+                turn = order if (p + i) % 2 == 0 else order[::-1]
+                got = {side: procs[side].sample(i) for side in turn}
+                pairs[op].append(got["vmbytes"] / got["vm-memory"])
+        got = {side: procs[side].finish() for side in order}
+    finally:
+        for pr in procs.values():
+            pr.kill()
+    return got, pairs
+
+
 def measure(mode, c_bin=C_BIN, progress=print):
-    """The rounds, alternated: even rounds vm-memory first, odd ones vmbytes
-    first. Returns the per-round times of both sides and the settings."""
+    """The rounds. In each, both programs start (even rounds vm-memory
+    first, odd ones vmbytes first), size their samples, then take them
+    alternately, one operation at a time, A B then B A: two samples a few
+    milliseconds apart see the same machine, where two processes a second
+    apart did not (a slow phase then hit one side). Per operation and round:
+    each side's median sample, and the median of the ratios of adjacent
+    samples. Returns those with the settings."""
     s = SETTINGS[mode]
     if not os.access(c_bin, os.X_OK):
         raise PeerError(f"{c_bin} is not built (the bench build makes it)")
     sides = {"vm-memory": RUST_BIN, "vmbytes": c_bin}
     times = {side: {op: [] for op in OPS} for side in sides}
+    ratios = {op: [] for op in OPS}
     t0 = time.monotonic()
     for r in range(s["rounds"]):
         order = ["vm-memory", "vmbytes"] if r % 2 == 0 else ["vmbytes", "vm-memory"]
-        got = {side: run_program(sides[side], s["passes"], s["sample_ms"]) for side in order}
+        got, pairs = one_round(sides, order, s["passes"], s["sample_ms"])
         compare_digests(got["vm-memory"], got["vmbytes"])
-        for side in sides:
-            for op in OPS:
+        for op in OPS:
+            for side in sides:
                 times[side][op].append(got[side][op]["ns"])
-        progress(f"  vm-memory peer: round {r + 1}/{s['rounds']} ({' then '.join(order)})")
-    return {"mode": mode, **s, "seconds": round(time.monotonic() - t0, 2), "times": times}
+            ratios[op].append(statistics.median(pairs[op]))
+        progress(f"  vm-memory peer: round {r + 1}/{s['rounds']} ({' then '.join(order)} "
+                 "started; samples alternated)")
+    return {"mode": mode, **s, "seconds": round(time.monotonic() - t0, 2), "times": times,
+            "ratios": ratios}
 
 
 def sign_p(k, n):
@@ -201,14 +285,15 @@ def verdict(ratios, bound):
 
 
 def analyze(peer):
-    """Per operation: both sides' medians, the median of the per-round
-    ratios (the two processes of a round ran next to each other), its
-    spread and verdict; and the geometric mean of the ratios."""
+    """Per operation: both sides' medians over the rounds, the median of
+    the per-round ratios, their spread and the verdict; and the geometric
+    mean of the ratios. (A report without per-round ratios, from the first
+    version, pairs the two processes' medians of each round.)"""
     t = peer["times"]
     rows = []
     for op in OPS:
         a, b = t["vmbytes"][op], t["vm-memory"][op]
-        ratios = [x / y for x, y in zip(a, b)]
+        ratios = peer.get("ratios", {}).get(op) or [x / y for x, y in zip(a, b)]
         med = statistics.median(ratios)
         bound = FIND_REGION_BOUND if op == FIND_REGION_OP else BOUND
         rows.append({"op": op, "vmbytes_ns": statistics.median(a),
@@ -236,7 +321,7 @@ def checks(ctx):
     counts = {v: sum(VERDICT[r["ok"]] == v for r in access) for v in VERDICT.values()}
     return [
         (f"every vm-memory benchmark operation through vmbytes <= {BOUND}x vm-memory 0.10's time "
-         f"(time ratio vmbytes/vm-memory, {peer['rounds']} alternated process rounds)",
+         f"(time ratio vmbytes/vm-memory, {peer['rounds']} rounds, samples alternated)",
          overall(access),
          [f"{counts['PASS']} pass, {counts['FAIL']} fail, {counts['TIE']} tie of {len(access)}",
           f"worst {worst['op']} {worst['ratio']:.2f}x ({worst['vmbytes_ns']:.1f} vs "
@@ -269,9 +354,11 @@ def section(ctx):
     L.append("")
     L.append(
         f"**Ratio = vmbytes time / vm-memory time** (below 1: vmbytes is faster), the median "
-        f"over {peer['rounds']} rounds of the two programs run as separate processes, one "
-        f"after the other, alternating which goes first (A B, B A, ...); each process's time "
-        f"per operation is the median of {peer['passes']} samples of ~{peer['sample_ms']} ms. "
+        f"over {peer['rounds']} rounds; in each, the two programs run as separate processes "
+        f"(which starts first alternates) and take their samples alternately, one operation "
+        f"at a time, A B then B A, {peer['passes']} samples of ~{peer['sample_ms']} ms of the "
+        f"thread's CPU time per operation and side; a round's ratio is the median of the "
+        f"ratios of adjacent samples. "
         f"ns columns: medians over the rounds. Verdict against the issue's bound "
         f"(<= {BOUND}x; find_region <= {FIND_REGION_BOUND}x): PASS when the rounds put the "
         f"ratio below the bound with a one-sided sign test at p < {ALPHA}, FAIL when they put "
@@ -285,9 +372,10 @@ def section(ctx):
                  f"{r['ratio']:.3f} | {100 * r['spread']:.0f}% | {r['bound']} | "
                  f"{VERDICT[r['ok']]} |")
     L.append("")
+    how = "compiled" if b.get("compiled") else "up to date, nothing compiled"
     L.append(f"Geometric mean of the {len(rows)} ratios: **{geo:.3f}x**. Time: cargo build "
-             f"{b.get('seconds', '?')} s (incremental; a fresh clone compiles vm-memory and "
-             f"libc once), measurement {peer['seconds']} s.")
+             f"{b.get('seconds', '?')} s ({how}; build/peers/ keeps the build, so only a fresh "
+             f"clone or a change compiles), the rounds {peer['seconds']} s.")
     L.append("")
     return L
 
@@ -303,7 +391,8 @@ def prepare(flt, say=print):
     except PeerError as e:
         print(f"vmbytes bench: vm-memory peer: {e}", file=sys.stderr)
         sys.exit(1)
-    say(f"vmbytes bench: vm-memory peer built ({b['seconds']} s; "
+    say(f"vmbytes bench: vm-memory peer {'built' if b['compiled'] else 'up to date'} "
+        f"({b['seconds']} s; "
         f"{b['versions'].get('rustc', '?')}, vm-memory {b['versions'].get('vm-memory', '?')})")
     return {"build": b}
 
@@ -321,8 +410,9 @@ def run(state, mode, say=print):
 
 
 def smoke(c_bin):
-    """CTest: both programs once, briefly; every operation a finite positive
-    time, the same data read back, bad arguments refused with exit 2."""
+    """CTest: both programs once alone and once served, briefly; every
+    operation a finite positive time, the same data read back, bad
+    arguments refused with exit 2."""
     try:
         build()
     except Missing as e:
@@ -335,6 +425,11 @@ def smoke(c_bin):
         a = run_program(RUST_BIN, 1, 0.2)
         b = run_program(c_bin, 1, 0.2)
         compare_digests(a, b)
+        # And served, as the bench runs them.
+        got, _ = one_round({"vm-memory": RUST_BIN, "vmbytes": c_bin}, ["vmbytes", "vm-memory"],
+                           1, 0.2)
+        compare_digests(got["vm-memory"], got["vmbytes"])
+        compare_digests(got["vm-memory"], a)
     except PeerError as e:
         print(f"FAIL: {e}")
         return 1
@@ -343,7 +438,8 @@ def smoke(c_bin):
         print("FAIL: the digests are nearly all equal; the programs read back nothing")
         return 1
     for path in (RUST_BIN, c_bin):
-        for bad in (["--passes", "0"], ["--sample-ms", "x"], ["--bogus", "1"], ["--passes"]):
+        for bad in (["--passes", "0"], ["--sample-ms", "x"], ["--bogus", "1"], ["--passes"],
+                    ["--serve", "--passes", "-1"]):
             p = subprocess.run([path] + bad, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
             if p.returncode != 2 or not p.stderr.strip():
@@ -354,8 +450,47 @@ def smoke(c_bin):
     return 0
 
 
+def selftest():
+    """CTest: the verdict rule on synthetic rounds (log-normal noise of 15%
+    per round): at the bound it passes no more often than ALPHA, clearly
+    below it passes, clearly above it fails, one wild round makes a tie."""
+    import random
+    rng = random.Random(11)
+    trials, fails = 2000, []
+
+    def rate(centre, want, n):
+        got = sum(verdict([centre * math.exp(rng.gauss(0, 0.15)) for _ in range(n)], BOUND)
+                  is want for _ in range(trials))
+        return got / trials
+
+    for n in (SETTINGS["quick"]["rounds"], SETTINGS["full"]["rounds"]):
+        if rate(BOUND, True, n) > ALPHA:
+            fails.append(f"{n} rounds at the bound: PASS more often than {ALPHA}")
+        if rate(BOUND, False, n) > ALPHA:
+            fails.append(f"{n} rounds at the bound: FAIL more often than {ALPHA}")
+        if rate(BOUND * 0.6, True, n) < 0.95:
+            fails.append(f"{n} rounds at 0.6x the bound: PASS less than 95% of the time")
+        if rate(BOUND * 1.6, False, n) < 0.95:
+            fails.append(f"{n} rounds at 1.6x the bound: FAIL less than 95% of the time")
+    if verdict([0.4, 0.4, 0.4, 0.4, 4.0], BOUND) is not None:
+        fails.append("4 of 5 rounds below and one far above is not a tie")
+    if verdict([BOUND] * 5, BOUND) is not None:
+        fails.append("every round exactly at the bound is not a tie")
+    combos = ([True, None], [True, False, None], [True, True])
+    if tuple(overall([{"ok": v} for v in c]) for c in combos) != (None, False, True):
+        fails.append("overall() does not combine PASS, FAIL and TIE as documented")
+    for f in fails:
+        print(f"FAIL: {f}")
+    if not fails:
+        print("ok: the verdict rule holds on synthetic rounds")
+    return 1 if fails else 0
+
+
 def main(argv):
-    usage = "usage: vmmemory.py measure [--vmbytes-peer PATH] [--quick] | smoke --vmbytes-peer PATH"
+    usage = ("usage: vmmemory.py measure [--vmbytes-peer PATH] [--quick] | "
+             "smoke --vmbytes-peer PATH | selftest")
+    if argv == ["selftest"]:
+        return selftest()
     if not argv or argv[0] not in ("measure", "smoke"):
         print(usage, file=sys.stderr)
         return 2

@@ -17,15 +17,24 @@
 // Output: one JSON line per operation, in a fixed order:
 //   {"peer":"vm-memory","op":NAME,"ns":NS,"iters":N,"digest":HEX}
 // ns is the median over the passes of one sample's time per operation
-// (per lookup for find_region); digest is FNV-1a over what the operation
-// reads back after the timed passes, so that the two programs can be
-// checked to do the same thing.
+// (per lookup for find_region), in CPU time of the thread; digest is
+// FNV-1a over what the operation reads back after the timed passes, so
+// that the two programs can be checked to do the same thing.
 //
-// usage: vmb-peer-vm-memory [--passes N] [--sample-ms MS]
+// With --serve it takes its samples when told, for a driver that
+// alternates it with its twin sample by sample: it prints "ready" once
+// the samples are sized, then reads lines "s I" (take one sample of
+// operation I, print its ns) until "e" (print the result lines, end).
+//
+// The buffers sit at fixed offsets of a page of their own (image at
+// 0x400, buf at 0x800) in both programs, so that where they fall against
+// the guest pages (4 KiB aliasing) is the same for both and for every run.
+//
+// usage: vmb-peer-vm-memory [--passes N] [--sample-ms MS] [--serve]
 
 use std::arch::asm;
+use std::io::BufRead;
 use std::process::exit;
-use std::time::Instant;
 
 use vm_memory::{ByteValued, Bytes, GuestAddress, GuestMemory, GuestMemoryMmap, GuestMemoryRegion};
 
@@ -62,6 +71,18 @@ fn opaque<T>(v: T) -> T {
     // SAFETY: an empty asm statement that only receives a pointer.
     unsafe { asm!("/* {0} */", in(reg) &mut v as *mut T, options(nostack, preserves_flags)) };
     v
+}
+
+/// CPU time of this thread, in seconds: time the scheduler gives to other
+/// processes (this machine is shared) does not count, as in guest_ops.c.
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        eprintln!("vmb-peer-vm-memory: clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        exit(1);
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
 /// Whether @r is an error; an Ok value is kept from the optimiser, as the
@@ -138,11 +159,20 @@ impl Kind {
     }
 }
 
+/// The buffers, at fixed offsets of their own page (as guest_ops.c's).
+#[repr(C, align(4096))]
+struct Page {
+    _pad0: [u8; 0x400],
+    image: [u8; ACCESS],
+    _pad1: [u8; 0x200],
+    buf: [u8; ACCESS],
+    _pad2: [u8; 0x600],
+}
+
 struct Fixture {
     mem: GuestMemoryMmap,
     few: GuestMemoryMmap,
-    image: [u8; ACCESS],
-    buf: [u8; ACCESS],
+    page: Box<Page>,
     small: Small,
     big: Big,
 }
@@ -162,36 +192,36 @@ fn guest(len: u64, count: u64) -> GuestMemoryMmap {
 #[inline(never)]
 fn time_access(f: &mut Fixture, kind: Kind, at: GuestAddress, n: u64) -> (f64, u64) {
     let mut bad = 0u64;
-    let t0 = Instant::now();
+    let t0 = cpu_now();
     macro_rules! timed {
         (|$mem:ident, $a:ident| $failed:expr) => {
             for _ in 0..n {
                 let $mem = opaque(&f.mem);
                 let $a = opaque(at);
                 bad += $failed as u64;
-                opaque(&mut f.buf);
+                opaque(&mut f.page.buf);
             }
         };
     }
     match kind {
-        Kind::ReadSlice => timed!(|mem, a| mem.read_slice(&mut f.buf, a).is_err()),
-        Kind::Read => timed!(|mem, a| mem.read(&mut f.buf, a).is_err()),
+        Kind::ReadSlice => timed!(|mem, a| mem.read_slice(&mut f.page.buf, a).is_err()),
+        Kind::Read => timed!(|mem, a| mem.read(&mut f.page.buf, a).is_err()),
         Kind::ReadSmall => timed!(|mem, a| failed(mem.read_obj::<Small>(a))),
         Kind::ReadBig => timed!(|mem, a| failed(mem.read_obj::<Big>(a))),
         Kind::ReadU64 => timed!(|mem, a| failed(mem.read_obj::<u64>(a))),
-        Kind::WriteSlice => timed!(|mem, a| mem.write_slice(&f.image, a).is_err()),
-        Kind::Write => timed!(|mem, a| mem.write(&f.image, a).is_err()),
+        Kind::WriteSlice => timed!(|mem, a| mem.write_slice(&f.page.image, a).is_err()),
+        Kind::Write => timed!(|mem, a| mem.write(&f.page.image, a).is_err()),
         Kind::WriteSmall => timed!(|mem, a| mem.write_obj(f.small, a).is_err()),
         Kind::WriteBig => timed!(|mem, a| mem.write_obj(f.big, a).is_err()),
     }
-    (t0.elapsed().as_secs_f64(), bad)
+    (cpu_now() - t0, bad)
 }
 
 /// @n rounds of find_region at the start of each of the 256 regions.
 #[inline(never)]
 fn time_find_region(f: &Fixture, n: u64) -> (f64, u64) {
     let mut bad = 0u64;
-    let t0 = Instant::now();
+    let t0 = cpu_now();
     for _ in 0..n {
         let mem = opaque(&f.few);
         for i in 0..FIND_REGIONS {
@@ -203,7 +233,7 @@ fn time_find_region(f: &Fixture, n: u64) -> (f64, u64) {
             }
         }
     }
-    (t0.elapsed().as_secs_f64(), bad)
+    (cpu_now() - t0, bad)
 }
 
 fn fnv1a(h: &mut u64, bytes: &[u8]) {
@@ -233,9 +263,9 @@ fn digest(f: &mut Fixture, kind: Kind, at: GuestAddress) -> Result<u64, String> 
         Kind::ReadU64 => out[..n].copy_from_slice(&f.mem.read_obj::<u64>(at).map_err(fail)?.to_le_bytes()),
         _ => {
             match kind {
-                Kind::WriteSlice => f.mem.write_slice(&f.image, at).map_err(fail)?,
+                Kind::WriteSlice => f.mem.write_slice(&f.page.image, at).map_err(fail)?,
                 Kind::Write => {
-                    let put = f.mem.write(&f.image, at).map_err(fail)?;
+                    let put = f.mem.write(&f.page.image, at).map_err(fail)?;
                     fnv1a(&mut h, &(put as u64).to_le_bytes());
                 }
                 Kind::WriteSmall => f.mem.write_obj(f.small, at).map_err(fail)?,
@@ -249,12 +279,14 @@ fn digest(f: &mut Fixture, kind: Kind, at: GuestAddress) -> Result<u64, String> 
 }
 
 /// Iterations that make one sample last about @ms milliseconds: double
-/// until a run lasts half of it, then scale.
+/// until a run lasts half of it, then scale by the fastest of three runs
+/// of that length.
 fn calibrate(ms: f64, mut run: impl FnMut(u64) -> f64) -> u64 {
     let mut n = 1u64;
     loop {
-        let t = run(n);
+        let mut t = run(n);
         if t >= ms * 0.5e-3 || n >= 1 << 40 {
+            t = t.min(run(n)).min(run(n));
             let want = (n as f64 * ms * 1e-3 / t.max(1e-9)).ceil();
             return want.clamp(1.0, (1u64 << 40) as f64) as u64;
         }
@@ -274,14 +306,18 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn usage(msg: &str) -> ! {
     eprintln!("vmb-peer-vm-memory: {msg}");
-    eprintln!("usage: vmb-peer-vm-memory [--passes N (1-1000)] [--sample-ms MS (0.1-1000)]");
+    eprintln!("usage: vmb-peer-vm-memory [--passes N (1-1000)] [--sample-ms MS (0.1-1000)] [--serve]");
     exit(2)
 }
 
-fn parse_args() -> (usize, f64) {
-    let (mut passes, mut ms) = (5usize, 10.0f64);
+fn parse_args() -> (usize, f64, bool) {
+    let (mut passes, mut ms, mut serve) = (5usize, 10.0f64, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--serve" {
+            serve = true;
+            continue;
+        }
         let v = args.next().unwrap_or_else(|| usage(&format!("'{a}' needs a value")));
         match a.as_str() {
             "--passes" => match v.parse::<usize>() {
@@ -295,20 +331,25 @@ fn parse_args() -> (usize, f64) {
             _ => usage(&format!("unknown argument '{a}'")),
         }
     }
-    (passes, ms)
+    (passes, ms, serve)
 }
 
 fn main() {
-    let (passes, ms) = parse_args();
-    let mut image = [0u8; ACCESS];
-    for (i, b) in image.iter_mut().enumerate() {
+    let (passes, ms, serve) = parse_args();
+    let mut page = Box::new(Page {
+        _pad0: [0; 0x400],
+        image: [0; ACCESS],
+        _pad1: [0; 0x200],
+        buf: [0; ACCESS],
+        _pad2: [0; 0x600],
+    });
+    for (i, b) in page.image.iter_mut().enumerate() {
         *b = (i * 7 + 1) as u8;
     }
     let mut f = Fixture {
         mem: guest(REGION_SIZE, REGIONS),
         few: guest(FIND_REGION_SIZE, FIND_REGIONS),
-        image,
-        buf: [0u8; ACCESS],
+        page,
         small: Small { a: 0x1111_2222, b: 0x3333_4444 },
         big: Big { e: [0x1111_2222_3333_4444; 12] },
     };
@@ -336,14 +377,50 @@ fn main() {
     // pages the accesses touch).
     let iters: Vec<u64> = ops.iter().map(|(_, op)| calibrate(ms, |n| sample(&mut f, *op, n))).collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(passes); ops.len()];
-    for _ in 0..passes {
-        for (i, (_, op)) in ops.iter().enumerate() {
-            let per = match op {
-                Some(_) => iters[i] as f64,
-                None => (iters[i] * FIND_REGIONS) as f64,
+    let mut one = |f: &mut Fixture, i: usize| -> f64 {
+        let per = match ops[i].1 {
+            Some(_) => iters[i] as f64,
+            None => (iters[i] * FIND_REGIONS) as f64,
+        };
+        sample(f, ops[i].1, iters[i]) / per * 1e9
+    };
+    if serve {
+        println!("ready");
+        let mut lines = std::io::stdin().lock().lines();
+        loop {
+            let line = match lines.next() {
+                Some(Ok(l)) => l,
+                _ => {
+                    eprintln!("vmb-peer-vm-memory: --serve: input ended before \"e\"");
+                    exit(1)
+                }
             };
-            times[i].push(sample(&mut f, *op, iters[i]) / per * 1e9);
+            if line == "e" {
+                break;
+            }
+            match line.strip_prefix("s ").and_then(|v| v.parse::<usize>().ok()) {
+                Some(i) if i < ops.len() => {
+                    let ns = one(&mut f, i);
+                    times[i].push(ns);
+                    println!("{ns:.4}");
+                }
+                _ => {
+                    eprintln!("vmb-peer-vm-memory: --serve: bad command '{line}'");
+                    exit(2)
+                }
+            }
         }
+    } else {
+        for _ in 0..passes {
+            for i in 0..ops.len() {
+                let ns = one(&mut f, i);
+                times[i].push(ns);
+            }
+        }
+    }
+    if let Some(i) = times.iter().position(|t| t.is_empty()) {
+        eprintln!("vmb-peer-vm-memory: --serve: no sample of {} was asked for", ops[i].0);
+        exit(1);
     }
     if failed != 0 {
         eprintln!("vmb-peer-vm-memory: {failed} timed operations returned an error");
