@@ -7,12 +7,21 @@
  * and off. Plus the cost of the slice layer itself: write_slice and
  * read_slice of 4 KiB on a slice next to a bare vmb_copy() of 4 KiB.
  *
+ * container/<op> goes through the generic interface (vmb_bytes_*() on
+ * vmb_guest_bytes()), container/typed/<op> through guest.h's inline
+ * vmb_guest_*(), the entry points a user who holds a guest memory calls.
+ * find_region looks up random addresses in regions with holes between
+ * them; /in_order looks up each region's start in turn, as the
+ * reference's own benchmark does (256 touching 1 MiB regions there).
+ *
  * The guest memory here is two 1 MiB anonymous regions that touch at
  * 1 MiB: "inside" accesses sit at 0x1000, "boundary" ones straddle 1 MiB,
  * half in each region.
  *
  * Names: container/<op>/<object|bytes>/<inside|boundary>
+ *        container/typed/<op>/<object|bytes>/<inside|boundary>
  *        container/find_region/<regions>
+ *        container/find_region/<regions>/in_order
  *        container/dirty/<on|off>/<op>/<bytes>
  *        container/slice/<write_slice|read_slice|vmb_copy>/4096
  */
@@ -97,6 +106,7 @@ struct op_case {
 	size_t size;
 	uint64_t addr;
 	bool dirty;
+	bool typed; /* guest.h's vmb_guest_*() rather than vmb_bytes_*() */
 };
 
 /* Batches for the copying operations; the I/O ones make a system call each
@@ -131,6 +141,29 @@ static void op_body(struct vmb_bench *b, void *arg)
 			for (int i = 0; i < OP_BATCH; i++) {
 				int rc;
 
+				if (c->typed) {
+					switch (c->op) {
+					case READ_OBJ:
+						rc = vmb_guest_read_obj(g, addr, buf, n, NULL);
+						break;
+					case WRITE_OBJ:
+						rc = vmb_guest_write_obj(g, addr, buf, n, NULL);
+						break;
+					case READ_SLICE:
+						rc = vmb_guest_read_slice(g, addr, buf, n, NULL);
+						break;
+					case WRITE_SLICE:
+						rc = vmb_guest_write_slice(g, addr, buf, n, NULL);
+						break;
+					default:
+						rc = vmb_guest_store(g, addr, 8, (uint64_t)i,
+								     VMB_RELEASE, NULL);
+						break;
+					}
+					bad += rc != 0;
+					vmb_bench_clobber();
+					continue;
+				}
 				switch (c->op) {
 				case READ_OBJ:
 					rc = vmb_bytes_read_obj(m, addr, buf, n, NULL);
@@ -203,15 +236,23 @@ static void op_body(struct vmb_bench *b, void *arg)
 
 struct find_case {
 	size_t nregions;
+	bool in_order; /* each region's start in turn, touching 1 MiB regions */
 	struct vmb_guest *g;
 	uint64_t *addr; /* LOOKUPS addresses, each in some region */
 };
 
 static void find_setup(struct find_case *c)
 {
+	c->addr = xcalloc(LOOKUPS, sizeof(*c->addr));
+	if (c->in_order) {
+		/* The reference's: region starts in rising order, again and again. */
+		c->g = make_guest(c->nregions, MIB, 0, 0);
+		for (size_t i = 0; i < LOOKUPS; i++)
+			c->addr[i] = (i % c->nregions) * MIB;
+		return;
+	}
 	/* 64 KiB regions with 64 KiB holes between them. */
 	c->g = make_guest(c->nregions, 64 * KIB, 64 * KIB, 0);
-	c->addr = xcalloc(LOOKUPS, sizeof(*c->addr));
 	uint64_t x = 0x2545f4914f6cdd1du;
 
 	for (size_t i = 0; i < LOOKUPS; i++) {
@@ -398,6 +439,7 @@ static void reg_op(enum op op, size_t size, uint64_t addr, bool dirty, const cha
 {
 	struct op_case *c = xcalloc(1, sizeof(*c));
 
+	c->typed = strncmp(name, "container/typed/", 16) == 0;
 	c->op = op;
 	c->size = size;
 	c->addr = addr;
@@ -433,6 +475,19 @@ void register_containers(const struct bench_mode *m)
 			snprintf(name, sizeof(name), "container/%s/512/%s", op_names[op], w);
 			reg_op(op, 512, a, false, name);
 		}
+		/* The same through guest.h's typed inline entry points. */
+		for (size_t k = 0; k < 2; k++) {
+			uint64_t ao = where ? BOUNDARY(objs[k].size) : INSIDE;
+
+			snprintf(name, sizeof(name), "container/typed/read_obj/%s/%s", objs[k].label, w);
+			reg_op(READ_OBJ, objs[k].size, ao, false, name);
+			snprintf(name, sizeof(name), "container/typed/write_obj/%s/%s", objs[k].label, w);
+			reg_op(WRITE_OBJ, objs[k].size, ao, false, name);
+		}
+		for (enum op op = READ_SLICE; op <= WRITE_SLICE; op++) {
+			snprintf(name, sizeof(name), "container/typed/%s/512/%s", op_names[op], w);
+			reg_op(op, 512, a, false, name);
+		}
 	}
 	/* Dirty tracking off and on, same operations, inside one region. */
 	for (int dirty = 0; dirty < 2; dirty++) {
@@ -445,6 +500,10 @@ void register_containers(const struct bench_mode *m)
 		snprintf(name, sizeof(name), "container/dirty/%s/write_slice/65536", d);
 		reg_op(WRITE_SLICE, 65536, INSIDE, dirty, name);
 		snprintf(name, sizeof(name), "container/dirty/%s/store/8", d);
+		reg_op(STORE_U64, 8, INSIDE, dirty, name);
+		snprintf(name, sizeof(name), "container/typed/dirty/%s/write_obj/8", d);
+		reg_op(WRITE_OBJ, 8, INSIDE, dirty, name);
+		snprintf(name, sizeof(name), "container/typed/dirty/%s/store/8", d);
 		reg_op(STORE_U64, 8, INSIDE, dirty, name);
 	}
 	/* find_region over 1 .. 1024 regions. */
@@ -460,6 +519,11 @@ void register_containers(const struct bench_mode *m)
 		if (n == 1024)
 			f1024 = c;
 	}
+	struct find_case *seq = xcalloc(1, sizeof(*seq));
+
+	seq->nregions = 256;
+	seq->in_order = true;
+	reg(find_body, seq, 1, "container/find_region/256/in_order");
 	for (size_t k = 0; k < 3; k++)
 		reg(slice_body, &slice_ops[k], 1, "container/slice/%s/4096", slice_names[k]);
 	/* The bounded ratios, interleaved in one loop (pairs.c). */

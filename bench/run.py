@@ -842,8 +842,10 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
                      re.sub(r"\d+", lambda m: m.group(0).zfill(8), kv[0])))]
         L += md_table(["benchmark", "ns/op", "GB/s", "spread"], rows)
         L.append("")
+        # Random lookups only (container/find_region/<n>; .../in_order is the
+        # reference's pattern, in the table above).
         fr = sorted((int(n.rsplit("/", 1)[1]), r["ns"]) for n, r in cont.items()
-                    if n.startswith("container/find_region/"))
+                    if re.fullmatch(r"container/find_region/\d+", n))
         if len(fr) > 1:
             with open(os.path.join(plot_dir, "fr.dat"), "w") as f:
                 for n, ns in fr:

@@ -346,7 +346,7 @@ def section(ctx):
     L.append(
         f"vm-memory {v.get('vm-memory', '?')} from Debian's `librust-vm-memory-dev` "
         f"({v.get('rustc', '?')}, release, LTO; bench/peers/vm-memory/) against vmbytes "
-        "through its public API (`vmb_guest_*`, `vmb_bytes_*`; bench/peers/guest_ops.c linked "
+        "through its public API (guest.h's typed `vmb_guest_*`; bench/peers/guest_ops.c linked "
         "against the `release` preset's `libvmbytes.a`), on the reference's own benchmark "
         "operations: 8 regions of 2 GiB, 512 B / 8 B / 96 B / u64 accesses at the start of the "
         "first and last region and across the boundaries of regions 0|1 and 6|7, and "

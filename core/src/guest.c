@@ -5,16 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
-
-/*
- * One region of a guest memory, with its bounds beside the pointer. A
- * region's start cannot change while a guest memory owns it.
- */
-struct slot {
-	uint64_t start, last;
-	struct vmb_region *r;
-};
+#include "guest_internal.h"
 
 /*
  * The search index (G3), kept up to date with the slots: the starts as
@@ -40,14 +31,7 @@ struct slot {
 #define TOP_LINEAR 64
 #define SMALL_SEARCH 64
 
-struct vmb_guest {
-	struct slot *slots; /* sorted by start, pairwise disjoint */
-	int64_t *keys;      /* round_up(cap, KEY_BLOCK), or NULL: no index */
-	int64_t *top;       /* round_up(blocks of cap, 8), or NULL */
-	size_t n;
-	size_t cap;
-	size_t blocks;      /* ceil(n / KEY_BLOCK) */
-};
+/* struct vmb_guest: guest_internal.h. */
 
 static size_t round_up(size_t x, size_t m)
 {
@@ -88,7 +72,7 @@ static void reindex(struct vmb_guest *g)
 	size_t len = keys_len(g->cap);
 
 	for (size_t i = 0; i < g->n; i++)
-		g->keys[i] = key_of(g->slots[i].start);
+		g->keys[i] = key_of(g->head.slots[i].start);
 	for (size_t i = g->n; i < len; i++)
 		g->keys[i] = INT64_MAX;
 	retop(g, 0);
@@ -113,10 +97,11 @@ static void build_index(struct vmb_guest *g)
 		return;
 	g->keys = malloc(keys_len(g->cap) * sizeof(*g->keys));
 	g->top = malloc(top_len(g->cap) * sizeof(*g->top));
-	if (g->keys == NULL || g->top == NULL)
+	if (g->keys == NULL || g->top == NULL) {
 		drop_index(g);
-	else
+	} else {
 		reindex(g);
+	}
 }
 
 /* How many of @v[0, @m) are <= @a; @m a multiple of 8. */
@@ -169,6 +154,9 @@ static size_t count_le_plain(const int64_t *v, size_t m, int64_t a)
  * ignored with a warning.
  */
 static int search_simd; /* 2: AVX-512 counts, 1: AVX2, 0: plain C */
+/* False under VMB_GUEST_SEARCH (a valid one) or VMB_GUEST_INDEX=always:
+ * lookups then always run the search they name (guest_table.c skipped). */
+static bool use_table = true;
 
 __attribute__((constructor)) static void guest_init(void)
 {
@@ -182,7 +170,7 @@ __attribute__((constructor)) static void guest_init(void)
 
 	search_simd = best;
 	if (keep != NULL && strcmp(keep, "always") == 0)
-		index_min = 0;
+		index_min = 0, use_table = false;
 	else if (keep != NULL && *keep != '\0' && strcmp(keep, "auto") != 0)
 		(void)fprintf(stderr, "vmbytes: VMB_GUEST_INDEX=%s is not always or auto; "
 				"using auto\n", keep);
@@ -196,14 +184,51 @@ __attribute__((constructor)) static void guest_init(void)
 		(void)fprintf(stderr, "vmbytes: VMB_GUEST_SEARCH=%s is not a search this CPU has; "
 				"using the best one\n", want);
 	else
-		search_simd = w;
+		search_simd = w, use_table = false;
 }
 
-static struct slot slot_of(struct vmb_region *r)
+/* The bucket table for @g's slots, unless a test asked for the search. */
+static void build_table(struct vmb_guest *g)
 {
-	struct slot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
+	if (use_table)
+		vmb__guest_table_build(g);
+}
+
+static struct vmb__guest_rslot slot_of(struct vmb_region *r)
+{
+	struct vmb__guest_rslot s = { vmb_region_start(r), vmb_region_last_addr(r), r };
 
 	return s;
+}
+
+static struct vmb__guest_slot fast_of(struct vmb_region *r)
+{
+	struct vmb__guest_slot f = { vmb_region_start(r), vmb_region_len(r),
+				     vmb_region_host_base(r), vmb_region_bitmap(r) };
+
+	return f;
+}
+
+/* The hot slot of a guest memory without regions: no access fits it. */
+static const struct vmb__guest_slot no_slot = { 1, 0, NULL, NULL };
+
+/*
+ * Makes @s the hot slot (guest.h). Relaxed, as the loads: the cache is a
+ * hint, every reader checks the range it gets. Stored only when it
+ * changes, so that threads reading one region do not write its line.
+ */
+static void set_hot(const struct vmb_guest *g, const struct vmb__guest_slot *s)
+{
+	struct vmb__guest_head *h = (struct vmb__guest_head *)(uintptr_t)&g->head;
+
+	if (__atomic_load_n(&h->hot, __ATOMIC_RELAXED) != s)
+		__atomic_store_n(&h->hot, s, __ATOMIC_RELAXED);
+}
+
+/* After the slots moved (insert, remove): a slot of the new array. */
+static void reset_hot(struct vmb_guest *g)
+{
+	__atomic_store_n(&g->head.hot, g->n ? &g->fast[0] : &no_slot, __ATOMIC_RELAXED);
 }
 
 /* G2: the pairwise checks, in the reference's order. */
@@ -235,16 +260,22 @@ int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest 
 
 	struct vmb_guest *g = calloc(1, sizeof(*g));
 
-	if (g == NULL || (g->slots = calloc(n, sizeof(*g->slots))) == NULL) {
+	if (g == NULL || (g->head.slots = calloc(n, sizeof(*g->head.slots))) == NULL ||
+	    (g->fast = calloc(n, sizeof(*g->fast))) == NULL) {
+		if (g != NULL)
+			free(g->head.slots);
 		free(g);
 		return vmb__fail_errno(err, ENOMEM);
 	}
 	for (size_t i = 0; i < n; i++) {
-		g->slots[i] = slot_of(regions[i]);
+		g->head.slots[i] = slot_of(regions[i]);
+		g->fast[i] = fast_of(regions[i]);
 		vmb__region_set_owned(regions[i], true);
 	}
 	g->n = g->cap = n;
 	build_index(g);
+	build_table(g);
+	reset_hot(g);
 	*out = g;
 	return 0;
 }
@@ -254,8 +285,10 @@ void vmb_guest_free(struct vmb_guest *g)
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < g->n; i++)
-		vmb_region_free(g->slots[i].r);
-	free(g->slots);
+		vmb_region_free(g->head.slots[i].r);
+	free(g->head.slots);
+	free(g->fast);
+	vmb__guest_table_free(g);
 	free(g->keys);
 	free(g->top);
 	free(g);
@@ -323,7 +356,7 @@ static size_t index_plain(const struct vmb_guest *g, uint64_t addr)
  * addresses would mispredict half the steps. */
 static size_t slot_search(const struct vmb_guest *g, uint64_t addr)
 {
-	const struct slot *base = g->slots;
+	const struct vmb__guest_rslot *base = g->head.slots;
 	size_t n = g->n;
 
 	if (n == 0 || base[0].start > addr)
@@ -335,7 +368,7 @@ static size_t slot_search(const struct vmb_guest *g, uint64_t addr)
 		base = base[half].start <= addr ? base + half : base;
 		n -= half;
 	}
-	return (size_t)(base - g->slots);
+	return (size_t)(base - g->head.slots);
 }
 
 /* The index of the last region with start <= addr, or n when none. */
@@ -347,17 +380,65 @@ static size_t upper_index(const struct vmb_guest *g, uint64_t addr)
 									   : index_plain(g, addr);
 }
 
-struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
+/* True when @s holds @addr; `addr - start` wraps below the region, to at
+ * least len. */
+static bool holds(const struct vmb__guest_slot *s, uint64_t addr)
+{
+	uint64_t off;
+
+	return !vmb_sub_overflow_u64(addr, s->start, &off) && off < s->len;
+}
+
+/* G3: the index of the slot that holds @addr, or n; O(log regions), O(1)
+ * with the bucket table. */
+static size_t search(const struct vmb_guest *g, uint64_t addr)
+{
+	if (g->head.table != NULL)
+		return vmb__guest_table_find(g, addr);
+
+	size_t i = upper_index(g, addr);
+
+	return i == g->n || addr > g->head.slots[i].last ? g->n : i;
+}
+
+size_t vmb__guest_index_slow(const struct vmb_guest *g, uint64_t addr)
+{
+	const struct vmb__guest_slot *h = vmb__guest_hot(g);
+
+	/* The hot slot (again: another thread may have moved it), then the one
+	 * after it (accesses over rising addresses). */
+	if (holds(h, addr))
+		return (size_t)(h - g->fast);
+	if (h != &no_slot) {
+		size_t next = (size_t)(h - g->fast) + 1;
+
+		if (next < g->n && holds(&g->fast[next], addr)) {
+			set_hot(g, &g->fast[next]);
+			return next;
+		}
+	}
+
+	size_t i = search(g, addr);
+
+	if (i < g->n)
+		set_hot(g, &g->fast[i]);
+	return i;
+}
+
+/*
+ * No cache here: tried first, the hot slot and the next one cost random
+ * lookups over 16 or 1024 regions 1.3x their time (mispredicted when they
+ * hit), and keeping it up to date 1.7-2x (each lookup then waited for the
+ * previous one's store).
+ */
+struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g, uint64_t addr)
 {
 	if (g == NULL)
 		return NULL;
 
-	/* G3: binary search, O(log regions). */
-	size_t i = upper_index(g, addr);
+	size_t i = search(g, addr);
 
-	if (i == g->n || addr > g->slots[i].last)
-		return NULL;
-	return g->slots[i].r;
+	return i == g->n ? NULL : g->head.slots[i].r;
 }
 
 int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error *err)
@@ -370,32 +451,44 @@ int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error
 	size_t at = i == g->n ? 0 : i + 1;
 
 	/* G2: touching neighbours are fine, overlapping ones are not. */
-	if (at > 0 && g->slots[at - 1].last >= vmb_region_start(r))
+	if (at > 0 && g->head.slots[at - 1].last >= vmb_region_start(r))
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
-	if (at < g->n && vmb_region_last_addr(r) >= g->slots[at].start)
+	if (at < g->n && vmb_region_last_addr(r) >= g->head.slots[at].start)
 		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? 2 * g->cap : 4;
-		struct slot *grown = realloc(g->slots, cap * sizeof(*grown));
+		struct vmb__guest_rslot *grown = realloc(g->head.slots, cap * sizeof(*grown));
 
 		if (grown == NULL)
 			return vmb__fail_errno(err, ENOMEM);
-		g->slots = grown;
+		/* The larger slots are kept (cap counts the smaller of the two). */
+		g->head.slots = grown;
+
+		struct vmb__guest_slot *fast = realloc(g->fast, cap * sizeof(*fast));
+
+		if (fast == NULL)
+			return vmb__fail_errno(err, ENOMEM);
+		g->fast = fast;
 		g->cap = cap;
 		drop_index(g); /* built again below, at the new capacity */
 	}
-	for (size_t k = g->n; k > at; k--)
-		g->slots[k] = g->slots[k - 1];
-	g->slots[at] = slot_of(r);
+	for (size_t k = g->n; k > at; k--) {
+		g->head.slots[k] = g->head.slots[k - 1];
+		g->fast[k] = g->fast[k - 1];
+	}
+	g->head.slots[at] = slot_of(r);
+	g->fast[at] = fast_of(r);
 	g->n++;
 	if (g->keys == NULL) {
 		build_index(g);
 	} else {
 		/* The keys move with the slots; past n they stay INT64_MAX. */
 		memmove(g->keys + at + 1, g->keys + at, (g->n - 1 - at) * sizeof(*g->keys));
-		g->keys[at] = key_of(g->slots[at].start);
+		g->keys[at] = key_of(g->head.slots[at].start);
 		retop(g, at / KEY_BLOCK);
 	}
+	build_table(g);
+	reset_hot(g);
 	vmb__region_set_owned(r, true);
 	return 0;
 }
@@ -409,12 +502,14 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 	size_t i = upper_index(g, start);
 
 	/* G2: only an exact (start, len) match is removed. */
-	if (i == g->n || g->slots[i].start != start || vmb_region_len(g->slots[i].r) != len)
+	if (i == g->n || g->head.slots[i].start != start || vmb_region_len(g->head.slots[i].r) != len)
 		return vmb__fail(err, VMB_ENO_MEMORY_REGION);
-	*out = g->slots[i].r;
+	*out = g->head.slots[i].r;
 	vmb__region_set_owned(*out, false);
-	for (size_t k = i; k + 1 < g->n; k++)
-		g->slots[k] = g->slots[k + 1];
+	for (size_t k = i; k + 1 < g->n; k++) {
+		g->head.slots[k] = g->head.slots[k + 1];
+		g->fast[k] = g->fast[k + 1];
+	}
 	g->n--;
 	if (g->n <= index_min) {
 		drop_index(g);
@@ -423,6 +518,8 @@ int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len, struct v
 		g->keys[g->n] = INT64_MAX;
 		retop(g, i / KEY_BLOCK);
 	}
+	build_table(g);
+	reset_hot(g);
 	return 0;
 }
 
@@ -433,273 +530,10 @@ size_t vmb_guest_num_regions(const struct vmb_guest *g)
 
 struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t i)
 {
-	return g && i < g->n ? g->slots[i].r : NULL;
+	return g && i < g->n ? g->head.slots[i].r : NULL;
 }
 
 uint64_t vmb_guest_last_addr(const struct vmb_guest *g)
 {
-	return g && g->n ? g->slots[g->n - 1].last : 0;
-}
-
-int vmb_guest_get_host_address(const struct vmb_guest *g, uint64_t addr, void **host,
-			       struct vmb_error *err)
-{
-	if (g == NULL || host == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-
-	struct vmb_region *r = vmb_guest_find_region(g, addr);
-
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	*host = (uint8_t *)vmb_region_host_base(r) + (addr - vmb_region_start(r));
-	return 0;
-}
-
-/*
- * The G4 walk. One chunk: the bytes from @cur to the end of its region, at
- * most @left. Returns 1 with the chunk, 0 when @cur is in a hole.
- */
-static int chunk_at(const struct vmb_guest *g, uint64_t cur, size_t left, struct vmb_region **r,
-		    uint64_t *off, size_t *len)
-{
-	struct vmb_region *reg = vmb_guest_find_region(g, cur);
-
-	if (reg == NULL)
-		return 0;
-	*r = reg;
-	*off = cur - vmb_region_start(reg);
-	/* At this point: off < region len, so cap >= 1. */
-	uint64_t cap = vmb_region_len(reg) - *off;
-
-	*len = cap < left ? (size_t)cap : left;
-	return 1;
-}
-
-/* G4: advance past a chunk; a wrap to exactly 0 is allowed, others are not. */
-static int advance(uint64_t *cur, size_t chunk, struct vmb_error *err)
-{
-	if (vmb_add_overflow_u64(*cur, chunk, cur) && *cur != 0)
-		return vmb__fail(err, VMB_EGUEST_ADDRESS_OVERFLOW);
-	return 0;
-}
-
-enum op { OP_WRITE, OP_READ, OP_READ_FROM, OP_WRITE_TO };
-
-struct op_args {
-	enum op op;
-	const uint8_t *in;      /* OP_WRITE */
-	uint8_t *out;           /* OP_READ */
-	struct vmb_source *src; /* OP_READ_FROM */
-	struct vmb_sink *dst;   /* OP_WRITE_TO */
-};
-
-/* One chunk of one operation on a region's slice; *moved = bytes moved. */
-static int do_chunk(const struct op_args *a, struct vmb_region *r, uint64_t off, size_t len,
-		    size_t total, size_t *moved, struct vmb_error *err)
-{
-	const struct vmb_slice *s = vmb__region_slice(r);
-
-	*moved = 0;
-	switch (a->op) {
-	case OP_WRITE:
-		return vmb_slice_write(*s, off, a->in + total, len, moved, err);
-	case OP_READ:
-		return vmb_slice_read(*s, off, a->out + total, len, moved, err);
-	case OP_READ_FROM:
-		/* G7: one read per chunk. */
-		return vmb_slice_read_volatile_from(*s, off, a->src, len, moved, err);
-	case OP_WRITE_TO: {
-		/* G7: a sink may have side effects, so each chunk goes whole. */
-		struct vmb_slice chunk = *s;
-
-		return vmb__bytes_write_all(vmb_slice_bytes(&chunk), off, a->dst, len, moved, err);
-	}
-	}
-	return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-}
-
-static int walk(const struct vmb_guest *g, uint64_t addr, size_t n, const struct op_args *a,
-		size_t *done, struct vmb_error *err)
-{
-	uint64_t cur = addr;
-	size_t total = 0;
-	int rc = 0;
-
-	vmb__set_done(done, 0);
-	/* G5: nothing to move is ok 0 at any address. */
-	if (n == 0)
-		return 0;
-	/* At this point: [addr, cur) is done and total == cur - addr (mod 2^64). */
-	while (total < n) {
-		struct vmb_region *r;
-		uint64_t off;
-		size_t len, moved;
-
-		if (!chunk_at(g, cur, n - total, &r, &off, &len)) {
-			/* G4: a hole first is an error, a hole later ends the walk. */
-			if (total == 0)
-				rc = vmb__fail_guest_addr(err, addr);
-			break;
-		}
-		rc = do_chunk(a, r, off, len, total, &moved, err);
-		total += moved;
-		if (rc != 0) {
-			/* G9: what the slice said, as guest memory says it. */
-			rc = vmb__map_backend_error(err, rc);
-			break;
-		}
-		/* G7 [diverges]: a short chunk ends the walk, no gap is left. */
-		if (moved < len)
-			break;
-		rc = advance(&cur, len, err);
-		if (rc != 0)
-			break;
-	}
-	vmb__set_done(done, total);
-	return rc;
-}
-
-bool vmb_guest_check_range(const struct vmb_guest *g, uint64_t addr, size_t n)
-{
-	struct vmb_slices_iter it;
-	struct vmb_slice s;
-	size_t seen = 0;
-
-	if (g == NULL)
-		return false;
-	/* G10: true when every chunk is mapped; n == 0 is true. */
-	vmb_guest_slices_init(&it, g, addr, n);
-	while (vmb_guest_slices_next(&it, &s, NULL) == 1)
-		seen += s.len;
-	return seen == n;
-}
-
-int vmb_guest_get_slice(const struct vmb_guest *g, uint64_t addr, size_t n, struct vmb_slice *out,
-			struct vmb_error *err)
-{
-	if (g == NULL || out == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-
-	struct vmb_region *r = vmb_guest_find_region(g, addr);
-
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb_region_get_slice(r, addr - vmb_region_start(r), n, out, err);
-}
-
-void vmb_guest_slices_init(struct vmb_slices_iter *it, const struct vmb_guest *g, uint64_t addr,
-			   size_t n)
-{
-	if (it == NULL)
-		return;
-	it->g = g;
-	it->cur = addr;
-	it->remaining = n;
-	it->fused = g == NULL;
-}
-
-int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
-			  struct vmb_error *err)
-{
-	struct vmb_region *r;
-	uint64_t off;
-	size_t len;
-	int rc;
-
-	if (it == NULL || out == NULL)
-		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	if (it->fused || it->remaining == 0)
-		return 0;
-	if (!chunk_at(it->g, it->cur, it->remaining, &r, &off, &len)) {
-		/* G10: a hole is an error, after which the walk stops for good. */
-		it->fused = true;
-		return vmb__fail_guest_addr(err, it->cur);
-	}
-	rc = vmb_slice_subslice(*vmb__region_slice(r), off, len, out, err);
-	if (rc == 0)
-		rc = advance(&it->cur, len, err);
-	if (rc != 0) {
-		it->fused = true;
-		return vmb__map_backend_error(err, rc);
-	}
-	it->remaining -= len;
-	return 1;
-}
-
-/* The guest memory as a container. */
-static int g_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
-		   struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_WRITE, .in = buf };
-
-	return walk(self, addr, len, &a, done, err);
-}
-
-static int g_read(void *self, uint64_t addr, void *buf, size_t len, size_t *done,
-		  struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_READ, .out = buf };
-
-	return walk(self, addr, len, &a, done, err);
-}
-
-static int g_read_from(void *self, uint64_t addr, struct vmb_source *src, size_t n, size_t *done,
-		       struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_READ_FROM, .src = src };
-
-	return walk(self, addr, n, &a, done, err);
-}
-
-static int g_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n, size_t *done,
-		      struct vmb_error *err)
-{
-	struct op_args a = { .op = OP_WRITE_TO, .dst = dst };
-
-	return walk(self, addr, n, &a, done, err);
-}
-
-static int g_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		   struct vmb_error *err)
-{
-	struct vmb_region *r = vmb_guest_find_region(self, addr);
-
-	/* G8: the first chunk only; its region's slice errors mapped by G9. */
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb__map_backend_error(err, vmb_slice_store(*vmb__region_slice(r),
-							   addr - vmb_region_start(r), width, v,
-							   order, err));
-}
-
-static int g_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		  struct vmb_error *err)
-{
-	struct vmb_region *r = vmb_guest_find_region(self, addr);
-
-	/* G8. */
-	if (r == NULL)
-		return vmb__fail_guest_addr(err, addr);
-	return vmb__map_backend_error(err, vmb_slice_load(*vmb__region_slice(r),
-							  addr - vmb_region_start(r), width, order,
-							  v, err));
-}
-
-static const struct vmb_bytes_ops guest_ops = {
-	.name = "guest",
-	.exact = VMB_EXACT_COMPARE,
-	.write = g_write,
-	.read = g_read,
-	.read_volatile_from = g_read_from,
-	.write_volatile_to = g_write_to,
-	.store = g_store,
-	.load = g_load,
-	.check_range = NULL,
-};
-
-struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g)
-{
-	struct vmb_bytes b = { g ? &guest_ops : NULL, g };
-
-	return b;
+	return g && g->n ? g->head.slots[g->n - 1].last : 0;
 }

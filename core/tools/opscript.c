@@ -1221,6 +1221,31 @@ static void ok_value(struct vmbo_text *out, uint64_t v)
 	vmbo_text_x64(out, v);
 }
 
+/* The ok line of an op vmbo_typed_guest_op() ran, as vmbo_exec() prints it. */
+static void ok_line(struct vmbo_text *out, const struct vmbo_op *op, const uint8_t *buf,
+		    uint64_t v, size_t done)
+{
+	switch (op->kind) {
+	case VMBO_WRITE:
+		ok_count(out, done);
+		break;
+	case VMBO_READ:
+		ok_count_hex(out, done, buf, done);
+		break;
+	case VMBO_READ_SLICE:
+		vmbo_text_put(out, "ok ", 3);
+		vmbo_text_hex(out, buf, op->n);
+		break;
+	case VMBO_READ_OBJ:
+	case VMBO_LOAD:
+		ok_value(out, v);
+		break;
+	default:
+		vmbo_text_put(out, "ok", 2);
+		break;
+	}
+}
+
 int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out)
 {
 	struct vmb_bytes b = env->bytes;
@@ -1251,6 +1276,14 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 		vmb_fault_sink_init(&fsink, &bsink.base, op->faults, op->nfaults, false);
 		src = &fsrc.base;
 		sink = &fsink.base;
+	}
+	if (env->guest != NULL && (env->ops_run++ & 1) != 0 &&
+	    vmbo_typed_guest_op(env->guest, op, buf, &v, &done, &rc, &e)) {
+		if (rc == 0)
+			ok_line(out, op, buf, v, done);
+		else
+			err_line(out, rc, &e);
+		return rc;
 	}
 	switch (op->kind) {
 	case VMBO_WRITE:

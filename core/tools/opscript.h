@@ -169,6 +169,10 @@ struct vmbo_env {
 	pid_t child;
 	int child_pipe;
 	bool has_bitmap;
+	/* Ops run so far: on guest memory every other one goes through the
+	 * typed inline API of guest.h instead of the generic interface, so
+	 * both are held to the same expected lines. */
+	uint64_t ops_run;
 };
 
 /**
@@ -199,6 +203,14 @@ void vmbo_env_close(struct vmbo_env *env);
  * Return: the operation's status (0 or a VMB_E* code).
  */
 int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out);
+
+/*
+ * vmbo_typed_guest_op() - @op through guest.h's typed API on @g, for the
+ * ops it has (opscript_typed.c): true with *@rc, and @buf, *@v, *@done,
+ * @e filled as vmbo_exec() fills them; false for any other op.
+ */
+bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t *buf,
+			 uint64_t *v, size_t *done, int *rc, struct vmb_error *e);
 
 /*
  * Text helpers. vmbo_text_printf() prints what vsnprintf would, formatting

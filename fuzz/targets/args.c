@@ -757,6 +757,88 @@ VMBF_WRAPS static void c_guest_calls(struct ctx *c)
 	}
 }
 
+/*
+ * guest.h's typed entry points (vmb_guest_read, _write, _slice, _obj,
+ * store, load): each must return what the generic call on
+ * vmb_guest_bytes() returns for the same arguments, with the same count,
+ * error details and bytes, NULL and huge arguments included. G4-G9, S9.
+ */
+VMBF_WRAPS static void c_guest_typed(struct ctx *c)
+{
+	static uint8_t got_t[4 * MEM], got_g[4 * MEM];
+	struct vmbf_producer *d = c->d;
+	struct vmb_guest *g = ptr_arg(d, c->g);
+	/* Around the region [0x1000, 0x1000 + MEM), or anywhere. */
+	uint64_t a = vmbf_bool(d) ? 0x1000 + size_arg(d, MEM) - vmbf_u8(d) % 4 : size_arg(d, 0x1000);
+	uint64_t n = size_arg(d, MEM), vt = 0, vg = 0, v = vmbf_u64(d);
+	unsigned w = width_arg(d);
+	int order = order_arg(d), rt, rg;
+	bool nobuf = vmbf_u8(d) % 4 == 0, nodone = vmbf_bool(d);
+	struct vmb_bytes b = vmb_guest_bytes(g);
+	struct vmb_error et, eg;
+	size_t dt = 7, dg = 7, *pdt = nodone ? NULL : &dt, *pdg = nodone ? NULL : &dg;
+	const char *what;
+
+	memset(&et, 0x5a, sizeof(et));
+	memset(&eg, 0x5a, sizeof(eg));
+	memset(got_t, 0, sizeof(got_t));
+	memset(got_g, 0, sizeof(got_g));
+	/* Reads fill at most the region's MEM bytes, writes take at most that. */
+	const void *src = nobuf ? NULL : pattern;
+	uint8_t *bt = nobuf ? NULL : got_t, *bg = nobuf ? NULL : got_g;
+
+	switch (vmbf_u8(d) % 8) {
+	case 0:
+		what = "write";
+		rt = vmb_guest_write(g, a, src, n, pdt, &et);
+		rg = vmb_bytes_write(b, a, src, n, pdg, &eg);
+		break;
+	case 1:
+		what = "read";
+		rt = vmb_guest_read(g, a, bt, n, pdt, &et);
+		rg = vmb_bytes_read(b, a, bg, n, pdg, &eg);
+		break;
+	case 2:
+		what = "write_slice";
+		rt = vmb_guest_write_slice(g, a, src, n, &et);
+		rg = vmb_bytes_write_slice(b, a, src, n, &eg);
+		break;
+	case 3:
+		what = "read_slice";
+		rt = vmb_guest_read_slice(g, a, bt, n, &et);
+		rg = vmb_bytes_read_slice(b, a, bg, n, &eg);
+		break;
+	case 4:
+		what = "write_obj";
+		n %= 17;
+		rt = vmb_guest_write_obj(g, a, src, n, &et);
+		rg = vmb_bytes_write_obj(b, a, src, n, &eg);
+		break;
+	case 5:
+		what = "read_obj";
+		n %= 17;
+		rt = vmb_guest_read_obj(g, a, bt, n, &et);
+		rg = vmb_bytes_read_obj(b, a, bg, n, &eg);
+		break;
+	case 6:
+		what = "store";
+		rt = vmb_guest_store(g, a, w, v, order, &et);
+		rg = vmb_bytes_store(b, a, w, v, order, &eg);
+		break;
+	default:
+		what = "load";
+		rt = vmb_guest_load(g, a, w, order, nobuf ? NULL : &vt, &et);
+		rg = vmb_bytes_load(b, a, w, order, nobuf ? NULL : &vg, &eg);
+		break;
+	}
+	calling("vmb_guest_%s(%s, 0x%lx, %s, %lu, width %u, order %d)", what, p(g),
+		(unsigned long)a, nobuf ? "NULL" : "ptr", (unsigned long)n, w, order);
+	result("G6", rt, rg);
+	detail("G6", rt == 0 || memcmp(&et, &eg, sizeof(et)) == 0, "error details unlike the generic call's");
+	detail("G6", dt == dg && vt == vg && memcmp(got_t, got_g, sizeof(got_t)) == 0,
+	       "count, value or bytes unlike the generic call's");
+}
+
 /* Wraps on purpose: the oracle computes where a wrapping range ends (ubsan preset). */
 VMBF_WRAPS static void c_region(struct ctx *c)
 {
@@ -1090,7 +1172,7 @@ VMBF_WRAPS static void c_files(struct ctx *c)
 
 static void (*const calls[])(struct ctx *) = {
 	c_slice_init, c_views, c_slice_rw, c_slice_io, c_slice_atomic, c_slice_copies, c_bytes,
-	c_guest_new,  c_guest_calls, c_region, c_bitmap, c_io, c_errors, c_copy, c_helpers, c_files,
+	c_guest_new,  c_guest_calls, c_guest_typed, c_region, c_bitmap, c_io, c_errors, c_copy, c_helpers, c_files,
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
 

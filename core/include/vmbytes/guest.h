@@ -11,8 +11,11 @@
 
 #include <stdbool.h>
 
+#include "atomic.h"
+#include "bitmap.h"
 #include "bytes.h"
 #include "common.h"
+#include "copy.h"
 #include "error.h"
 #include "region.h"
 #include "slice.h"
@@ -64,15 +67,6 @@ VMB_API struct vmb_region *vmb_guest_region_at(const struct vmb_guest *g, size_t
 /* vmb_guest_last_addr() - the last address of the highest region. */
 VMB_API uint64_t vmb_guest_last_addr(const struct vmb_guest *g);
 
-/**
- * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL
- * when @addr is in a hole; O(log regions). G3. Up to 64 regions a binary
- * search; above, an index of the starts counted with AVX-512, AVX2 or
- * plain C, whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at
- * start picks one, and VMB_GUEST_INDEX=always keeps the index at any
- * number of regions: for tests and coverage).
- */
-VMB_API struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr);
 
 /**
  * vmb_guest_get_host_address() - the host address that backs @addr.
@@ -125,5 +119,293 @@ VMB_API int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *
 /* vmb_guest_bytes() - the guest memory as a container (guest-physical
  * addresses): every operation of bytes.h, by G4-G9. */
 VMB_API struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g);
+
+/*
+ * Typed access to guest memory (SPEC G4-G9): the operations of bytes.h on
+ * vmb_guest_bytes(@g), with the same results and errors in every case,
+ * but inline. An access that lies in one region, the region the guest
+ * memory found last (its "hot" region), is one vmb_copy() (one atomic
+ * access for store/load) in the caller's code, with no table of
+ * operations, no walk and no call; everything else (other regions,
+ * boundaries, holes, errors, zero lengths, NULL arguments) goes to the
+ * out-of-line walk, which makes the region it found first the hot one.
+ * Writes mark the region's dirty bitmap (S11) on both paths. A NULL @g
+ * is InvalidArgument, as vmb_guest_bytes(NULL) is.
+ *
+ * The hot region is a cache, kept per guest memory and read and written
+ * with relaxed atomics: threads that access one guest memory at once
+ * each see a whole slot of the guest memory (possibly another thread's
+ * hot one, which the range check then refuses). Inserting or removing a
+ * region resets it; doing so while another thread accesses the guest
+ * memory stays the caller's race, as for every operation.
+ */
+
+/* One region of a guest memory as the fast paths see it; treat as opaque.
+ * A slot does not change while its guest memory owns the region. */
+struct vmb__guest_slot {
+	uint64_t start;             /* the region's guest address */
+	uint64_t len;               /* its length; 0 only in the empty slot */
+	uint8_t *host;              /* its host address */
+	struct vmb_bitmap *bitmap;  /* its dirty bitmap (region-relative), or NULL */
+};
+
+/* A region as the search sees it (G3); treat as opaque. */
+struct vmb__guest_rslot {
+	uint64_t start, last;
+	struct vmb_region *r;
+};
+
+/* The first member of every struct vmb_guest; treat as opaque. */
+struct vmb__guest_head {
+	/* A slot of this guest memory, or an empty one (len 0) that no access
+	 * fits; never NULL. */
+	const struct vmb__guest_slot *hot;
+	struct vmb__guest_rslot *slots; /* sorted by start, pairwise disjoint */
+	/*
+	 * The bucket table (core/src/guest_table.c), or NULL: table[b] is the
+	 * last slot that starts at or before table_lo + b * 2^table_shift,
+	 * and no bucket holds more than two other starts; starts[] are the
+	 * slots' starts, padded with two UINT64_MAX.
+	 */
+	uint32_t *table;
+	uint64_t *starts;
+	uint64_t table_lo, table_span;
+	unsigned table_shift;
+};
+
+/* find_region without the bucket table: the search of guest.c. */
+VMB_API struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g, uint64_t addr)
+	__attribute__((noinline));
+
+
+/* The out-of-line halves: each is the bytes.h operation on
+ * vmb_guest_bytes(@g), checks in SPEC order, results and errors as there. */
+VMB_API int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
+				  size_t len, size_t *done, struct vmb_error *err)
+	__attribute__((noinline));
+VMB_API int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+				 size_t *done, struct vmb_error *err) __attribute__((noinline));
+VMB_API int vmb__guest_write_slice_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
+					size_t len, struct vmb_error *err)
+	__attribute__((noinline));
+VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf,
+				       size_t len, struct vmb_error *err)
+	__attribute__((noinline));
+VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
+				  uint64_t v, int order, struct vmb_error *err)
+	__attribute__((noinline));
+VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
+				 uint64_t *v, struct vmb_error *err) __attribute__((noinline));
+
+/* The hot slot of a non-NULL @g. */
+VMB_INLINE const struct vmb__guest_slot *vmb__guest_hot(const struct vmb_guest *g)
+{
+	/*
+	 * Relaxed: the slot pointed to was written before any access could
+	 * start (inserting and removing regions exclude accesses, by the
+	 * caller), so only the pointer itself is shared, and any value of it
+	 * is a whole slot.
+	 */
+	return __atomic_load_n(&((const struct vmb__guest_head *)(const void *)g)->hot,
+			       __ATOMIC_RELAXED);
+}
+
+/*
+ * For the fast paths: true unless [@addr, @addr + @n), @n >= 1, lies in
+ * slot @s at a host address aligned to @align (a power of two); *@off is
+ * @addr's offset in the region. One branch, as vmb__slice_misfit():
+ * `addr - start` wraps when @addr is below the region, and is then at
+ * least len; `n - 1` wraps for @n == 0, which is then refused (G5 goes to
+ * the slow path); `len - off` and `host + off` wrap only when the first
+ * term is already true.
+ */
+VMB_INLINE bool vmb__guest_misfit(const struct vmb__guest_slot *s, uint64_t addr, size_t n,
+				  size_t align, uint64_t *off)
+{
+	uint64_t o = addr - s->start;
+
+	*off = o;
+	return (o >= s->len) | ((uint64_t)n - 1 >= s->len - o) |
+	       ((((uintptr_t)s->host + o) & (align - 1)) != 0);
+}
+
+/**
+ * vmb_guest_write() - vmb_bytes_write() on guest memory, inline.
+ * @done: receives the count written (also on failure); may be NULL.
+ * Return: as vmb_bytes_write() on vmb_guest_bytes(@g). G4-G6, S11.
+ */
+VMB_INLINE int vmb_guest_write(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
+			       size_t *done, struct vmb_error *err)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
+			vmb_copy(s->host + off, buf, len);
+			/* S11: the bitmap is region-relative. */
+			if (s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, len);
+			if (done != NULL)
+				*done = len;
+			return 0;
+		}
+	}
+	return vmb__guest_write_slow(g, addr, buf, len, done, err);
+}
+
+/* vmb_guest_read() - vmb_bytes_read() on guest memory, inline. G4-G6. */
+VMB_INLINE int vmb_guest_read(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+			      size_t *done, struct vmb_error *err)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
+			vmb_copy(buf, s->host + off, len);
+			if (done != NULL)
+				*done = len;
+			return 0;
+		}
+	}
+	return vmb__guest_read_slow(g, addr, buf, len, done, err);
+}
+
+/**
+ * vmb_guest_write_slice() - vmb_bytes_write_slice() on guest memory,
+ * inline: all @len bytes or PartialBuffer (those that fit were written).
+ * G4-G6, S4, S11.
+ */
+VMB_INLINE int vmb_guest_write_slice(struct vmb_guest *g, uint64_t addr, const void *buf,
+				     size_t len, struct vmb_error *err)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
+			vmb_copy(s->host + off, buf, len);
+			/* S11. */
+			if (s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, len);
+			return 0;
+		}
+	}
+	return vmb__guest_write_slice_slow(g, addr, buf, len, err);
+}
+
+/* vmb_guest_read_slice() - vmb_bytes_read_slice() on guest memory, inline.
+ * G4-G6, S4. */
+VMB_INLINE int vmb_guest_read_slice(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+				    struct vmb_error *err)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
+			vmb_copy(buf, s->host + off, len);
+			return 0;
+		}
+	}
+	return vmb__guest_read_slice_slow(g, addr, buf, len, err);
+}
+
+/* vmb_guest_write_obj() - write an object of @size bytes: write_slice.
+ * An object of at most 8 bytes in one region is one access (S10). S4. */
+VMB_INLINE int vmb_guest_write_obj(struct vmb_guest *g, uint64_t addr, const void *obj,
+				   size_t size, struct vmb_error *err)
+{
+	return vmb_guest_write_slice(g, addr, obj, size, err);
+}
+
+/* vmb_guest_read_obj() - read an object of @size bytes: read_slice. S4. */
+VMB_INLINE int vmb_guest_read_obj(struct vmb_guest *g, uint64_t addr, void *obj, size_t size,
+				  struct vmb_error *err)
+{
+	return vmb_guest_read_slice(g, addr, obj, size, err);
+}
+
+/**
+ * vmb_guest_store() - vmb_bytes_store() on guest memory, inline: one
+ * atomic store of @width bytes (1, 2, 4, 8) with @order (relaxed,
+ * release, seq_cst).
+ * Return: as vmb_bytes_store() on vmb_guest_bytes(@g). G8, S9, S11.
+ */
+VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t v,
+			       int order, struct vmb_error *err)
+{
+	if (VMB_LIKELY((g != NULL) && vmb_order_valid_for_store(order) && vmb_width_valid(width))) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
+			vmb_atomic_store_raw(s->host + off, width, v, order);
+			/* S11. */
+			if (s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
+			return 0;
+		}
+	}
+	return vmb__guest_store_slow(g, addr, width, v, order, err);
+}
+
+/**
+ * vmb_guest_load() - vmb_bytes_load() on guest memory, inline: one atomic
+ * load of @width bytes with @order (relaxed, acquire, seq_cst) into *@v.
+ * Return: as vmb_bytes_load() on vmb_guest_bytes(@g). G8, S9.
+ */
+VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
+			      uint64_t *v, struct vmb_error *err)
+{
+	if (VMB_LIKELY((g != NULL) && (v != NULL) && vmb_order_valid_for_load(order) &&
+		       vmb_width_valid(width))) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
+			*v = vmb_atomic_load_raw(s->host + off, width, order);
+			return 0;
+		}
+	}
+	return vmb__guest_load_slow(g, addr, width, order, v, err);
+}
+
+/**
+ * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL
+ * when @addr is in a hole; O(log regions), O(1) with the bucket table. G3.
+ * The bucket table (a few buckets per region, when
+ * no bucket holds more than two region starts) gives the answer in one
+ * load and two compares; without it, up to 64 regions a binary search,
+ * above, an index of the starts counted with AVX-512, AVX2 or plain C,
+ * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
+ * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
+ * regions; either turns the bucket table off: for tests and coverage).
+ * Inline: a lookup in the table is done in the caller's code; the rest
+ * goes to vmb__guest_find_region_slow().
+ */
+VMB_INLINE struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, uint64_t addr)
+{
+	if (VMB_LIKELY(g != NULL)) {
+		const struct vmb__guest_head *h = (const struct vmb__guest_head *)(const void *)g;
+		uint64_t off;
+
+		if (VMB_LIKELY(h->table != NULL) && !__builtin_sub_overflow(addr, h->table_lo, &off) &&
+		    off <= h->table_span) {
+			size_t i = h->table[off >> h->table_shift];
+
+			/* At most two starts after slot i are <= addr, the first ones;
+			 * starts[n] and starts[n + 1] are UINT64_MAX, above addr. */
+			i += (size_t)(h->starts[i + 1] <= addr) + (size_t)(h->starts[i + 2] <= addr);
+			return addr > h->slots[i].last ? NULL : h->slots[i].r;
+		}
+	}
+	return vmb__guest_find_region_slow(g, addr);
+}
+
+/* Typed object helpers: the size comes from the object. */
+#define vmb_guest_write_val(g, addr, objp, err) vmb_guest_write_obj((g), (addr), (objp), sizeof(*(objp)), (err))
+#define vmb_guest_read_val(g, addr, objp, err) vmb_guest_read_obj((g), (addr), (objp), sizeof(*(objp)), (err))
 
 #endif /* VMBYTES_GUEST_H */
