@@ -41,7 +41,7 @@ VMB_INLINE uintptr_t vmb__common_align(const void *a, const void *b)
 
 /**
  * vmb_copy_small() - S10 copy of @n <= 8 bytes between non-overlapping
- * ranges.
+ * ranges, in straight-line code: no loop, at most one branch per unit.
  * @dst: destination, valid for @n bytes.
  * @src: source, valid for @n bytes.
  * @n:   at most VMB_SINGLE_ACCESS_MAX.
@@ -52,25 +52,80 @@ VMB_INLINE void vmb_copy_small(void *dst, const void *src, size_t n)
 	const uint8_t *s = (const uint8_t *)src;
 	uintptr_t g = vmb__common_align(d, s);
 
-	/* At this point: d and s are both aligned to g, and n <= 8. */
-	if (g >= 8 && n == 8) {
-		VMB__UNIT(uint64_t, d, s);
+	if (g >= 4) {
+		/* At this point: both 4-aligned, so n == 8 is one u64 (g == 8)
+		 * or two u32, and n < 8 is at most one u32, u16 and u8 each. */
+		if (n == 8) {
+			if (g == 8) {
+				VMB__UNIT(uint64_t, d, s);
+			} else {
+				VMB__UNIT(uint32_t, d, s);
+				VMB__UNIT(uint32_t, d + 4, s + 4);
+			}
+			return;
+		}
+		if (n & 4)
+			VMB__UNIT(uint32_t, d, s);
+		if (n & 2)
+			VMB__UNIT(uint16_t, d + (n & 4), s + (n & 4));
+		if (n & 1)
+			VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
 		return;
 	}
-	/* At this point: fewer than 8 bytes remain or g < 8. */
-	while (g >= 4 && n >= 4) {
-		VMB__UNIT(uint32_t, d, s);
-		d += 4, s += 4, n -= 4;
+	if (g == 2) {
+		/* At this point: both 2-aligned: n / 2 u16 units, then a byte. */
+		size_t k = n >> 1;
+
+		/* Entered at case k, falling through: ascending addresses. */
+		switch (k) {
+		case 4:
+			VMB__UNIT(uint16_t, d, s);
+			/* fall through */
+		case 3:
+			VMB__UNIT(uint16_t, d + 2 * k - 6, s + 2 * k - 6);
+			/* fall through */
+		case 2:
+			VMB__UNIT(uint16_t, d + 2 * k - 4, s + 2 * k - 4);
+			/* fall through */
+		case 1:
+			VMB__UNIT(uint16_t, d + 2 * k - 2, s + 2 * k - 2);
+			/* fall through */
+		default:
+			break;
+		}
+		if (n & 1)
+			VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
+		return;
 	}
-	/* At this point: d and s keep the alignment min(g, 4). */
-	while (g >= 2 && n >= 2) {
-		VMB__UNIT(uint16_t, d, s);
-		d += 2, s += 2, n -= 2;
-	}
-	/* At this point: only single bytes, or g == 1. */
-	while (n > 0) {
+	/* At this point: g == 1, so every unit is a single byte; entered at
+	 * case n and falling through, in ascending addresses. */
+	switch (n) {
+	case 8:
 		VMB__UNIT(uint8_t, d, s);
-		d += 1, s += 1, n -= 1;
+		/* fall through */
+	case 7:
+		VMB__UNIT(uint8_t, d + n - 7, s + n - 7);
+		/* fall through */
+	case 6:
+		VMB__UNIT(uint8_t, d + n - 6, s + n - 6);
+		/* fall through */
+	case 5:
+		VMB__UNIT(uint8_t, d + n - 5, s + n - 5);
+		/* fall through */
+	case 4:
+		VMB__UNIT(uint8_t, d + n - 4, s + n - 4);
+		/* fall through */
+	case 3:
+		VMB__UNIT(uint8_t, d + n - 3, s + n - 3);
+		/* fall through */
+	case 2:
+		VMB__UNIT(uint8_t, d + n - 2, s + n - 2);
+		/* fall through */
+	case 1:
+		VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
+		/* fall through */
+	default:
+		break;
 	}
 }
 
@@ -169,8 +224,16 @@ VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
  */
 VMB_API int vmb_copy_load_tuning(const char *path);
 
-/* Copies of more than 8 bytes; defined in core/src/copy.c. */
-VMB_API void vmb__copy_large(void *dst, const void *src, size_t n);
+/*
+ * Copies of more than 8 bytes: the function resolved for this CPU at load
+ * time (core/src/copy.c), which vmb_copy() calls directly. It is the
+ * default path's size classes for this CPU, libc's memcpy itself where
+ * the built-in defaults know nothing better, or the forced strategy. It
+ * changes only when a tuning or a forced strategy is put in force; a
+ * copy racing that change runs the old or the new function, both correct.
+ */
+typedef void *(*vmb__copy_fn)(void *dst, const void *src, size_t n);
+VMB_API extern vmb__copy_fn vmb__copy_large;
 VMB_API void vmb__move_large(void *dst, const void *src, size_t n);
 
 /**
@@ -186,7 +249,7 @@ VMB_INLINE void vmb_copy(void *dst, const void *src, size_t n)
 	if (VMB_LIKELY(n <= VMB_SINGLE_ACCESS_MAX))
 		vmb_copy_small(dst, src, n);
 	else
-		vmb__copy_large(dst, src, n);
+		__atomic_load_n(&vmb__copy_large, __ATOMIC_RELAXED)(dst, src, n);
 }
 
 /**
