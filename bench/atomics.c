@@ -9,7 +9,8 @@
  *
  * Names: atomic/<api|raw>/<store|load>/<u8|u16|u32|u64>/<order>
  *        atomic/<api|raw>/<store|load>/<width>/<order>/<contended|false_sharing|padded>
- * Items processed: accesses.
+ * Items processed: accesses. The API-against-raw pairs are peers
+ * (bench/peers/atomic.c).
  */
 #include <stdio.h>
 
@@ -122,12 +123,6 @@ DEFINE_WIDTH(uint16_t, u16)
 DEFINE_WIDTH(uint32_t, u32)
 DEFINE_WIDTH(uint64_t, u64)
 
-typedef void (*atomic_loop)(void *ctx, uint64_t n);
-
-struct atomic_fn {
-	const char *impl, *op, *width, *order;
-	atomic_loop loop;
-};
 
 /* @ONAME names the body, @label the ordering as the benchmark shows it. */
 #define ROW(impl, op, W, ONAME, label) {#impl, #op, #W, label, impl##_##op##_##W##_##ONAME}
@@ -140,6 +135,25 @@ struct atomic_fn {
 	ROW(api, load, W, seq_cst, "seq_cst"), ROW(raw, load, W, seq_cst, "seq_cst")
 
 static const struct atomic_fn fns[] = {ROWS_FOR(u8), ROWS_FOR(u16), ROWS_FOR(u32), ROWS_FOR(u64)};
+
+const struct atomic_fn *atomic_fns(size_t *count)
+{
+	*count = sizeof(fns) / sizeof(fns[0]);
+	return fns;
+}
+
+void *atomic_ctx_new(void)
+{
+	struct atomic_ctx *c = xcalloc(1, sizeof(*c));
+
+	c->mode = SOLO;
+	return c;
+}
+
+bool atomic_ctx_failed(void *ctx)
+{
+	return ((struct atomic_ctx *)ctx)->bad != 0;
+}
 
 struct atomic_case {
 	atomic_loop loop;
@@ -180,13 +194,5 @@ void register_atomics(const struct bench_mode *m)
 				reg(atomic_body, c, 2, "atomic/%s/%s/%s/%s/%s", f->impl, f->op,
 				    f->width, f->order, sharing_names[modes[k]]);
 		}
-	}
-	/* API against raw, interleaved in one loop: the ratio the issue sets a
-	 * bound on. Rows come in (api, raw) pairs. */
-	for (size_t i = 0; i + 1 < sizeof(fns) / sizeof(fns[0]); i += 2) {
-		struct atomic_ctx *a = xcalloc(1, sizeof(*a)), *r = xcalloc(1, sizeof(*r));
-		struct side sa = {fns[i].loop, a, NULL, NULL}, sr = {fns[i + 1].loop, r, NULL, NULL};
-
-		register_pair(sa, sr, "pair/atomic/%s/%s/%s", fns[i].op, fns[i].width, fns[i].order);
 	}
 }

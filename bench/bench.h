@@ -79,12 +79,61 @@ struct side {
 void register_pair(struct side a, struct side b, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Size distributions (distributions.c): a table of DIST_TABLE copies drawn
+ * from one distribution, each with its size and source and destination
+ * offsets below DIST_WINDOW; sizes are at most 4096, so a pass copies
+ * between two windows of 2 * DIST_WINDOW bytes.
+ */
+#define DIST_TABLE 1024
+#define DIST_WINDOW 4096
+
+struct dist {
+	const char *name;
+	uint16_t size[DIST_TABLE];
+	uint16_t src_off[DIST_TABLE];
+	uint16_t dst_off[DIST_TABLE];
+	uint64_t total; /* bytes over one pass of the table */
+};
+
+/* distributions() - every distribution, read and drawn on the first call;
+ * exits naming the file when one cannot be read. */
+const struct dist *const *distributions(size_t *count);
+
+/* dist_quick_readback() - true for the distributions whose readback
+ * variants --quick runs. */
+bool dist_quick_readback(const struct dist *d);
+
+/* dist_readback() - read the @n bytes just copied to @d, one load per
+ * 64-byte line and the last byte, as a consumer of the copy would. */
+static inline uint64_t dist_readback(const uint8_t *d, size_t n)
+{
+	uint64_t x = 0;
+
+	for (size_t k = 0; k < n; k += 64)
+		x += d[k];
+	return n ? x + d[n - 1] : x;
+}
+
 /* Families (bench/<family>.c). */
 void register_copy(const struct bench_mode *m);
 void register_distributions(const struct bench_mode *m);
 void register_atomics(const struct bench_mode *m);
 void register_containers(const struct bench_mode *m);
 void register_canary(const struct bench_mode *m);
+
+/* The atomic loops (atomics.c), in (api, raw) pairs of rows: the peers
+ * (bench/peers/atomic.c) time each pair against each other. */
+typedef void (*atomic_loop)(void *ctx, uint64_t n);
+
+struct atomic_fn {
+	const char *impl, *op, *width, *order;
+	atomic_loop loop;
+};
+
+const struct atomic_fn *atomic_fns(size_t *count);
+void *atomic_ctx_new(void);           /* one thread, alone */
+bool atomic_ctx_failed(void *ctx);    /* an API access failed */
 
 /* reg() - register with a printf-formatted name; aborts on failure (a
  * benchmark set with holes in it is worse than none). */

@@ -1,35 +1,49 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Copies whose sizes follow a distribution, the way a device model sees
- * them, for every strategy and the default path (hot caches, one thread).
+ * Copies whose sizes follow a distribution, for every strategy and the
+ * default path (hot caches, one thread):
  *
- *   uniform_0_256  every size from 0 to 256 bytes equally likely;
- *   virtio_mix     a virtio-like mix: 16 B descriptors (40%), 64 B headers
- *                  (25%), 1500 B frames (25%) and 4 KiB blocks (10%).
+ *   MemcpyGoogle<X>  the nine production workloads LLVM libc publishes
+ *                    (bench/distributions/, read at run time);
+ *   virtio_mix       16 B descriptors (40%), 64 B headers (25%), 1500 B
+ *                    frames (25%) and 4 KiB blocks (10%);
+ *   uniform_0_256    every size from 0 to 256 bytes equally likely.
  *
- * Sizes are drawn once from a fixed seed into a table that the timed loop
- * walks in order; consecutive copies start at different offsets of a
- * 64 KiB window so that the mix also varies alignment.
+ * Sizes are drawn once, from a fixed seed, by inverting the cumulative
+ * distribution, into a table of DIST_TABLE copies with a source and a
+ * destination offset each (below 4 KiB, so alignments vary). The table
+ * (6 KiB) and the two 8 KiB windows it copies between stay in L1; the
+ * timed loop walks the table, so the branch predictor sees a sequence of
+ * DIST_TABLE sizes, not one size.
  *
- * Names: dist/<strategy>/<distribution>; bytes and items (copies) processed.
+ * The readback variant reads one byte per 64-byte line of the destination
+ * after each copy, as a consumer of the copy would: streaming stores
+ * leave those lines in memory, not in the cache.
+ *
+ * Names: dist/<strategy>/<distribution>[/readback]; bytes and items
+ * (copies) processed. memcpy called directly: bench/peers/dist.c.
  */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <vmbytes/copy.h>
 
 #include "bench.h"
 
-#define TABLE 4096 /* a power of two */
+#ifndef VMB_BENCH_DIST_DIR
+#define VMB_BENCH_DIST_DIR "bench/distributions"
+#endif
 
-struct dist {
-	const char *name;
-	uint32_t size[TABLE];
-	uint32_t off[TABLE];
-	uint64_t total; /* bytes over one pass of the table */
-};
+#define MAX_SIZE 4096
 
-struct dist_case {
-	enum vmb_copy_strategy strategy;
-	const struct dist *d;
-};
+static const char *const google[] = {"A", "B", "D", "L", "M", "Q", "S", "U", "W"};
+
+#define NDIST (sizeof(google) / sizeof(google[0]) + 2)
+
+static struct dist *all[NDIST];
+static size_t nall;
 
 /* xorshift64: a fixed sequence, the same on every run. */
 static uint64_t next_random(uint64_t *x)
@@ -40,31 +54,114 @@ static uint64_t next_random(uint64_t *x)
 	return *x;
 }
 
-static size_t draw_uniform(uint64_t r)
+static void die(const char *what, const char *path)
 {
-	return (size_t)(r % 257);
+	fprintf(stderr, "vmbytes-bench: %s %s%s%s\n", what, path, errno ? ": " : "",
+		errno ? strerror(errno) : "");
+	exit(1);
 }
 
-static size_t draw_virtio(uint64_t r)
+/* read_weights() - the comma-separated weights of @path into @w (MAX_SIZE
+ * + 1 of them, the rest zero); exits naming the file on any error. */
+static void read_weights(const char *path, double *w)
 {
-	unsigned p = (unsigned)(r % 100);
+	FILE *f = fopen(path, "re");
+	size_t i = 0;
 
-	return p < 40 ? 16 : p < 65 ? 64 : p < 90 ? 1500 : 4096;
+	errno = 0;
+	if (f == NULL)
+		die("cannot read", path);
+	for (;;) {
+		double v;
+		int c;
+
+		if (fscanf(f, " %lf", &v) != 1 || v < 0 || i > MAX_SIZE) {
+			fclose(f);
+			errno = 0;
+			die("not a distribution (comma-separated probabilities of sizes 0..4096):", path);
+		}
+		w[i++] = v;
+		c = fgetc(f);
+		if (c != ',')
+			break;
+	}
+	fclose(f);
 }
 
-static struct dist *make(const char *name, size_t (*draw)(uint64_t))
+/* make() - a table drawn from the weights @w of sizes 0..MAX_SIZE. */
+static struct dist *make(const char *name, const double *w)
 {
 	struct dist *d = xcalloc(1, sizeof(*d));
+	double *cum = xcalloc(MAX_SIZE + 1, sizeof(*cum)), sum = 0;
 	uint64_t x = 0x9e3779b97f4a7c15u;
 
-	d->name = name;
-	for (size_t i = 0; i < TABLE; i++) {
-		d->size[i] = (uint32_t)draw(next_random(&x));
-		d->off[i] = (uint32_t)(next_random(&x) % (64 * KIB));
-		d->total += d->size[i];
+	for (size_t i = 0; i <= MAX_SIZE; i++)
+		cum[i] = sum += w[i];
+	if (!(sum > 0)) {
+		fprintf(stderr, "vmbytes-bench: distribution %s has no weight\n", name);
+		exit(1);
 	}
+	d->name = name;
+	for (size_t k = 0; k < DIST_TABLE; k++) {
+		/* 53 random bits: a uniform point of [0, sum). */
+		double r = (double)(next_random(&x) >> 11) / 9007199254740992.0 * sum;
+		size_t lo = 0, hi = MAX_SIZE;
+
+		/* The first size whose cumulative weight exceeds r. */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (cum[mid] > r)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		d->size[k] = (uint16_t)lo;
+		d->src_off[k] = (uint16_t)(next_random(&x) % DIST_WINDOW);
+		d->dst_off[k] = (uint16_t)(next_random(&x) % DIST_WINDOW);
+		d->total += lo;
+	}
+	free(cum);
 	return d;
 }
+
+const struct dist *const *distributions(size_t *count)
+{
+	if (nall == 0) {
+		const char *dir = getenv("VMB_BENCH_DISTRIBUTIONS");
+		double *w = xcalloc(MAX_SIZE + 1, sizeof(*w));
+		char path[4096];
+
+		if (dir == NULL || *dir == '\0')
+			dir = VMB_BENCH_DIST_DIR;
+		for (size_t g = 0; g < sizeof(google) / sizeof(google[0]); g++) {
+			char *name = xcalloc(1, 32);
+
+			snprintf(name, 32, "MemcpyGoogle%s", google[g]);
+			if (snprintf(path, sizeof(path), "%s/%s.csv", dir, name) >= (int)sizeof(path))
+				die("path too long:", dir);
+			memset(w, 0, (MAX_SIZE + 1) * sizeof(*w));
+			read_weights(path, w);
+			all[nall++] = make(name, w);
+		}
+		memset(w, 0, (MAX_SIZE + 1) * sizeof(*w));
+		w[16] = 40, w[64] = 25, w[1500] = 25, w[4096] = 10;
+		all[nall++] = make("virtio_mix", w);
+		memset(w, 0, (MAX_SIZE + 1) * sizeof(*w));
+		for (size_t i = 0; i <= 256; i++)
+			w[i] = 1;
+		all[nall++] = make("uniform_0_256", w);
+		free(w);
+	}
+	*count = nall;
+	return (const struct dist *const *)all;
+}
+
+struct dist_case {
+	enum vmb_copy_strategy strategy;
+	bool readback;
+	const struct dist *d;
+};
 
 static void dist_body(struct vmb_bench *b, void *arg)
 {
@@ -77,37 +174,70 @@ static void dist_body(struct vmb_bench *b, void *arg)
 		return;
 	}
 	/* One batch is one pass over the table. */
-	while (vmb_bench_keep_running_batch(b, TABLE)) {
-		for (size_t i = 0; i < TABLE; i++) {
-			vmb_copy(dst + d->off[i], src + d->off[i], d->size[i]);
-			vmb_bench_clobber();
+	while (vmb_bench_keep_running_batch(b, DIST_TABLE)) {
+		if (c->readback) {
+			uint64_t sink = 0;
+
+			for (size_t i = 0; i < DIST_TABLE; i++) {
+				vmb_copy(dst + d->dst_off[i], src + d->src_off[i], d->size[i]);
+				vmb_bench_clobber();
+				sink += dist_readback(dst + d->dst_off[i], d->size[i]);
+			}
+			vmb_bench_use(sink);
+		} else {
+			for (size_t i = 0; i < DIST_TABLE; i++) {
+				vmb_copy(dst + d->dst_off[i], src + d->src_off[i], d->size[i]);
+				vmb_bench_clobber();
+			}
 		}
 	}
 	/* Iterations are copies; whole passes only, so bytes are exact. */
 	uint64_t copies = vmb_bench_iterations(b);
 
 	vmb_bench_set_items(b, copies);
-	vmb_bench_set_bytes(b, copies / TABLE * d->total);
+	vmb_bench_set_bytes(b, copies / DIST_TABLE * d->total);
+	(void)vmb_copy_force(VMB_COPY_DEFAULT);
+}
+
+bool dist_quick_readback(const struct dist *d)
+{
+	return strcmp(d->name, "MemcpyGoogleA") == 0 || strcmp(d->name, "MemcpyGoogleD") == 0 ||
+	       strcmp(d->name, "virtio_mix") == 0;
+}
+
+/* --quick leaves out the strategies that are never the fastest (bytes,
+ * words) and reads back only after the default and streaming stores, on
+ * three of the distributions. */
+static bool in_quick(enum vmb_copy_strategy s, bool readback, const struct dist *d)
+{
+	if (s == VMB_COPY_BYTES || s == VMB_COPY_WORDS)
+		return false;
+	return !readback || ((s == VMB_COPY_DEFAULT || s == VMB_COPY_NT) && dist_quick_readback(d));
 }
 
 void register_distributions(const struct bench_mode *m)
 {
-	struct dist *ds[2];
+	size_t n;
+	const struct dist *const *ds;
 
 	if (m->tune)
 		return;
-	ds[0] = make("uniform_0_256", draw_uniform);
-	ds[1] = make("virtio_mix", draw_virtio);
+	ds = distributions(&n);
 	for (int s = 0; s < VMB_COPY_STRATEGY_COUNT; s++) {
 		if (!vmb_copy_strategy_available((enum vmb_copy_strategy)s))
 			continue;
-		for (size_t k = 0; k < 2; k++) {
-			struct dist_case *c = xcalloc(1, sizeof(*c));
+		for (int rb = 0; rb <= 1; rb++) {
+			for (size_t k = 0; k < n; k++) {
+				if (m->quick && !in_quick((enum vmb_copy_strategy)s, rb, ds[k]))
+					continue;
+				struct dist_case *c = xcalloc(1, sizeof(*c));
 
-			c->strategy = (enum vmb_copy_strategy)s;
-			c->d = ds[k];
-			reg(dist_body, c, 1, "dist/%s/%s", vmb_copy_strategy_name(c->strategy),
-			    ds[k]->name);
+				c->strategy = (enum vmb_copy_strategy)s;
+				c->readback = rb;
+				c->d = ds[k];
+				reg(dist_body, c, 1, "dist/%s/%s%s", vmb_copy_strategy_name(c->strategy),
+				    ds[k]->name, rb ? "/readback" : "");
+			}
 		}
 	}
 }

@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/error.h>
 
 #include "bench.h"
+#include "peers/peers.h"
 
 #ifndef VMB_BENCH_CFLAGS
 #define VMB_BENCH_CFLAGS "unknown"
@@ -79,7 +81,20 @@ static void context(const struct bench_mode *m)
 	vmb_bench_context("vmb_mode", m->tune ? "tune" : m->quick ? "quick" : "full");
 	vmb_bench_context("vmb_compiler", "gcc " __VERSION__);
 	vmb_bench_context("vmb_cflags", VMB_BENCH_CFLAGS);
+	char cpu[96];
+
 	vmb_bench_context("vmb_tuning_file", file && *file ? file : "(none: built-in thresholds)");
+	/* Whether the start-up applied it: loading it again gives the same. */
+	if (file && *file) {
+		int rc = vmb_copy_load_tuning(file);
+
+		vmb_bench_context("vmb_tuning_file_status",
+				  rc == 0 ? "applied" : rc == VMB_EUNSUPPORTED
+				  ? "refused: made on another CPU; built-in thresholds"
+				  : "refused: unreadable or malformed; built-in thresholds");
+	}
+	if (vmb_copy_host_cpu(cpu, sizeof(cpu)) == 0)
+		vmb_bench_context("vmb_cpu_key", cpu);
 	vmb_bench_context("vmb_tuning_block", vmb_copy_strategy_name(t.block));
 	context_size("vmb_tuning_movsb_min", t.movsb_min);
 	context_size("vmb_tuning_movsb_max", t.movsb_max);
@@ -122,5 +137,10 @@ int main(int argc, char **argv)
 	register_atomics(&m);
 	register_containers(&m);
 	register_canary(&m);
+	if (!m.tune) {
+		register_peer_copy(&m);
+		register_peer_atomic(&m);
+		register_peer_dist(&m);
+	}
 	return vmb_bench_main(argc, argv);
 }

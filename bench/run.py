@@ -44,7 +44,7 @@ DEFAULTS = {
 PROGRESS_EVERY = 5.0
 SIZE_MAX = (1 << 64) - 1  # seconds between progress lines
 
-STRATEGY_ORDER = ["default", "libc", "bytes", "words", "reference", "rep_movsb",
+STRATEGY_ORDER = ["default", "libc_dispatched", "bytes", "words", "reference", "rep_movsb",
                   "avx2", "avx512", "nt"]
 
 
@@ -506,23 +506,23 @@ def checks(res):
                     + ([f"not significantly below 0.95: {'; '.join(ties)}"] if ties else [])))
         worst, fails, ties = None, [], []
         for size in sorted(sp):
-            if size < 16 or "libc" not in sp[size]:
+            if size < 16 or "libc_dispatched" not in sp[size]:
                 continue
-            ratio, how, reps = sp[size]["libc"]
+            ratio, how, reps = sp[size]["libc_dispatched"]
             if worst is None or ratio < worst[0]:
                 worst = (ratio, size, how)
             failed, note = bar_verdict(ratio, reps, 1.0)
             if ratio < 1.0:
                 (fails if failed else ties).append(f"{fmt_size(size)}: {ratio:.3f} ({how}{note})")
         if worst:
-            out.append(("default >= 1.0x libc memcpy from 16 B up (hot, aligned, 1 thread)",
+            out.append(("self-gate: default >= 1.0x libc_dispatched from 16 B up (hot, aligned)",
                         not fails, [f"worst: {worst[0]:.3f} at {fmt_size(worst[1])} ({worst[2]})"]
                         + ([f"below 1.0: {'; '.join(fails)}"] if fails else [])
                         + ([f"not significantly below 1.0: {'; '.join(ties)}"] if ties else [])))
-        big = [(size, sp[size]["libc"]) for size in sorted(sp)
-               if size >= 32 << 20 and "libc" in sp[size]]
+        big = [(size, sp[size]["libc_dispatched"]) for size in sorted(sp)
+               if size >= 32 << 20 and "libc_dispatched" in sp[size]]
         if big:
-            out.append(("default >= 1.15x libc memcpy at 32 MiB and above",
+            out.append(("self-gate: default >= 1.15x libc_dispatched at 32 MiB and above",
                         all(r[0] >= 1.15 for _, r in big),
                         [", ".join(f"{fmt_size(s)}: {r[0]:.3f} ({r[1]})" for s, r in big)]))
     lines, ok = [], True
@@ -542,7 +542,7 @@ def checks(res):
         out.append(("write_slice/read_slice of 4 KiB within 1.05x of a bare vmb_copy", ok, lines))
     pairs = []
     for name, r in res.items():
-        m = re.match(r"^pair/atomic/(store|load)/(u\d+)/(\w+)$", name)
+        m = re.match(r"^peer/atomic/(store|load)/(u\d+)/(\w+)$", name)
         if m and r.get("ratio"):
             pairs.append((r["ratio"], "/".join(m.groups()), r["a_ns"], r["b_ns"], "paired"))
     if not pairs:
@@ -754,9 +754,9 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
                                             for s in strats]
                 cells.append(best or "-")
                 cells.append(f"{d / row[best]['gbps']:.2f}" if d and best else "-")
-                cells.append(f"{d / row['libc']['gbps']:.2f}" if d and "libc" in row else "-")
+                cells.append(f"{d / row['libc_dispatched']['gbps']:.2f}" if d and "libc_dispatched" in row else "-")
                 rows.append(cells)
-            L += md_table(["size"] + strats + ["best", "default/best", "default/libc"], rows)
+            L += md_table(["size"] + strats + ["best", "default/best", "default/libc_dispatched"], rows)
             L.append("")
 
     misaligned = sorted({k[2:] for k in copies if k[0] == "hot" and k[1] == 1})
@@ -1062,7 +1062,7 @@ def choose_tuning(table, margin, available, paired=None):
 
     # Block strategy: over the sizes the caches hold (<= 1 MiB), the
     # geometric mean of its throughput relative to the incumbent.
-    blocks = [b for b in ("avx512", "avx2", "libc") if b in available and b in table]
+    blocks = [b for b in ("avx512", "avx2", "libc_dispatched") if b in available and b in table]
     incumbent = blocks[0]
     cache_sizes = [z for z in sizes if z <= 1 << 20]
     for cand in blocks[1:]:
@@ -1194,7 +1194,7 @@ def cmd_tune(args):
             paired["ref"] = m.group(2)
     tuning, reasons = choose_tuning(table, args.margin / 100.0, ctx["strategies_available"],
                                     paired)
-    strats = [s for s in ("default", "libc", "avx2", "avx512", "rep_movsb", "nt") if s in table]
+    strats = [s for s in ("default", "libc_dispatched", "avx2", "avx512", "rep_movsb", "nt") if s in table]
     sizes = sorted({z for t in table.values() for z in t})
     print()
     print("median GB/s (hot, aligned, interleaved repetitions):")
@@ -1213,6 +1213,7 @@ def cmd_tune(args):
     for r in reasons:
         lines += ["# " + part for part in textwrap.wrap(r, 96, subsequent_indent="  ")]
     lines += [
+        f"cpu={gb_ctx.get('vmb_cpu_key', 'unknown')}",  # applied only on this CPU
         f"block={tuning['block']}",
         f"movsb_min={tuning['movsb_min']}",
         f"movsb_max={tuning['movsb_max']}",

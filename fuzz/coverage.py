@@ -37,7 +37,7 @@ TARGETS = _targets.TARGETS
 MIN_LINES, MIN_BRANCHES = 95.0, 90.0
 # Every copy strategy but the dispatcher (which the plain replays run), and
 # every guest search; see replay_forced().
-COPY_STRATEGIES = ["libc", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
+COPY_STRATEGIES = ["libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
 COPY_CORPORA = ["slice", "guest"]
 GUEST_SEARCHES = ["plain", "avx2", "avx512"]
 SEARCH_CORPORA = ["guest", "layout", "api"]
@@ -116,13 +116,17 @@ def replay_forced(build, profraw):
     good = os.path.join(OUT, "tuning-good.conf")
     bad = os.path.join(OUT, "tuning-bad.conf")
     with open(good, "w") as f:
-        f.write("# a tuning as ./vmbytes tune writes it\nblock=libc\nmovsb_min=0\nmovsb_max=0\n"
+        f.write("# a tuning for any CPU\ncpu=any\nblock=libc_dispatched\nmovsb_min=0\nmovsb_max=0\n"
                 "nt_min=never\n")
     with open(bad, "w") as f:
         f.write("block=nonsense\n")
+    foreign = os.path.join(OUT, "tuning-foreign.conf")
+    with open(foreign, "w") as f:
+        f.write("cpu=NoSuchVendor/1/1/erms\nblock=libc_dispatched\n")
     # Each must print its warning (or, for the good file, none): checked,
     # since a path that did not run would count for nothing.
     config = [({"VMB_COPY_TUNING": good}, None), ({"VMB_COPY_TUNING": bad}, "is not a tuning file"),
+              ({"VMB_COPY_TUNING": foreign}, "was made on NoSuchVendor/1/1/erms"),
               ({"VMB_COPY_TUNING": "/nonexistent"}, "cannot be read"),
               ({"VMB_COPY_STRATEGY": "nonsense"}, "is not a strategy this CPU has"),
               ({"VMB_GUEST_SEARCH": "nonsense"}, "is not a search this CPU has"),

@@ -52,7 +52,7 @@ import base as _base  # noqa: E402
 ROOT = _base.ROOT
 CHANGE_BENCH = os.path.join(ROOT, "build", "bench", "bench", "vmbytes-bench")
 CONTROL = "gate/canary"
-DEFAULT_FILTER = ("^(copy/(default|libc|reference|rep_movsb|avx2|avx512|nt)/hot/1t/src0/dst0/"
+DEFAULT_FILTER = ("^(copy/(default|libc_dispatched|reference|rep_movsb|avx2|avx512|nt)/hot/1t/src0/dst0/"
                   "(64|4096|65536)|container/find_region/(16|1024)|gate/canary)$")
 
 

@@ -12,7 +12,7 @@
 #include "internal.h"
 
 static const char *const names[VMB_COPY_STRATEGY_COUNT] = {
-	"default", "libc", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
+	"default", "libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
 };
 
 typedef vmb__copy_fn copy_fn;
@@ -279,7 +279,7 @@ static bool measured_cpu(void)
  * (vmb__copy_large is then glibc's memcpy, one indirect call as a PLT
  * call is). `./vmbytes tune` measures the rest.
  */
-static void default_tuning(struct vmb_copy_tuning *t)
+void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
 {
 	bool known = measured_cpu();
 
@@ -289,72 +289,6 @@ static void default_tuning(struct vmb_copy_tuning *t)
 	t->nt_min = known ? (size_t)8 << 20 : SIZE_MAX;
 }
 
-/*
- * `key=value` lines over the built-in thresholds; unknown keys, bad values
- * and over-long lines are refused as a whole. A comment line may be of any
- * length: the rest of a long one is skipped.
- */
-static int parse_tuning_file(FILE *f, struct vmb_copy_tuning *t)
-{
-	char line[128], key[32], val[64];
-
-	while (fgets(line, sizeof(line), f)) {
-		bool whole = strchr(line, '\n') != NULL || feof(f);
-
-		if (line[0] == '#') {
-			/* Skip the rest of a long comment. */
-			while (!whole && fgets(line, sizeof(line), f))
-				whole = strchr(line, '\n') != NULL;
-			continue;
-		}
-		if (!whole)
-			return VMB_EINVALID_ARGUMENT;
-		if (line[0] == '\n')
-			continue;
-		if (sscanf(line, " %31[a-z_] = %63s", key, val) != 2)
-			return VMB_EINVALID_ARGUMENT;
-		char *end;
-		unsigned long long v = strtoull(val, &end, 0);
-		bool num = *end == '\0' && val[0] != '-';
-
-		if (strcmp(key, "block") == 0) {
-			int b = vmb_copy_strategy_from_name(val);
-
-			if (b < 0)
-				return VMB_EINVALID_ARGUMENT;
-			t->block = (enum vmb_copy_strategy)b;
-		} else if (strcmp(key, "movsb_min") == 0 && num) {
-			t->movsb_min = (size_t)v;
-		} else if (strcmp(key, "movsb_max") == 0 && num) {
-			t->movsb_max = (size_t)v;
-		} else if (strcmp(key, "nt_min") == 0 && (num || strcmp(val, "never") == 0)) {
-			t->nt_min = num ? (size_t)v : SIZE_MAX;
-		} else {
-			return VMB_EINVALID_ARGUMENT;
-		}
-	}
-	return 0;
-}
-
-int vmb_copy_load_tuning(const char *path)
-{
-	struct vmb_copy_tuning t;
-	FILE *f;
-	int rc;
-
-	if (path == NULL)
-		return VMB_EINVALID_ARGUMENT;
-	f = fopen(path, "re");
-	if (f == NULL)
-		return VMB_EIO;
-	default_tuning(&t);
-	rc = parse_tuning_file(f, &t);
-	if (rc == 0 && ferror(f))
-		rc = VMB_EIO;
-	(void)fclose(f); /* read-only: nothing is lost if closing fails */
-	return rc != 0 ? rc : vmb_copy_set_tuning(&t);
-}
-
 __attribute__((constructor)) static void copy_init(void)
 {
 	struct vmb_copy_tuning t;
@@ -362,16 +296,10 @@ __attribute__((constructor)) static void copy_init(void)
 	const char *path = getenv("VMB_COPY_TUNING");       /* NOLINT(concurrency-mt-unsafe) */
 	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
 
-	default_tuning(&t);
+	vmb__copy_default_tuning(&t);
 	(void)vmb_copy_set_tuning(&t); /* the defaults only name available strategies */
-	if (path && *path) {
-		int rc = vmb_copy_load_tuning(path);
-
-		if (rc != 0)
-			(void)fprintf(stderr, "vmbytes: VMB_COPY_TUNING=%s %s; using the built-in "
-					"thresholds\n", path, rc == VMB_EIO ? "cannot be read"
-					: "is not a tuning file for this CPU");
-	}
+	if (path && *path)
+		vmb__copy_tuning_from_env(path); /* core/src/copy/tuning.c */
 	if (force && *force) {
 		int s = vmb_copy_strategy_from_name(force);
 

@@ -355,7 +355,7 @@ TEST(S10_load_tuning_file)
 	longc[sizeof(longc) - 1] = '\0';
 	char text[1024];
 
-	snprintf(text, sizeof(text), "%s\n# thresholds\nblock=libc\nmovsb_min=%s\n"
+	snprintf(text, sizeof(text), "%s\ncpu=any\n# thresholds\nblock=libc_dispatched\nmovsb_min=%s\n"
 		 "movsb_max = %s\n\nnt_min=%s\n", longc, movsb ? "0x1000" : "0",
 		 movsb ? "65536" : "0", nt ? "never" : "never");
 	CHECK_RC(load_text(text), 0);
@@ -366,17 +366,22 @@ TEST(S10_load_tuning_file)
 	CHECK_EQ(t.nt_min, SIZE_MAX);
 	/* Keys left out keep the built-in thresholds, not the ones in force. */
 	if (nt) {
-		CHECK_RC(load_text("nt_min=1048576"), 0); /* no final newline */
+		CHECK_RC(load_text("cpu=any\nnt_min=1048576"), 0); /* no final newline */
 		vmb_copy_get_tuning(&t);
 		CHECK_EQ(t.nt_min, (size_t)1 << 20);
-		CHECK_EQ(t.movsb_min, 0);
-		CHECK_EQ(t.movsb_max, 0);
+		/* saved holds the built-ins unless a tuning file replaced them. */
+		if (getenv("VMB_COPY_TUNING") == NULL) { /* NOLINT(concurrency-mt-unsafe) */
+			CHECK_EQ(t.movsb_min, saved.movsb_min);
+			CHECK_EQ(t.movsb_max, saved.movsb_max);
+		}
+		CHECK(t.movsb_min != 4096 && t.movsb_max != 65536);
 	}
 	/* Refused as a whole, and nothing changes. */
 	vmb_copy_get_tuning(&before);
 	static const char *const bad[] = {
-		"block=nonsense\n", "block=bytes\n", "colour=blue\n", "nt_min=lots\n",
-		"movsb_min=-1\n", "movsb_min=100\nmovsb_max=10\n", "just words\n",
+		"block=nonsense\n", "cpu=any\nblock=bytes\n", "colour=blue\n", "nt_min=lots\n",
+		"movsb_min=-1\n", "cpu=any\nmovsb_min=100\nmovsb_max=10\n", "just words\n",
+		"cpu=any\ncpu=any\n", "cpu=any\nblock=bytes\nblock=nonsense\n",
 		"nt_min=1048576\n" "movsb_min=1234567890123456789012345678901234567890123456789012345678901234"
 		"567890123456789012345678901234567890123456789012345678901234567890\n",
 	};
@@ -387,6 +392,64 @@ TEST(S10_load_tuning_file)
 	}
 	CHECK_RC(vmb_copy_load_tuning(NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_copy_load_tuning("/nonexistent/vmbytes-tuning"), VMB_EIO);
+	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
+}
+
+/*
+ * Host-keyed tuning: a file is applied only on the CPU it records. The
+ * tuning used is one every x86-64 can run but not the built-in one, so
+ * whether it was applied shows.
+ */
+TEST(S10_tuning_cpu_key)
+{
+	struct vmb_copy_tuning saved, builtin, t;
+	char host[96], text[512], small[4];
+	const char *body = "block=libc_dispatched\nmovsb_min=0\nmovsb_max=0\nnt_min=never\n";
+
+	vmb_copy_get_tuning(&saved);
+	CHECK_RC(vmb_copy_host_cpu(host, sizeof(host)), 0);
+	/* vendor/family/model/flags: three slashes, no spaces. */
+	size_t slashes = 0;
+
+	for (const char *p = host; *p; p++) {
+		slashes += *p == '/';
+		CHECK(*p != ' ' && *p != '\n');
+	}
+	CHECK_EQ(slashes, 3);
+	CHECK_RC(vmb_copy_host_cpu(NULL, sizeof(host)), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_host_cpu(small, sizeof(small)), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_host_cpu(host, 0), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_copy_host_cpu(host, sizeof(host)), 0);
+	/* The built-ins, from a file that changes nothing. */
+	CHECK_RC(load_text("cpu=any\n"), 0);
+	vmb_copy_get_tuning(&builtin);
+	/* This CPU's key: applied. */
+	snprintf(text, sizeof(text), "# made here\ncpu=%s\n%s", host, body);
+	CHECK_RC(load_text(text), 0);
+	vmb_copy_get_tuning(&t);
+	CHECK_EQ(t.block, VMB_COPY_LIBC);
+	CHECK_EQ(t.nt_min, SIZE_MAX);
+	/* Another CPU's key, or none: refused, the thresholds unchanged. */
+	static const char *const foreign[] = {
+		"cpu=GenuineIntel/6/167/erms,fsrm\n", "cpu=AuthenticAMD/26/2/\n",
+		"cpu=NoSuchVendor/1/1/erms\n", "",
+	};
+	CHECK_RC(load_text("cpu=any\n"), 0);
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		if (foreign[i][0] && strncmp(foreign[i] + 4, host, strlen(host)) == 0 &&
+		    foreign[i][4 + strlen(host)] == '\n')
+			continue; /* this machine happens to be that CPU */
+		snprintf(text, sizeof(text), "%s%s", foreign[i], body);
+		CHECK_RC(load_text(text), VMB_EUNSUPPORTED);
+		vmb_copy_get_tuning(&t);
+		CHECK(same_tuning(&t, &builtin));
+	}
+	/* The same key with one flag more or less is another CPU. */
+	snprintf(text, sizeof(text), "cpu=%s,avx512fp16\n%s", host, body);
+	CHECK_RC(load_text(text), VMB_EUNSUPPORTED);
+	/* A malformed file is malformed, whatever its key says. */
+	snprintf(text, sizeof(text), "cpu=Other/1/1/\nwidth=9\n");
+	CHECK_RC(load_text(text), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_copy_set_tuning(&saved), 0);
 }
 
@@ -415,7 +478,7 @@ TEST(S10_environment)
 		struct vmb_copy_tuning z;
 
 		memset(&z, 0, sizeof(z));
-		CHECK_RC(load_text("# nothing\n"), 0);
+		CHECK_RC(load_text("cpu=any\n# nothing\n"), 0);
 		vmb_copy_get_tuning(&z);
 		CHECK(same_tuning(&at_start, &z));
 	} else {

@@ -915,7 +915,7 @@ static unsigned tuning_steps; /* of this input: LLVMFuzzerTestOneInput() resets 
 static void check_tuning(struct vmbf_producer *d)
 {
 	static int fd = -1;
-	static const char *const blocks[] = { "avx512", "avx2", "libc", "bytes", "default", "AVX2",
+	static const char *const blocks[] = { "avx512", "avx2", "libc_dispatched", "bytes", "default", "AVX2",
 					      "" };
 	static char path[64];
 	struct vmb_copy_tuning saved, want, got;
@@ -929,6 +929,14 @@ static void check_tuning(struct vmbf_producer *d)
 								  : VMB_COPY_LIBC;
 	want.movsb_min = want.movsb_max = 0;
 	want.nt_min = vmb_copy_strategy_available(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX;
+	/* This CPU's key first: a file without one is refused whatever else
+	 * it holds (core/tests/copy.c tests the keys). */
+	if (vmb_copy_host_cpu(text, 96) != 0)
+		vmbf_fail("harness", "vmb_copy_host_cpu failed");
+	memmove(text + 4, text, strlen(text) + 1);
+	memcpy(text, "cpu=", 4);
+	len = strlen(text);
+	text[len++] = '\n';
 	for (int lines = vmbf_u8(d) % 7; lines > 0 && len < sizeof(text) - 600; lines--) {
 		unsigned kind = vmbf_u8(d) % 8;
 		uint64_t v = vmbf_bool(d) ? vmbf_range(d, 0, 1 << 17) : vmbf_u64(d);

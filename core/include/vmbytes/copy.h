@@ -213,16 +213,32 @@ VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
 /**
  * vmb_copy_load_tuning() - read a tuning file (what `./vmbytes tune`
  * writes, and VMB_COPY_TUNING names at start) and put it in force.
- * @path: a file of `key=value` lines (block, movsb_min, movsb_max, nt_min;
- *        nt_min may be `never`), `#` comment lines and blank lines. Keys
- *        left out keep the built-in thresholds.
+ * @path: a file of `key=value` lines (cpu, block, movsb_min, movsb_max,
+ *        nt_min; nt_min may be `never`), `#` comment lines and blank lines.
+ *        Keys left out keep the built-in thresholds. `cpu` is the CPU the
+ *        file was made on, as vmb_copy_host_cpu() gives it, or `any`.
  *
  * Return: 0; VMB_EIO when the file cannot be read; VMB_EINVALID_ARGUMENT
- * for a NULL @path, an unknown key, a bad value, a line over 127
- * characters that is not a comment, or a tuning this CPU cannot run. On
- * failure the thresholds in force do not change.
+ * for a NULL @path, an unknown or repeated key, a bad value, a line over
+ * 127 characters that is not a comment, or a tuning this CPU cannot run;
+ * VMB_EUNSUPPORTED for a well-formed file whose `cpu` is not this CPU's
+ * or that has no `cpu` line (a tuning measured elsewhere). On failure the
+ * thresholds in force do not change. At start, a refused VMB_COPY_TUNING
+ * is a warning on stderr and the built-in thresholds apply.
  */
 VMB_API int vmb_copy_load_tuning(const char *path);
+
+/**
+ * vmb_copy_host_cpu() - this CPU's key for tuning files:
+ * vendor/family/model/flags, e.g. `GenuineIntel/6/167/erms,fsrm,avx2,
+ * avx512f,avx512bw,avx512vl` (without the spaces; family and model in
+ * decimal; of erms, fsrm, avx2, avx512f, avx512bw, avx512vl those the CPU
+ * has, in that order).
+ * @buf: receives the key, NUL-terminated.
+ * @len: size of @buf; 96 always suffices.
+ * Return: 0; VMB_EINVALID_ARGUMENT for a NULL @buf or a @len too small.
+ */
+VMB_API int vmb_copy_host_cpu(char *buf, size_t len);
 
 /*
  * Copies of more than 8 bytes: the function resolved for this CPU at load

@@ -44,6 +44,13 @@ extern size_t vmb__copy_large_min;
  * strategy (copy.c). */
 void *vmb__copy_classes(void *dst, const void *src, size_t n);
 
+/* The built-in thresholds for this CPU (core/src/copy.c). */
+void vmb__copy_default_tuning(struct vmb_copy_tuning *t);
+
+/* Load the tuning file @path named by VMB_COPY_TUNING at start; a file
+ * refused is a warning on stderr and changes nothing (copy/tuning.c). */
+void vmb__copy_tuning_from_env(const char *path);
+
 /* Unaligned 8-byte load and store, as plain moves. */
 static inline uint64_t vmb__load64(const void *p)
 {
