@@ -46,6 +46,7 @@ static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
  * copy.
  */
 vmb__copy_fn vmb__copy_large = memcpy;
+size_t vmb__copy_inline_max = VMB__COPY_INLINE_MAX;
 
 /* The first size of the large classes (SIZE_MAX: none); the dispatchers
  * read it above their inline sizes. */
@@ -144,7 +145,7 @@ static void *dispatch_libc(void *dst, const void *src, size_t n)
 }
 
 /* The largest n > 8 that the dispatcher of @block copies itself, in head
- * and tail blocks (8: none). */
+ * and tail blocks (8: none; vmb_copy() does 9..64 inline anyway). */
 static size_t inline_max(int block)
 {
 	return block == VMB_COPY_AVX512 ? VMB__AVX512_INLINE_MAX
@@ -160,7 +161,7 @@ enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
 		return VMB_COPY_DEFAULT;
 	if (forced != VMB_COPY_DEFAULT)
 		return (enum vmb_copy_strategy)forced;
-	if (n <= inline_max(block))
+	if (n <= VMB__COPY_INLINE_MAX || n <= inline_max(block))
 		return VMB_COPY_DEFAULT;
 	if (n >= __atomic_load_n(&vmb__copy_large_min, __ATOMIC_RELAXED))
 		return large_class(n);
@@ -187,6 +188,9 @@ static void publish(void)
 	else
 		f = first_large == SIZE_MAX ? memcpy : dispatch_libc;
 	__atomic_store_n(&vmb__copy_large, f, __ATOMIC_RELAXED);
+	__atomic_store_n(&vmb__copy_inline_max,
+			 forced != VMB_COPY_DEFAULT ? (size_t)VMB_SINGLE_ACCESS_MAX : (size_t)VMB__COPY_INLINE_MAX,
+			 __ATOMIC_RELAXED);
 }
 
 void vmb__move_large(void *dst, const void *src, size_t n)

@@ -201,7 +201,9 @@ TEST(S10_built_in_tuning)
 	CHECK_EQ(t.movsb_max, known ? (size_t)8 << 20 : 0);
 	CHECK_EQ(t.nt_min, known ? (size_t)8 << 20 : SIZE_MAX);
 	/* Above 8 bytes, copies are memcpy's or the dispatcher's own. */
-	CHECK_EQ(vmb_copy_strategy_for(9), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
+	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(64), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(65), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
 	CHECK_EQ(vmb_copy_strategy_for(512), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
 	CHECK_EQ(vmb_copy_strategy_for(513), known ? VMB_COPY_AVX512 : VMB_COPY_LIBC);
 }
@@ -222,13 +224,13 @@ TEST(S10_size_classes_at_every_threshold)
 	t.movsb_max = movsb ? 65536 : 0;
 	t.nt_min = nt ? (size_t)1 << 20 : SIZE_MAX;
 	CHECK_RC(vmb_copy_set_tuning(&t), 0);
-	/* The dispatcher's own head and tail blocks: to 256 bytes with AVX2,
-	 * none with libc, whose copies above 8 bytes are memcpy's. */
-	size_t own = block == VMB_COPY_AVX2 ? 256 : 8;
+	/* The head and tail blocks of vmb_copy() (to 64 bytes) and of the
+	 * dispatcher (to 256 bytes with AVX2); above them with libc, memcpy. */
+	size_t own = block == VMB_COPY_AVX2 ? 256 : 64;
 
 	CHECK_EQ(vmb_copy_strategy_for(0), VMB_COPY_DEFAULT);
 	CHECK_EQ(vmb_copy_strategy_for(8), VMB_COPY_DEFAULT);
-	CHECK_EQ(vmb_copy_strategy_for(9), own > 8 ? VMB_COPY_DEFAULT : block);
+	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_DEFAULT);
 	CHECK_EQ(vmb_copy_strategy_for(own), VMB_COPY_DEFAULT);
 	CHECK_EQ(vmb_copy_strategy_for(own + 1), block);
 	CHECK_EQ(vmb_copy_strategy_for(4095), block);
@@ -247,7 +249,7 @@ TEST(S10_size_classes_at_every_threshold)
 	if (nt) {
 		t.nt_min = 0;
 		CHECK_RC(vmb_copy_set_tuning(&t), 0);
-		CHECK_EQ(vmb_copy_strategy_for(own), own > 8 ? VMB_COPY_DEFAULT : VMB_COPY_NT);
+		CHECK_EQ(vmb_copy_strategy_for(own), VMB_COPY_DEFAULT);
 		CHECK_EQ(vmb_copy_strategy_for(own + 1), VMB_COPY_NT);
 		t.nt_min = (size_t)1 << 20;
 		CHECK_RC(vmb_copy_set_tuning(&t), 0);

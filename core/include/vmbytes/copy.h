@@ -250,6 +250,57 @@ VMB_API int vmb_copy_host_cpu(char *buf, size_t len);
  */
 typedef void *(*vmb__copy_fn)(void *dst, const void *src, size_t n);
 VMB_API extern vmb__copy_fn vmb__copy_large;
+
+/*
+ * The largest copy vmb_copy() does inline as two overlapping head and
+ * tail moves: VMB__COPY_INLINE_MAX, or 8 (none) while a strategy is
+ * forced, so that a forced strategy sees every copy above 8 bytes. Read
+ * only for n <= VMB__COPY_INLINE_MAX; written with vmb__copy_large.
+ */
+#define VMB__COPY_INLINE_MAX 64
+VMB_API extern size_t vmb__copy_inline_max;
+
+/* 9 to 64 bytes as overlapping head and tail moves of 8 (to 16 bytes) or
+ * 16 bytes (two to 32, four to 64), all loads before any store: what
+ * glibc's memcpy does at these sizes, without the call. Plain moves that
+ * every x86-64 has. */
+VMB_INLINE void vmb__copy_9_64(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = (uint8_t *)dst;
+	const uint8_t *s = (const uint8_t *)src;
+
+	if (n <= 16) {
+		uint64_t a, b;
+
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n <= 32) {
+		struct {
+			uint64_t lo, hi;
+		} a, b;
+
+		__builtin_memcpy(&a, s, 16);
+		__builtin_memcpy(&b, s + n - 16, 16);
+		__builtin_memcpy(d, &a, 16);
+		__builtin_memcpy(d + n - 16, &b, 16);
+	} else {
+		struct {
+			uint64_t lo, hi;
+		} a, b, c, e;
+
+		__builtin_memcpy(&a, s, 16);
+		__builtin_memcpy(&b, s + 16, 16);
+		__builtin_memcpy(&c, s + n - 32, 16);
+		__builtin_memcpy(&e, s + n - 16, 16);
+		__builtin_memcpy(d, &a, 16);
+		__builtin_memcpy(d + 16, &b, 16);
+		__builtin_memcpy(d + n - 32, &c, 16);
+		__builtin_memcpy(d + n - 16, &e, 16);
+	}
+}
+
 VMB_API void vmb__move_large(void *dst, const void *src, size_t n);
 
 /**
@@ -264,6 +315,9 @@ VMB_INLINE void vmb_copy(void *dst, const void *src, size_t n)
 {
 	if (VMB_LIKELY(n <= VMB_SINGLE_ACCESS_MAX))
 		vmb_copy_small(dst, src, n);
+	else if (n <= VMB__COPY_INLINE_MAX &&
+		 n <= __atomic_load_n(&vmb__copy_inline_max, __ATOMIC_RELAXED))
+		vmb__copy_9_64(dst, src, n);
 	else
 		__atomic_load_n(&vmb__copy_large, __ATOMIC_RELAXED)(dst, src, n);
 }

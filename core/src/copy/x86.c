@@ -66,39 +66,25 @@ void *vmb__copy_rep_movsb(void *dst, const void *src, size_t n)
 		ST32((d) + (n) - 32, b_);                                              \
 	} while (0)
 
-/* The size class of 8 < n: 4 for 9..16 bytes, 5 for 17..32, ... 9 for
- * 257..512 (the bit length of n - 1). One switch on it is one indirect
- * jump, where a chain of compares took a taken branch per class. */
-static inline unsigned size_class(size_t n)
-{
-	return 64u - (unsigned)__builtin_clzll((unsigned long long)n - 1);
-}
-
 /* heads_avx2() - copy 8 < n <= VMB__AVX2_INLINE_MAX bytes as head and
  * tail blocks and return true; false (nothing copied) for larger n. */
 __attribute__((target("avx2"), always_inline)) static inline bool
 heads_avx2(uint8_t *d, const uint8_t *s, size_t n)
 {
-	switch (size_class(n)) {
-	case 4:
+	if (n <= 16) {
 		HT8(d, s, n);
-		return true;
-	case 5:
+	} else if (n <= 32) {
 		HT16(d, s, n);
-		return true;
-	case 6:
+	} else if (n <= 64) {
 		HT32(d, s, n);
-		return true;
-	case 7: {
+	} else if (n <= 128) {
 		__m256i a = LD32(s), b = LD32(s + 32), c = LD32(s + n - 64), e = LD32(s + n - 32);
 
 		ST32(d, a);
 		ST32(d + 32, b);
 		ST32(d + n - 64, c);
 		ST32(d + n - 32, e);
-		return true;
-	}
-	case 8: {
+	} else if (n <= 256) {
 		__m256i a = LD32(s), b = LD32(s + 32), c = LD32(s + 64), e = LD32(s + 96);
 		__m256i f = LD32(s + n - 128), g = LD32(s + n - 96), h = LD32(s + n - 64);
 		__m256i k = LD32(s + n - 32);
@@ -111,11 +97,10 @@ heads_avx2(uint8_t *d, const uint8_t *s, size_t n)
 		ST32(d + n - 96, g);
 		ST32(d + n - 64, h);
 		ST32(d + n - 32, k);
-		return true;
-	}
-	default:
+	} else {
 		return false;
 	}
+	return true;
 }
 
 /*
@@ -182,43 +167,45 @@ __attribute__((target("avx2"))) void *vmb__copy_avx2(void *dst, const void *src,
 	return dst;
 }
 
-/* heads_avx512() - heads_avx2() with 64-byte blocks from 65 bytes, to
- * VMB__AVX512_INLINE_MAX. */
+/* heads_avx512() - heads_avx2() with 64-byte blocks from 64 bytes, to
+ * VMB__AVX512_INLINE_MAX. Laid out as glibc's memcpy is: 64..128 bytes
+ * fall through with the first block loaded before the second compare. */
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2"), always_inline)) static inline bool
 heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 {
-	switch (size_class(n)) {
-	case 4:
-		HT8(d, s, n);
-		return true;
-	case 5:
-		HT16(d, s, n);
-		return true;
-	case 6:
-		HT32(d, s, n);
-		return true;
-	case 7: {
-		__m512i a = LD64(s), b = LD64(s + n - 64);
-
-		ST64(d, a);
-		ST64(d + n - 64, b);
+	if (n < 64) {
+		if (n <= 16)
+			HT8(d, s, n);
+		else if (n <= 32)
+			HT16(d, s, n);
+		else
+			HT32(d, s, n);
 		return true;
 	}
-	case 8: {
-		__m512i a = LD64(s), b = LD64(s + 64), c = LD64(s + n - 128), e = LD64(s + n - 64);
+	__m512i a0 = LD64(s);
 
-		ST64(d, a);
+	if (VMB_LIKELY(n <= 128)) {
+		__m512i b0 = LD64(s + n - 64);
+
+		ST64(d, a0);
+		ST64(d + n - 64, b0);
+		return true;
+	}
+	if (n <= 256) {
+		__m512i b = LD64(s + 64), c = LD64(s + n - 128), e = LD64(s + n - 64);
+
+		ST64(d, a0);
 		ST64(d + 64, b);
 		ST64(d + n - 128, c);
 		ST64(d + n - 64, e);
 		return true;
 	}
-	case 9: {
-		__m512i a = LD64(s), b = LD64(s + 64), c = LD64(s + 128), e = LD64(s + 192);
+	if (n <= 512) {
+		__m512i b = LD64(s + 64), c = LD64(s + 128), e = LD64(s + 192);
 		__m512i f = LD64(s + n - 256), g = LD64(s + n - 192), h = LD64(s + n - 128);
 		__m512i k = LD64(s + n - 64);
 
-		ST64(d, a);
+		ST64(d, a0);
 		ST64(d + 64, b);
 		ST64(d + 128, c);
 		ST64(d + 192, e);
@@ -228,9 +215,7 @@ heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 		ST64(d + n - 64, k);
 		return true;
 	}
-	default:
-		return false;
-	}
+	return false;
 }
 
 /*
