@@ -148,9 +148,11 @@ enum vmb_copy_strategy {
 };
 
 /*
- * The dispatcher's size classes, for n > 8: the vector block strategy up to
+ * The dispatcher's size classes, for n > 64: the vector block strategy
+ * (its head and tail blocks, then its loop; libc: memcpy itself) up to
  * @movsb_min, rep movsb in [@movsb_min, @movsb_max) when the CPU has ERMS,
- * the block strategy again up to @nt_min, non-temporal stores from @nt_min.
+ * the block strategy again up to @nt_min, non-temporal stores from @nt_min
+ * (the large classes start above the block's head and tail sizes).
  */
 struct vmb_copy_tuning {
 	enum vmb_copy_strategy block; /* VMB_COPY_AVX512, VMB_COPY_AVX2 or VMB_COPY_LIBC */
@@ -180,9 +182,11 @@ VMB_API int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const vo
 /**
  * vmb_copy_strategy_for() - the strategy vmb_copy() uses for @n bytes with
  * the thresholds and the forced strategy now in force.
- * Return: VMB_COPY_DEFAULT when vmb_copy() copies inline (at most 8 bytes,
- * under S10; 9 to 64 bytes in the dispatcher unless a strategy is forced),
- * else the strategy it calls.
+ * Return: VMB_COPY_DEFAULT when vmb_copy() or the dispatcher copies the
+ * bytes itself (at most 8 bytes under S10; unless a strategy is forced,
+ * 9 to 64 bytes inline and, with an AVX-512 or AVX2 block, head and tail
+ * blocks to 512 or 256 bytes), else the strategy it calls (libc_dispatched
+ * for memcpy itself).
  */
 VMB_API enum vmb_copy_strategy vmb_copy_strategy_for(size_t n);
 
