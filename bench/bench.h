@@ -100,9 +100,9 @@ struct dist {
  * exits naming the file when one cannot be read. */
 const struct dist *const *distributions(size_t *count);
 
-/* dist_quick_readback() - true for the distributions whose readback
- * variants --quick runs. */
-bool dist_quick_readback(const struct dist *d);
+/* dist_quick_ranked() - true for the distributions --quick ranks the
+ * strategies on (and runs the readback variants of). */
+bool dist_quick_ranked(const struct dist *d);
 
 /* dist_readback() - read the @n bytes just copied to @d, one load per
  * 64-byte line and the last byte, as a consumer of the copy would. */

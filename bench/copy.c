@@ -104,7 +104,7 @@ static void copy_body(struct vmb_bench *b, void *arg)
  * different halves of the arenas at any one time, and, unless one of them
  * streams, swap halves at every batch: with fixed halves the same copy
  * measured 0.5% apart in the two, a bias that decided the 1 MiB
- * comparison against libc. A side facing non-temporal stores keeps its
+ * comparison against libc_dispatched. A side facing non-temporal stores keeps its
  * half: taking over a half that streaming stores have just evicted from
  * the caches made the default look 10% slower than them at 1 MiB.
  */
@@ -184,7 +184,7 @@ static bool pair_size_ok(size_t size)
 	return size <= 4 * MIB || size >= 16 * MIB;
 }
 
-static void register_copy_pairs(const size_t *sizes, size_t nsizes)
+static void register_copy_pairs(const size_t *sizes, size_t nsizes, bool quick)
 {
 	static const enum vmb_copy_strategy rivals[] = {
 		VMB_COPY_LIBC, VMB_COPY_REFERENCE, VMB_COPY_REP_MOVSB, VMB_COPY_AVX2,
@@ -193,7 +193,9 @@ static void register_copy_pairs(const size_t *sizes, size_t nsizes)
 
 	for (size_t z = 0; z < nsizes; z++)
 		for (size_t i = 0; i < COUNT(rivals); i++)
-			if (pair_size_ok(sizes[z]) && vmb_copy_strategy_available(rivals[i]))
+			/* --quick: not reference, which is libc_dispatched above 8 B. */
+			if (pair_size_ok(sizes[z]) && vmb_copy_strategy_available(rivals[i]) &&
+			    !(quick && rivals[i] == VMB_COPY_REFERENCE))
 				register_pair(copy_side(VMB_COPY_DEFAULT, rivals[i], sizes[z], 0),
 					      copy_side(rivals[i], VMB_COPY_DEFAULT, sizes[z], 1), "pair/copy/default/%s/%zu",
 					      vmb_copy_strategy_name(rivals[i]), sizes[z]);
@@ -302,10 +304,12 @@ void register_copy(const struct bench_mode *m)
 		return;
 	}
 	if (m->quick) {
+		/* Not bytes and words, which are never the fastest. */
 		for (size_t z = 0; z < COUNT(quick_sizes); z++)
 			for (size_t i = 0; i < ns; i++)
-				add_case(ss[i], false, 1, quick_sizes[z], 0, 0);
-		register_copy_pairs(quick_sizes, COUNT(quick_sizes));
+				if (ss[i] != VMB_COPY_BYTES && ss[i] != VMB_COPY_WORDS)
+					add_case(ss[i], false, 1, quick_sizes[z], 0, 0);
+		register_copy_pairs(quick_sizes, COUNT(quick_sizes), true);
 		return;
 	}
 	/* Aligned: every size, hot and cold, one and two threads. */
@@ -314,7 +318,7 @@ void register_copy(const struct bench_mode *m)
 			for (size_t z = 0; z < COUNT(grid_sizes); z++)
 				for (size_t i = 0; i < ns; i++)
 					add_case(ss[i], cold, threads, grid_sizes[z], 0, 0);
-	register_copy_pairs(grid_sizes, COUNT(grid_sizes));
+	register_copy_pairs(grid_sizes, COUNT(grid_sizes), false);
 	/* Every other offset pair at the alignment sizes, hot, one thread. */
 	for (size_t z = 0; z < COUNT(offset_sizes); z++)
 		for (size_t so = 0; so < COUNT(offsets); so++)

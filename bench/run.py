@@ -32,6 +32,8 @@ REPORTS = os.path.join(ROOT, "reports", "bench")
 TUNING = os.path.join(REPORTS, "tuning.conf")
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 import cliargs  # noqa: E402  (one argument checker for every tool)
+import report_peers  # noqa: E402  (the Peers section, first in the report)
+from verdict import bar_verdict, word  # noqa: E402
 import campaign  # noqa: E402  (its atomic_write, one for every tool)
 
 # Defaults: --quick must stay within a few minutes on two cores; the full
@@ -318,6 +320,7 @@ def build_context(gb_ctx, args, env, started, elapsed):
         "glibc_tunables": glibc_tunables(),
         "copy_tuning_file": tuning_file,
         "copy_tuning_file_text": open(tuning_file).read() if tuning_file else None,
+        "copy_tuning_status": gb_ctx.get("vmb_tuning_file_status"),
         "copy_thresholds_in_force": {
             "block": gb_ctx.get("vmb_tuning_block"),
             "movsb_min": gb_ctx.get("vmb_tuning_movsb_min"),
@@ -426,37 +429,6 @@ def ordered(strats):
 # The issue's numbers
 # ---------------------------------------------------------------------------
 
-def below_bar_p(speedups, bar):
-    """One-sided sign test: the probability of at least as many of
-    @speedups (one per repetition) below @bar if each were as likely above
-    it as below. Small when the default is really below the bar."""
-    n = len(speedups)
-    k = sum(1 for x in speedups if x < bar)
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
-
-
-SIGNIFICANT = 0.05
-TIE_WIDTH = 0.02  # a median further below the bar than this fails outright
-
-
-def bar_verdict(speedup, reps, bar):
-    """(fails, note): a size fails a bar when its median speedup is more
-    than TIE_WIDTH below @bar, or below it at all AND the repetitions say so
-    (sign test, p < SIGNIFICANT). A median a hair below the bar with
-    repetitions on both sides is a tie: two
-    copies that hit the same limit (rep movsb in both at 1 MiB) measure
-    1.00 +- noise, and noise is not a regression."""
-    if speedup >= bar:
-        return False, ""
-    if not reps or speedup < bar * (1 - TIE_WIDTH):
-        return True, ""
-    p = below_bar_p(reps, bar)
-    below = sum(1 for x in reps if x < bar)
-    if p < SIGNIFICANT:
-        return True, f", {below} of {len(reps)} repetitions below, p={p:.3f}"
-    return False, f", a tie: {below} of {len(reps)} repetitions below, p={p:.2f}"
-
-
 def default_speedups(res):
     """size -> rival -> (default throughput / rival throughput, how, the
     per-repetition speedups or None). From the paired measurements (pair/copy/default/<rival>/<size>) where
@@ -540,27 +512,6 @@ def checks(res):
                          f"{r['ns'] / bare['ns']:.3f}x (separate)")
     if lines:
         out.append(("write_slice/read_slice of 4 KiB within 1.05x of a bare vmb_copy", ok, lines))
-    pairs = []
-    for name, r in res.items():
-        m = re.match(r"^peer/atomic/(store|load)/(u\d+)/(\w+)$", name)
-        if m and r.get("ratio"):
-            pairs.append((r["ratio"], "/".join(m.groups()), r["a_ns"], r["b_ns"], "paired"))
-    if not pairs:
-        for name, r in res.items():
-            m = re.match(r"^atomic/api/(store|load)/(u\d+)/(\w+)$", name)
-            raw = res.get("atomic/raw/" + "/".join(m.groups())) if m else None
-            if raw:
-                pairs.append((r["ns"] / raw["ns"], "/".join(m.groups()), r["ns"], raw["ns"],
-                              "separate"))
-    if pairs:
-        pairs.sort(reverse=True)
-        bad = [p for p in pairs if p[0] > 1.3]
-        out.append(("store/load through the API within 1.3x of the raw builtin (every width, ordering)",
-                    not bad,
-                    [f"worst: {pairs[0][1]} {pairs[0][0]:.2f}x ({pairs[0][2]:.2f} vs "
-                     f"{pairs[0][3]:.2f} ns, {pairs[0][4]})",
-                     f"{len(bad)} of {len(pairs)} above 1.3x"
-                     + (": " + ", ".join(f"{p[1]} {p[0]:.2f}x" for p in bad) if bad else "")]))
     p = res.get("pair/container/find_region/1024/16")
     f16, f1024 = res.get("container/find_region/16"), res.get("container/find_region/1024")
     if p and p.get("ratio"):
@@ -693,13 +644,16 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
              f"(Debian's package calls itself a debug build)")
     L.append("")
 
+    peer_lines, peer_cks = report_peers.section(res, ctx)
+    L += peer_lines
     cks = checks(res)
     if cks:
-        L.append("## The issue's targets")
+        L.append("## Regression gates and earlier targets (vmbytes against itself)")
         L.append("")
         for title, ok, lines in cks:
-            L.append(f"- **{'PASS' if ok else 'FAIL'}** {title}: " + "; ".join(lines))
+            L.append(f"- **{word(ok)}** {title}: " + "; ".join(lines))
         L.append("")
+    cks = peer_cks + cks
     if errors:
         L.append("## Benchmarks that reported an error")
         L.append("")
@@ -815,20 +769,7 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
             L += md_table(["offsets"] + strats + ["best", "default/best"], rows)
             L.append("")
 
-    dists = {n: r for n, r in res.items() if n.startswith("dist/")}
-    if dists:
-        L.append("## Size distributions (hot, 1 thread)")
-        L.append("")
-        names = sorted({n.split("/")[2] for n in dists})
-        strats = ordered({n.split("/")[1] for n in dists})
-        rows = []
-        for s in strats:
-            rows.append([s] + [
-                (f"{fmt_num(dists[f'dist/{s}/{d}']['gbps'])} GB/s, "
-                 f"{fmt_num(dists[f'dist/{s}/{d}']['ns'])} ns/copy")
-                if f"dist/{s}/{d}" in dists else "-" for d in names])
-        L += md_table(["strategy"] + names, rows)
-        L.append("")
+    # Size distributions: ranked in the Peers section (report_peers.py).
 
     atom = {n: r for n, r in res.items() if n.startswith("atomic/")}
     if atom:
@@ -927,7 +868,7 @@ plot 'fr.dat' using 1:2 with linespoints title 'find_region'
         L.append("")
 
     other = {n: r for n, r in res.items()
-             if not re.match(r"^(copy|dist|atomic|container|pair)/", n)}
+             if not re.match(r"^(copy|dist|atomic|container|pair|peer)/", n)}
     if other:
         L.append("## Other")
         L.append("")
@@ -978,7 +919,7 @@ def cmd_render(args):
     cks = write_report(gb, ctx, os.path.basename(stem), stem + ".md", stem)
     print(f"vmbytes bench: {stem}.md")
     for title, ok, lines in cks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {title}: {'; '.join(lines)}")
+        print(f"  {word(ok)}  {title}: {'; '.join(lines)}")
     return 0
 
 
@@ -1014,7 +955,7 @@ def cmd_bench(args):
     print(f"vmbytes bench: {os.path.relpath(out_json, ROOT)}, {os.path.relpath(md, ROOT)} "
           f"(and reports/bench/latest.md), plots in reports/bench/{stamp}/")
     for title, ok, lines in cks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {title}: {'; '.join(lines)}")
+        print(f"  {word(ok)}  {title}: {'; '.join(lines)}")
     return 0
 
 

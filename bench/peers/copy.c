@@ -40,7 +40,10 @@ enum peer_op {
 /*
  * One side. Hot: the same source and destination every time, in one half
  * of the arenas; the two sides swap halves at every batch (as copy.c's
- * pairs do), so neither keeps a half the other has warmed. Cold: a walk
+ * pairs do), so neither keeps a half the other has warmed, except where
+ * vmb_copy() streams (non-temporal stores): the side after it would take
+ * over a half just evicted from the caches, a cost of the peer's that is
+ * vmbytes' doing, so there each keeps its half. Cold: a walk
  * over slots spread across the side's half, in an order no prefetcher
  * follows.
  */
@@ -49,6 +52,7 @@ struct peer_side {
 	bool cold;
 	size_t size, dst_off, src_off;
 	int half;
+	bool swap;
 	uint8_t *src_base, *dst_base;
 	uint8_t *src, *dst;
 	size_t stride, mask, slot;
@@ -69,7 +73,7 @@ static void peer_prepare(void *arg)
 	}
 	c->src = c->src_base + (size_t)c->half * HALF;
 	c->dst = c->dst_base + (size_t)c->half * HALF;
-	c->half ^= 1;
+	c->half ^= c->swap;
 	/* Another benchmark may have left a strategy forced. */
 	if (vmb_copy_force(VMB_COPY_DEFAULT) != 0)
 		c->bad = true;
@@ -127,16 +131,19 @@ static void cold_run(void *arg, uint64_t reps)
 
 	if (c->bad)
 		return;
-	for (uint64_t i = 0; i < reps; i++) {
-		/* A full-period step modulo the slot count (bench.h). */
-		slot = (slot * 5 + 1) & c->mask;
-		size_t at = slot * c->stride;
-
-		if (c->op == VMB_COPY)
-			vmb_copy(d + at, s + at, n);
-		else
-			memcpy(d + at, s + at, n);
-		vmb_bench_clobber();
+	/* A full-period step modulo the slot count (bench.h). */
+	if (c->op == VMB_COPY) {
+		for (uint64_t i = 0; i < reps; i++) {
+			slot = (slot * 5 + 1) & c->mask;
+			vmb_copy(d + slot * c->stride, s + slot * c->stride, n);
+			vmb_bench_clobber();
+		}
+	} else {
+		for (uint64_t i = 0; i < reps; i++) {
+			slot = (slot * 5 + 1) & c->mask;
+			memcpy(d + slot * c->stride, s + slot * c->stride, n);
+			vmb_bench_clobber();
+		}
 	}
 	c->slot = slot;
 }
@@ -153,6 +160,8 @@ static struct side peer_side(enum peer_op op, bool cold, size_t size, size_t src
 	c->src_off = src_off;
 	c->dst_off = dst_off;
 	c->half = half;
+	/* The thresholds in force at registration are those of the run. */
+	c->swap = vmb_copy_strategy_for(size) != VMB_COPY_NT;
 	if (cold) {
 		/* Slots of whole pages with room for the offset, within a half. */
 		size_t stride = (size + 64 + 4095) & ~(size_t)4095, p2 = 1;

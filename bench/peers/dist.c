@@ -113,11 +113,13 @@ void register_peer_dist(const struct bench_mode *m)
 			struct side *s = xcalloc(1, sizeof(*s));
 			const char *tail = rb ? "/readback" : "";
 
-			if (rb && m->quick && !dist_quick_readback(ds[k]))
+			if (rb && m->quick && !dist_quick_ranked(ds[k]))
 				continue;
 
 			*s = dist_side(ds[k], false, rb);
-			reg(memcpy_body, s, 1, "dist/memcpy/%s%s", ds[k]->name, tail);
+			/* --quick ranks on two distributions (distributions.c). */
+			if (!m->quick || dist_quick_ranked(ds[k]))
+				reg(memcpy_body, s, 1, "dist/memcpy/%s%s", ds[k]->name, tail);
 			register_pair(dist_side(ds[k], true, rb), dist_side(ds[k], false, rb),
 				      "peer/dist/%s%s", ds[k]->name, tail);
 		}

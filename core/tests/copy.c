@@ -112,7 +112,7 @@ TEST(S10_every_strategy_matches_memcpy)
 					}
 				}
 	}
-	/* libc, bytes, words, reference and default exist everywhere. */
+	/* libc_dispatched, bytes, words, reference and default exist everywhere. */
 	CHECK(tried >= 5);
 out:
 	vmbt_guarded_free(&s);
