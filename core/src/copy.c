@@ -145,7 +145,7 @@ static void *dispatch_libc(void *dst, const void *src, size_t n)
 }
 
 /* The largest n > 8 that the dispatcher of @block copies itself, in head
- * and tail blocks (8: none; vmb_copy() does 9..64 inline anyway). */
+ * and tail blocks (8: none; vmb_copy() does 9..63 inline anyway). */
 static size_t inline_max(int block)
 {
 	return block == VMB_COPY_AVX512 ? VMB__AVX512_INLINE_MAX
@@ -279,9 +279,9 @@ static bool measured_cpu(void)
  * vector loop at 1-8 MiB; streaming stores from 8 MiB, 0.7-0.9x glibc
  * there at any destination offset (paired, hot; bench/README.md). On
  * any other CPU they cannot know better, so they choose what is never
- * slower than memcpy: memcpy itself for every copy of more than 8 bytes
- * (vmb__copy_large is then glibc's memcpy, one indirect call as a PLT
- * call is). `./vmbytes tune` measures the rest.
+ * slower than memcpy: memcpy itself for every copy above the 63 bytes
+ * vmb_copy() does inline (vmb__copy_large is then glibc's memcpy, one
+ * indirect call as a PLT call is). `./vmbytes tune` measures the rest.
  */
 void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
 {

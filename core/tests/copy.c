@@ -202,8 +202,8 @@ TEST(S10_built_in_tuning)
 	CHECK_EQ(t.nt_min, known ? (size_t)8 << 20 : SIZE_MAX);
 	/* Above 8 bytes, copies are memcpy's or the dispatcher's own. */
 	CHECK_EQ(vmb_copy_strategy_for(9), VMB_COPY_DEFAULT);
-	CHECK_EQ(vmb_copy_strategy_for(64), VMB_COPY_DEFAULT);
-	CHECK_EQ(vmb_copy_strategy_for(65), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
+	CHECK_EQ(vmb_copy_strategy_for(63), VMB_COPY_DEFAULT);
+	CHECK_EQ(vmb_copy_strategy_for(64), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
 	CHECK_EQ(vmb_copy_strategy_for(512), known ? VMB_COPY_DEFAULT : VMB_COPY_LIBC);
 	CHECK_EQ(vmb_copy_strategy_for(513), known ? VMB_COPY_AVX512 : VMB_COPY_LIBC);
 }
@@ -224,9 +224,9 @@ TEST(S10_size_classes_at_every_threshold)
 	t.movsb_max = movsb ? 65536 : 0;
 	t.nt_min = nt ? (size_t)1 << 20 : SIZE_MAX;
 	CHECK_RC(vmb_copy_set_tuning(&t), 0);
-	/* The head and tail blocks of vmb_copy() (to 64 bytes) and of the
+	/* The head and tail blocks of vmb_copy() (to 63 bytes) and of the
 	 * dispatcher (to 256 bytes with AVX2); above them with libc, memcpy. */
-	size_t own = block == VMB_COPY_AVX2 ? 256 : 64;
+	size_t own = block == VMB_COPY_AVX2 ? 256 : 63;
 
 	CHECK_EQ(vmb_copy_strategy_for(0), VMB_COPY_DEFAULT);
 	CHECK_EQ(vmb_copy_strategy_for(8), VMB_COPY_DEFAULT);

@@ -1074,9 +1074,9 @@ static void check_tuning(struct vmbf_producer *d)
 	for (int i = 0; i < 4; i++) {
 		size_t n = vmbf_bool(d) ? vmbf_range(d, 0, 1 << 17) : (size_t)vmbf_u64(d);
 		enum vmb_copy_strategy forced = vmb_copy_forced(); /* VMB_COPY_STRATEGY */
-		/* vmb_copy() moves 9..64 bytes itself, the AVX-512 and AVX2
+		/* vmb_copy() moves 9..63 bytes itself, the AVX-512 and AVX2
 		 * dispatchers their head and tail blocks to 512 and 256. */
-		size_t own = got.block == VMB_COPY_AVX512 ? 512 : got.block == VMB_COPY_AVX2 ? 256 : 64;
+		size_t own = got.block == VMB_COPY_AVX512 ? 512 : got.block == VMB_COPY_AVX2 ? 256 : 63;
 		enum vmb_copy_strategy c = n <= 8 ? VMB_COPY_DEFAULT
 					   : forced != VMB_COPY_DEFAULT ? forced
 					   : n <= own ? VMB_COPY_DEFAULT
