@@ -15,8 +15,10 @@ static const char *const names[VMB_COPY_STRATEGY_COUNT] = {
 	"default", "libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt",
 };
 
-typedef void (*copy_fn)(void *dst, const void *src, size_t n);
+typedef vmb__copy_fn copy_fn;
 
+/* The strategies as vmb_copy_strategy_copy() runs them: any n, S10 for
+ * n <= 8 inside each. */
 static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
 	NULL,
 	vmb__copy_libc,
@@ -30,32 +32,30 @@ static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
 };
 
 /*
- * What the dispatcher reads on every large copy. Written at start and by
- * the set functions; each field is read and written with relaxed atomics:
- * a copy racing a retune or a force uses the old or the new class, or a
- * mix of the two, and every strategy is a correct copy.
+ * What vmb_copy() calls for n > 8, resolved when the tuning or the forced
+ * strategy changes (publish()), never per copy: the size classes of the
+ * block strategy in one function (vmb__dispatch_avx512 and _avx2, which
+ * read no threshold below 512 and 256 bytes), or memcpy itself when libc
+ * is the block and no large class is tuned, or the forced strategy (libc
+ * forced is memcpy itself too). Until copy_init() has run (another
+ * constructor copying): memcpy.
  *
- * The first three are derived by publish(): a copy of n bytes is done
- * inline when n <= small_max, by block when n <= block_last, and by the
- * large classes (nt_min, the rep movsb window) above. A forced strategy
- * is block with small_max = 0 and block_last = SIZE_MAX, so that
- * the forced and the default paths run the same instructions up to the
- * strategy (the default measured 0.90x a forced AVX-512 at 256 B when it
- * checked for a forced strategy first and the size classes after).
+ * It and everything below are read and written with relaxed atomics: a
+ * copy racing a retune or a force uses the old or the new function and
+ * thresholds, or a mix of the two, and every combination is a correct
+ * copy.
  */
-/* The largest copy done inline by the dispatcher (copy_9_64()). */
-#define SMALL_MAX 64
+vmb__copy_fn vmb__copy_large = memcpy;
+size_t vmb__copy_inline_max = VMB__COPY_INLINE_MAX;
+
+/* The first size of the large classes (SIZE_MAX: none); the dispatchers
+ * read it above their inline sizes. */
+size_t vmb__copy_large_min = SIZE_MAX;
 
 static struct {
-	size_t small_max, block_last;
-	copy_fn block;
 	size_t movsb_min, movsb_max, nt_min;
 	int block_id, forced_id;
 } cfg = {
-	/* Until copy_init() has run (another constructor copying): libc. */
-	.small_max = SMALL_MAX,
-	.block_last = SIZE_MAX,
-	.block = vmb__copy_libc,
 	.nt_min = SIZE_MAX,
 	.block_id = VMB_COPY_LIBC,
 };
@@ -117,46 +117,10 @@ int vmb_copy_strategy_from_name(const char *name)
 #define LOAD(f) __atomic_load_n(&cfg.f, __ATOMIC_RELAXED)
 #define STORE(f, v) __atomic_store_n(&cfg.f, (v), __ATOMIC_RELAXED)
 
-/*
- * 9 to 64 bytes in the dispatcher itself, as two overlapping blocks from
- * each end (all loads before any store), with 8- and 16-byte moves that
- * every x86-64 has. At these sizes the call into a strategy cost as much
- * as the copy: the default path measured 0.89x a forced AVX-512 at 16 B.
- */
-static inline void copy_9_64(uint8_t *d, const uint8_t *s, size_t n)
-{
-	typedef struct {
-		uint64_t lo, hi;
-	} b16;
-	if (n <= 16) {
-		uint64_t a = vmb__load64(s), b = vmb__load64(s + n - 8);
-
-		vmb__store64(d, a);
-		vmb__store64(d + n - 8, b);
-	} else if (n <= 32) {
-		b16 a, b;
-
-		__builtin_memcpy(&a, s, 16);
-		__builtin_memcpy(&b, s + n - 16, 16);
-		__builtin_memcpy(d, &a, 16);
-		__builtin_memcpy(d + n - 16, &b, 16);
-	} else {
-		b16 a, b, c, e;
-
-		__builtin_memcpy(&a, s, 16);
-		__builtin_memcpy(&b, s + 16, 16);
-		__builtin_memcpy(&c, s + n - 32, 16);
-		__builtin_memcpy(&e, s + n - 16, 16);
-		__builtin_memcpy(d, &a, 16);
-		__builtin_memcpy(d + 16, &b, 16);
-		__builtin_memcpy(d + n - 32, &c, 16);
-		__builtin_memcpy(d + n - 16, &e, 16);
-	}
-}
-
-/* The strategy for n above block_last: streaming stores from nt_min, rep
- * movsb in its window, else the block strategy. Shared by the dispatcher
- * and vmb_copy_strategy_for(), so the two cannot disagree. */
+/* The strategy for n at or above vmb__copy_large_min: streaming stores
+ * from nt_min, rep movsb in its window, else the block strategy. Shared by
+ * the dispatchers and vmb_copy_strategy_for(), so the two cannot
+ * disagree. */
 static enum vmb_copy_strategy large_class(size_t n)
 {
 	if (n >= LOAD(nt_min))
@@ -166,61 +130,67 @@ static enum vmb_copy_strategy large_class(size_t n)
 	return (enum vmb_copy_strategy)LOAD(block_id);
 }
 
-/* Out of line, so that the classes above stay a leaf that tail-calls (the
- * inline version gave every small copy a stack frame: +10 instructions). */
-__attribute__((noinline)) static void copy_large_class(void *dst, const void *src, size_t n)
+void *vmb__copy_classes(void *dst, const void *src, size_t n)
 {
-	fns[large_class(n)](dst, src, n);
+	return fns[large_class(n)](dst, src, n);
 }
 
-void vmb__copy_large(void *dst, const void *src, size_t n)
+/* The default path with libc as the block strategy and a large class
+ * tuned: memcpy below the first of them. */
+static void *dispatch_libc(void *dst, const void *src, size_t n)
 {
-	/* At this point: n > 8, so S10 does not constrain the strategy. */
-	if (n <= LOAD(small_max)) {
-		copy_9_64(dst, src, n);
-		return;
-	}
-	if (VMB_LIKELY(n <= LOAD(block_last))) {
-		LOAD(block)(dst, src, n);
-		return;
-	}
-	/* At this point: not forced, and n is in a large class or between
-	 * the rep movsb window and nt_min. */
-	copy_large_class(dst, src, n);
+	if (VMB_LIKELY(n < __atomic_load_n(&vmb__copy_large_min, __ATOMIC_RELAXED)))
+		return memcpy(dst, src, n);
+	return vmb__copy_classes(dst, src, n);
+}
+
+/* The largest n > 8 that the dispatcher of @block copies itself, in head
+ * and tail blocks (8: none; vmb_copy() does 9..63 inline anyway). */
+static size_t inline_max(int block)
+{
+	return block == VMB_COPY_AVX512 ? VMB__AVX512_INLINE_MAX
+	     : block == VMB_COPY_AVX2	? VMB__AVX2_INLINE_MAX
+					: VMB_SINGLE_ACCESS_MAX;
 }
 
 enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
 {
-	if (n <= VMB_SINGLE_ACCESS_MAX || n <= LOAD(small_max))
-		return VMB_COPY_DEFAULT;
-	if (n <= LOAD(block_last)) {
-		int forced = LOAD(forced_id);
+	int forced = LOAD(forced_id), block = LOAD(block_id);
 
-		return (enum vmb_copy_strategy)(forced != VMB_COPY_DEFAULT ? forced : LOAD(block_id));
-	}
-	return large_class(n);
+	if (n <= VMB_SINGLE_ACCESS_MAX)
+		return VMB_COPY_DEFAULT;
+	if (forced != VMB_COPY_DEFAULT)
+		return (enum vmb_copy_strategy)forced;
+	if (n <= VMB__COPY_INLINE_MAX || n <= inline_max(block))
+		return VMB_COPY_DEFAULT;
+	if (n >= __atomic_load_n(&vmb__copy_large_min, __ATOMIC_RELAXED))
+		return large_class(n);
+	return (enum vmb_copy_strategy)block;
 }
 
-/* publish() - derive the dispatcher's first three fields from the tuning
- * and the forced strategy (VMB_COPY_DEFAULT: none). */
+/* publish() - resolve vmb__copy_large and the first large class from the
+ * tuning and the forced strategy (VMB_COPY_DEFAULT: none). */
 static void publish(void)
 {
-	int forced = LOAD(forced_id);
-
-	if (forced != VMB_COPY_DEFAULT) {
-		STORE(small_max, 0);
-		STORE(block_last, SIZE_MAX);
-		STORE(block, fns[forced]);
-		return;
-	}
+	int forced = LOAD(forced_id), block = LOAD(block_id);
 	size_t lo = LOAD(movsb_min) < LOAD(movsb_max) ? LOAD(movsb_min) : SIZE_MAX;
 	size_t nt = LOAD(nt_min);
-
-	STORE(block, fns[LOAD(block_id)]);
 	size_t first_large = lo < nt ? lo : nt;
+	copy_fn f;
 
-	STORE(block_last, first_large > 0 ? first_large - 1 : 0);
-	STORE(small_max, SMALL_MAX);
+	__atomic_store_n(&vmb__copy_large_min, first_large, __ATOMIC_RELAXED);
+	if (forced != VMB_COPY_DEFAULT)
+		f = forced == VMB_COPY_LIBC ? memcpy : fns[forced];
+	else if (block == VMB_COPY_AVX512)
+		f = vmb__dispatch_avx512;
+	else if (block == VMB_COPY_AVX2)
+		f = vmb__dispatch_avx2;
+	else
+		f = first_large == SIZE_MAX ? memcpy : dispatch_libc;
+	__atomic_store_n(&vmb__copy_large, f, __ATOMIC_RELAXED);
+	__atomic_store_n(&vmb__copy_inline_max,
+			 forced != VMB_COPY_DEFAULT ? (size_t)VMB_SINGLE_ACCESS_MAX : (size_t)VMB__COPY_INLINE_MAX,
+			 __ATOMIC_RELAXED);
 }
 
 void vmb__move_large(void *dst, const void *src, size_t n)
@@ -279,17 +249,48 @@ void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
 	t->nt_min = LOAD(nt_min);
 }
 
-/* The built-in thresholds: measured on the project's machines (Zen 5,
- * MACHINE-FACTS.md), where wide vector blocks beat rep movsb at every size
- * that fits the caches and streaming stores win from about 16 MiB. */
+/*
+ * Whether this CPU is one the built-in size classes were measured on:
+ * AMD family 1Ah (Zen 5) with AVX-512, where the dispatcher beat glibc's
+ * memcpy at every size (MACHINE-FACTS.md; the table in bench/README.md).
+ * CPUID leaf 0 gives the vendor, leaf 1 the family (base + extended).
+ */
+static bool measured_cpu(void)
+{
+	unsigned a, b, c, d, family;
+
+	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	/* "AuthenticAMD" in EBX, EDX, ECX. */
+	if (b != 0x68747541u || d != 0x69746e65u || c != 0x444d4163u)
+		return false;
+	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	return family == 0x1a && cpu_has(VMB_COPY_AVX512) && cpu_has(VMB_COPY_NT) &&
+	       cpu_has(VMB_COPY_REP_MOVSB);
+}
+
+/*
+ * The built-in thresholds. On a CPU they were measured on: the AVX-512
+ * dispatcher, whose loop beat glibc (rep movsb there) while source and
+ * destination fit L1 (0.6x at 16-24 KiB) and lost to rep movsb from
+ * 28 KiB (1.3-1.6x), so rep movsb from 24 KiB, which also beat glibc's
+ * vector loop at 1-8 MiB; streaming stores from 8 MiB, 0.7-0.9x glibc
+ * there at any destination offset (paired, hot; bench/README.md). On
+ * any other CPU they cannot know better, so they choose what is never
+ * slower than memcpy: memcpy itself for every copy above the 63 bytes
+ * vmb_copy() does inline (vmb__copy_large is then glibc's memcpy, one
+ * indirect call as a PLT call is). `./vmbytes tune` measures the rest.
+ */
 void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
 {
-	t->block = cpu_has(VMB_COPY_AVX512) ? VMB_COPY_AVX512
-		 : cpu_has(VMB_COPY_AVX2)   ? VMB_COPY_AVX2
-					     : VMB_COPY_LIBC;
-	t->movsb_min = 0;
-	t->movsb_max = 0;
-	t->nt_min = cpu_has(VMB_COPY_NT) ? (size_t)16 << 20 : SIZE_MAX;
+	bool known = measured_cpu();
+
+	t->block = known ? VMB_COPY_AVX512 : VMB_COPY_LIBC;
+	t->movsb_min = known ? (size_t)24 << 10 : 0;
+	t->movsb_max = known ? (size_t)8 << 20 : 0;
+	t->nt_min = known ? (size_t)8 << 20 : SIZE_MAX;
 }
 
 __attribute__((constructor)) static void copy_init(void)

@@ -41,7 +41,7 @@ VMB_INLINE uintptr_t vmb__common_align(const void *a, const void *b)
 
 /**
  * vmb_copy_small() - S10 copy of @n <= 8 bytes between non-overlapping
- * ranges.
+ * ranges, in straight-line code: no loop, at most one branch per unit.
  * @dst: destination, valid for @n bytes.
  * @src: source, valid for @n bytes.
  * @n:   at most VMB_SINGLE_ACCESS_MAX.
@@ -52,25 +52,80 @@ VMB_INLINE void vmb_copy_small(void *dst, const void *src, size_t n)
 	const uint8_t *s = (const uint8_t *)src;
 	uintptr_t g = vmb__common_align(d, s);
 
-	/* At this point: d and s are both aligned to g, and n <= 8. */
-	if (g >= 8 && n == 8) {
-		VMB__UNIT(uint64_t, d, s);
+	if (g >= 4) {
+		/* At this point: both 4-aligned, so n == 8 is one u64 (g == 8)
+		 * or two u32, and n < 8 is at most one u32, u16 and u8 each. */
+		if (n == 8) {
+			if (g == 8) {
+				VMB__UNIT(uint64_t, d, s);
+			} else {
+				VMB__UNIT(uint32_t, d, s);
+				VMB__UNIT(uint32_t, d + 4, s + 4);
+			}
+			return;
+		}
+		if (n & 4)
+			VMB__UNIT(uint32_t, d, s);
+		if (n & 2)
+			VMB__UNIT(uint16_t, d + (n & 4), s + (n & 4));
+		if (n & 1)
+			VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
 		return;
 	}
-	/* At this point: fewer than 8 bytes remain or g < 8. */
-	while (g >= 4 && n >= 4) {
-		VMB__UNIT(uint32_t, d, s);
-		d += 4, s += 4, n -= 4;
+	if (g == 2) {
+		/* At this point: both 2-aligned: n / 2 u16 units, then a byte. */
+		size_t k = n >> 1;
+
+		/* Entered at case k, falling through: ascending addresses. */
+		switch (k) {
+		case 4:
+			VMB__UNIT(uint16_t, d, s);
+			/* fall through */
+		case 3:
+			VMB__UNIT(uint16_t, d + 2 * k - 6, s + 2 * k - 6);
+			/* fall through */
+		case 2:
+			VMB__UNIT(uint16_t, d + 2 * k - 4, s + 2 * k - 4);
+			/* fall through */
+		case 1:
+			VMB__UNIT(uint16_t, d + 2 * k - 2, s + 2 * k - 2);
+			/* fall through */
+		default:
+			break;
+		}
+		if (n & 1)
+			VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
+		return;
 	}
-	/* At this point: d and s keep the alignment min(g, 4). */
-	while (g >= 2 && n >= 2) {
-		VMB__UNIT(uint16_t, d, s);
-		d += 2, s += 2, n -= 2;
-	}
-	/* At this point: only single bytes, or g == 1. */
-	while (n > 0) {
+	/* At this point: g == 1, so every unit is a single byte; entered at
+	 * case n and falling through, in ascending addresses. */
+	switch (n) {
+	case 8:
 		VMB__UNIT(uint8_t, d, s);
-		d += 1, s += 1, n -= 1;
+		/* fall through */
+	case 7:
+		VMB__UNIT(uint8_t, d + n - 7, s + n - 7);
+		/* fall through */
+	case 6:
+		VMB__UNIT(uint8_t, d + n - 6, s + n - 6);
+		/* fall through */
+	case 5:
+		VMB__UNIT(uint8_t, d + n - 5, s + n - 5);
+		/* fall through */
+	case 4:
+		VMB__UNIT(uint8_t, d + n - 4, s + n - 4);
+		/* fall through */
+	case 3:
+		VMB__UNIT(uint8_t, d + n - 3, s + n - 3);
+		/* fall through */
+	case 2:
+		VMB__UNIT(uint8_t, d + n - 2, s + n - 2);
+		/* fall through */
+	case 1:
+		VMB__UNIT(uint8_t, d + n - 1, s + n - 1);
+		/* fall through */
+	default:
+		break;
 	}
 }
 
@@ -93,9 +148,11 @@ enum vmb_copy_strategy {
 };
 
 /*
- * The dispatcher's size classes, for n > 8: the vector block strategy up to
+ * The dispatcher's size classes, for n > 63: the vector block strategy
+ * (its head and tail blocks, then its loop; libc: memcpy itself) up to
  * @movsb_min, rep movsb in [@movsb_min, @movsb_max) when the CPU has ERMS,
- * the block strategy again up to @nt_min, non-temporal stores from @nt_min.
+ * the block strategy again up to @nt_min, non-temporal stores from @nt_min
+ * (the large classes start above the block's head and tail sizes).
  */
 struct vmb_copy_tuning {
 	enum vmb_copy_strategy block; /* VMB_COPY_AVX512, VMB_COPY_AVX2 or VMB_COPY_LIBC */
@@ -125,9 +182,11 @@ VMB_API int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const vo
 /**
  * vmb_copy_strategy_for() - the strategy vmb_copy() uses for @n bytes with
  * the thresholds and the forced strategy now in force.
- * Return: VMB_COPY_DEFAULT when vmb_copy() copies inline (at most 8 bytes,
- * under S10; 9 to 64 bytes in the dispatcher unless a strategy is forced),
- * else the strategy it calls.
+ * Return: VMB_COPY_DEFAULT when vmb_copy() or the dispatcher copies the
+ * bytes itself (at most 8 bytes under S10; unless a strategy is forced,
+ * 9 to 63 bytes inline and, with an AVX-512 or AVX2 block, head and tail
+ * blocks to 512 or 256 bytes), else the strategy it calls (libc_dispatched
+ * for memcpy itself).
  */
 VMB_API enum vmb_copy_strategy vmb_copy_strategy_for(size_t n);
 
@@ -185,8 +244,68 @@ VMB_API int vmb_copy_load_tuning(const char *path);
  */
 VMB_API int vmb_copy_host_cpu(char *buf, size_t len);
 
-/* Copies of more than 8 bytes; defined in core/src/copy.c. */
-VMB_API void vmb__copy_large(void *dst, const void *src, size_t n);
+/*
+ * Copies of more than 8 bytes: the function resolved for this CPU at load
+ * time (core/src/copy.c), which vmb_copy() calls directly. It is the
+ * default path's size classes for this CPU, libc's memcpy itself where
+ * the built-in defaults know nothing better, or the forced strategy. It
+ * changes only when a tuning or a forced strategy is put in force; a
+ * copy racing that change runs the old or the new function, both correct.
+ */
+typedef void *(*vmb__copy_fn)(void *dst, const void *src, size_t n);
+VMB_API extern vmb__copy_fn vmb__copy_large;
+
+/*
+ * The largest copy vmb_copy() does inline as overlapping head and tail
+ * moves: VMB__COPY_INLINE_MAX, or 8 (none) while a strategy is
+ * forced, so that a forced strategy sees every copy above 8 bytes. Read
+ * only for n <= VMB__COPY_INLINE_MAX; written with vmb__copy_large.
+ */
+#define VMB__COPY_INLINE_MAX 63
+VMB_API extern size_t vmb__copy_inline_max;
+
+/* 9 to 63 bytes as overlapping head and tail moves of 8 (to 16 bytes) or
+ * 16 bytes (two to 32, four to 63), all loads before any store: what
+ * glibc's memcpy does at these sizes, without the call. Plain moves that
+ * every x86-64 has. Not 64: four 16-byte stores measured 8-14% slower
+ * than glibc's one 64-byte store on a cold destination line. */
+VMB_INLINE void vmb__copy_9_63(void *dst, const void *src, size_t n)
+{
+	uint8_t *d = (uint8_t *)dst;
+	const uint8_t *s = (const uint8_t *)src;
+
+	if (n <= 16) {
+		uint64_t a, b;
+
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n <= 32) {
+		struct {
+			uint64_t lo, hi;
+		} a, b;
+
+		__builtin_memcpy(&a, s, 16);
+		__builtin_memcpy(&b, s + n - 16, 16);
+		__builtin_memcpy(d, &a, 16);
+		__builtin_memcpy(d + n - 16, &b, 16);
+	} else {
+		struct {
+			uint64_t lo, hi;
+		} a, b, c, e;
+
+		__builtin_memcpy(&a, s, 16);
+		__builtin_memcpy(&b, s + 16, 16);
+		__builtin_memcpy(&c, s + n - 32, 16);
+		__builtin_memcpy(&e, s + n - 16, 16);
+		__builtin_memcpy(d, &a, 16);
+		__builtin_memcpy(d + 16, &b, 16);
+		__builtin_memcpy(d + n - 32, &c, 16);
+		__builtin_memcpy(d + n - 16, &e, 16);
+	}
+}
+
 VMB_API void vmb__move_large(void *dst, const void *src, size_t n);
 
 /**
@@ -201,8 +320,11 @@ VMB_INLINE void vmb_copy(void *dst, const void *src, size_t n)
 {
 	if (VMB_LIKELY(n <= VMB_SINGLE_ACCESS_MAX))
 		vmb_copy_small(dst, src, n);
+	else if (n <= VMB__COPY_INLINE_MAX &&
+		 n <= __atomic_load_n(&vmb__copy_inline_max, __ATOMIC_RELAXED))
+		vmb__copy_9_63(dst, src, n);
 	else
-		vmb__copy_large(dst, src, n);
+		__atomic_load_n(&vmb__copy_large, __ATOMIC_RELAXED)(dst, src, n);
 }
 
 /**

@@ -13,14 +13,36 @@
 
 #include "vmbytes/copy.h"
 
-void vmb__copy_libc(void *dst, const void *src, size_t n);
-void vmb__copy_bytes(void *dst, const void *src, size_t n);
-void vmb__copy_words(void *dst, const void *src, size_t n);
-void vmb__copy_reference(void *dst, const void *src, size_t n);
-void vmb__copy_rep_movsb(void *dst, const void *src, size_t n);
-void vmb__copy_avx2(void *dst, const void *src, size_t n);
-void vmb__copy_avx512(void *dst, const void *src, size_t n);
-void vmb__copy_nt(void *dst, const void *src, size_t n);
+/* The strategies: any n, and each returns @dst (the shape of memcpy, so
+ * that memcpy itself can be what vmb__copy_large points to). */
+void *vmb__copy_libc(void *dst, const void *src, size_t n);
+void *vmb__copy_bytes(void *dst, const void *src, size_t n);
+void *vmb__copy_words(void *dst, const void *src, size_t n);
+void *vmb__copy_reference(void *dst, const void *src, size_t n);
+void *vmb__copy_rep_movsb(void *dst, const void *src, size_t n);
+void *vmb__copy_avx2(void *dst, const void *src, size_t n);
+void *vmb__copy_avx512(void *dst, const void *src, size_t n);
+void *vmb__copy_nt(void *dst, const void *src, size_t n);
+
+/*
+ * The default path's size classes for n > 8 (x86.c), one function per
+ * block strategy: head and tail blocks up to VMB__AVX512_INLINE_MAX
+ * (VMB__AVX2_INLINE_MAX) bytes in straight-line code, then the block loop
+ * below vmb__copy_large_min, and vmb__copy_classes() from there.
+ */
+#define VMB__AVX512_INLINE_MAX 512
+#define VMB__AVX2_INLINE_MAX 256
+void *vmb__dispatch_avx512(void *dst, const void *src, size_t n);
+void *vmb__dispatch_avx2(void *dst, const void *src, size_t n);
+
+/* The first size of the tuned large classes (rep movsb window, streaming
+ * stores), or SIZE_MAX; read relaxed by the dispatchers (copy.c). */
+extern size_t vmb__copy_large_min;
+
+/* vmb__copy_classes() - the tuned large classes for n >= the first of
+ * them: streaming from nt_min, rep movsb in its window, else the block
+ * strategy (copy.c). */
+void *vmb__copy_classes(void *dst, const void *src, size_t n);
 
 /* The built-in thresholds for this CPU (core/src/copy.c). */
 void vmb__copy_default_tuning(struct vmb_copy_tuning *t);
