@@ -11,6 +11,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_bitmap;
 
 /**
@@ -87,5 +89,7 @@ VMB_API void vmb_bitmap_reset(struct vmb_bitmap *b);
  * (ENOMEM) when memory is short, leaving @b as it was.
  */
 VMB_API int vmb_bitmap_enlarge(struct vmb_bitmap *b, size_t len);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_BITMAP_H */

@@ -32,6 +32,8 @@
 #include "error.h"
 #include "io.h"
 
+VMB_BEGIN_DECLS
+
 /* How the exact I/O forms (read_exact_volatile_from, write_all_volatile_to)
  * are derived for a container. */
 enum vmb_exact_style {
@@ -184,5 +186,7 @@ VMB_API int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width, in
 /* Typed object helpers: the size comes from the object. */
 #define vmb_bytes_write_val(b, addr, objp, err) vmb_bytes_write_obj((b), (addr), (objp), sizeof(*(objp)), (err))
 #define vmb_bytes_read_val(b, addr, objp, err) vmb_bytes_read_obj((b), (addr), (objp), sizeof(*(objp)), (err))
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_BYTES_H */

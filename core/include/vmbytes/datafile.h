@@ -11,6 +11,8 @@
 #include "common.h"
 #include "error.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_datafile;
 
 /**
@@ -35,5 +37,7 @@ VMB_API uint64_t vmb_datafile_len(const struct vmb_datafile *f);
  * misaligned offsets with Misaligned (S9 by offset). D1.
  */
 VMB_API struct vmb_bytes vmb_datafile_bytes(struct vmb_datafile *f);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_DATAFILE_H */

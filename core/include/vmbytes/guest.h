@@ -20,6 +20,8 @@
 #include "region.h"
 #include "slice.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_guest;
 
 /**
@@ -407,5 +409,7 @@ VMB_INLINE struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, u
 /* Typed object helpers: the size comes from the object. */
 #define vmb_guest_write_val(g, addr, objp, err) vmb_guest_write_obj((g), (addr), (objp), sizeof(*(objp)), (err))
 #define vmb_guest_read_val(g, addr, objp, err) vmb_guest_read_obj((g), (addr), (objp), sizeof(*(objp)), (err))
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_GUEST_H */

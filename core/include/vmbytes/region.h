@@ -13,6 +13,8 @@
 #include "error.h"
 #include "slice.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_region;
 
 enum vmb_region_kind {
@@ -101,5 +103,7 @@ VMB_API int vmb_region_get_slice(const struct vmb_region *r, uint64_t off, uint6
  * InvalidBackendAddress, IO and PartialBuffer pass through).
  */
 VMB_API struct vmb_bytes vmb_region_bytes(struct vmb_region *r);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_REGION_H */

@@ -14,6 +14,8 @@
 #include "common.h"
 #include "error.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_remote;
 
 /**
@@ -36,5 +38,7 @@ VMB_API void vmb_remote_free(struct vmb_remote *r);
  * Unsupported (they cannot be atomic across processes). R1.
  */
 VMB_API struct vmb_bytes vmb_remote_bytes(struct vmb_remote *r);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_REMOTE_H */

@@ -17,6 +17,8 @@
 #include "error.h"
 #include "io.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_slice {
 	uint8_t *base;              /* may be NULL only when len == 0 */
 	size_t len;
@@ -168,7 +170,11 @@ VMB_INLINE bool vmb__slice_misfit(struct vmb_slice s, size_t addr, size_t n, siz
 
 /* A fresh copy of @s for a slow-path call: passing @s itself made the
  * compiler store it on every pass of a loop, needed or not. */
+#ifdef __cplusplus
+#define VMB__SLICE_COPY(s) (vmb_slice{(s).base, (s).len, (s).bitmap, (s).bitmap_offset})
+#else
 #define VMB__SLICE_COPY(s) ((struct vmb_slice){(s).base, (s).len, (s).bitmap, (s).bitmap_offset})
+#endif
 
 /**
  * vmb_slice_write_slice() - write all @len bytes or fail.
@@ -274,5 +280,7 @@ VMB_API struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s);
 
 /* The slice's table of operations. */
 VMB_API extern const struct vmb_bytes_ops vmb_slice_ops;
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_SLICE_H */
