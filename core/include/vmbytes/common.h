@@ -38,7 +38,9 @@
 /* Hot, tiny operations live in headers through this one macro. */
 #define VMB_INLINE static inline __attribute__((always_inline))
 
-/* A status that must be looked at. */
+/* A status that must be looked at: on every function that can fail
+ * (CHANGES.md lists the exceptions). gcc warns even through a (void)
+ * cast, so test the status or keep it in a variable. */
 #define VMB_NODISCARD __attribute__((warn_unused_result))
 
 #define VMB_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -21,6 +21,7 @@ struct vmb_datafile;
  * Return: 0; InvalidArgument for a negative @fd, NULL @out or a @len that
  * does not fit off_t; IO{errno} when the fd cannot be duplicated. D1.
  */
+VMB_NODISCARD
 VMB_API int vmb_datafile_new(int fd, uint64_t len, struct vmb_datafile **out,
 			     struct vmb_error *err);
 

@@ -25,6 +25,7 @@ struct vmb_remote;
  * A process that has exited but is not yet reaped (a zombie) still
  * exists: the container is made, and every access gives IO{ESRCH}.
  */
+VMB_NODISCARD
 VMB_API int vmb_remote_new(pid_t pid, uint64_t base, uint64_t len, struct vmb_remote **out,
 			   struct vmb_error *err);
 
