@@ -15,6 +15,9 @@ use"). Each subcommand is one ctest test (core/tests/package/CMakeLists.txt):
                              library path set) and check its results
   symbols LIB LIST           the exported symbols of LIB (nm -D) against the
                              committed LIST (core/abi/symbols.txt)
+  layouts INCLUDE_DIR LIST CC the size and alignment of every public struct,
+                             as CC lays them out, against LIST
+                             (core/abi/layouts.txt)
   version CMAKE_VERSION HEADER
                              VMB_VERSION_* in HEADER equal the CMake version
 
@@ -199,9 +202,78 @@ def cmd_version(cmake_version, header):
     print(f"version {cmake_version} in both")
 
 
+def public_structs(inc):
+    """Every struct a public header defines, and the endian typedefs."""
+    names = []
+    for h in sorted(os.listdir(os.path.join(inc, "vmbytes"))):
+        with open(os.path.join(inc, "vmbytes", h)) as f:
+            text = f.read()
+        names += [f"struct {n}" for n in re.findall(r"^struct (\w+) \{", text, re.M)]
+        names += re.findall(r"^typedef struct \{[^}]*\} (\w+);", text, re.M)
+    return names
+
+
+def layouts(inc, cc):
+    """name -> 'size S align A' of every public struct, as CC lays it out."""
+    names = public_structs(inc)
+    src = "#include <stdio.h>\n#include <vmbytes.h>\nint main(void)\n{\n"
+    for n in names:
+        src += f'\tprintf("%s size %zu align %zu\\n", "{n}", sizeof({n}), _Alignof({n}));\n'
+    src += "\treturn 0;\n}\n"
+    tmp = os.environ.get("TMPDIR", "/tmp")
+    exe = os.path.join(tmp, f"vmb-layouts-{os.getpid()}")
+    p = subprocess.run([cc, "-std=c11", "-x", "c", "-I", inc, "-o", exe, "-"], input=src,
+                       text=True, capture_output=True)
+    if p.returncode != 0:
+        raise Fail(f"cannot build the layout probe:\n{p.stderr}")
+    try:
+        out = run([exe])
+    finally:
+        os.unlink(exe)
+    return dict(line.rsplit(" size ", 1) for line in out.splitlines())
+
+
+def cmd_layouts(inc, listfile, cc="gcc"):
+    have = {k: "size " + v for k, v in layouts(inc, cc).items()}
+    want = {}
+    with open(listfile) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                name, rest = line.split(" size ", 1)
+                want[name] = "size " + rest
+    diff = [f"  removed: {n}" for n in sorted(set(want) - set(have))]
+    diff += [f"  added:   {n} ({have[n]})" for n in sorted(set(have) - set(want))]
+    diff += [f"  changed: {n} ({want[n]} -> {have[n]})" for n in sorted(set(want) & set(have))
+             if want[n] != have[n]]
+    if not diff:
+        print(f"{len(have)} public structs, laid out as {listfile} lists")
+        return
+    raise Fail("\n".join([f"the public structs differ from {listfile}:"] + diff + [
+        "Programs compiled against the headers allocate these structs and read some of them "
+        "inline: a changed size or alignment breaks the ABI (bump VMB_SOVERSION, see "
+        "abi.exported_symbols) unless the struct is only ever handled through a pointer the "
+        "library allocates. Say so in CHANGES.md, then regenerate the list:",
+        f"  {sys.argv[0]} layouts-write INCLUDE_DIR {listfile}"]))
+
+
+def cmd_layouts_write(inc, listfile):
+    have = layouts(inc, "gcc")
+    with open(listfile, "w") as f:
+        f.write("# The size and alignment (bytes, x86-64 and other LP64 hosts) of every struct\n"
+                "# the public headers define: part of the ABI. Checked by abi.struct_layouts;\n"
+                "# regenerate with\n"
+                "#   core/tests/package/check_package.py layouts-write core/include core/abi/layouts.txt\n"
+                "# and say what changed in CHANGES.md.\n")
+        for n in sorted(have):
+            f.write(f"{n} size {have[n]}\n")
+    print(f"wrote {len(have)} layouts to {listfile}")
+
+
 COMMANDS = {"install": (cmd_install, 2), "cmake": (cmd_cmake, 3), "replay": (cmd_replay, 2),
             "symbols": (cmd_symbols, 2), "symbols-write": (cmd_symbols_write, 2),
-            "version": (cmd_version, 2)}
+            "version": (cmd_version, 2), "layouts": (cmd_layouts, 3),
+            "layouts-write": (cmd_layouts_write, 2)}
 
 
 def main():
