@@ -85,7 +85,8 @@ static struct vmb_guest *two_regions(bool dirty)
 
 			memset(ones, 1, sizeof(ones));
 			for (uint64_t a = 0; a < 2 * REGION_LEN; a += sizeof(ones))
-				(void)vmb_bytes_write_slice(bb, a, ones, sizeof(ones), NULL);
+				if (vmb_bytes_write_slice(bb, a, ones, sizeof(ones), NULL) != 0)
+					abort();
 		}
 	}
 	return guests[dirty];

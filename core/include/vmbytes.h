@@ -7,6 +7,7 @@
 #define VMBYTES_H
 
 #include "vmbytes/common.h"
+#include "vmbytes/version.h"
 #include "vmbytes/error.h"
 #include "vmbytes/checked.h"
 #include "vmbytes/atomic.h"

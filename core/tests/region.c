@@ -160,7 +160,7 @@ static void expect_refused(const struct vmb_region_config *cfg, int want, const 
 	int rc;
 
 	/* A first call warms up whatever the allocator maps on first use. */
-	(void)vmb_region_new(cfg, &r, NULL);
+	CHECK_RC(vmb_region_new(cfg, &r, NULL), want);
 
 	size_t fds = count_fds(), maps = count_maps();
 

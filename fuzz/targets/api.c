@@ -162,13 +162,14 @@ static void check_copies(struct vmbf_producer *d, struct vmb_slice s, struct vmb
 	size_t fit = dst.len / esz < nel ? dst.len / esz : nel;
 
 	fill(buf, sizeof(buf), 13, nel);
-	vmb_slice_copy_from_array(dst, buf, nel, esz, &copied);
+	int rc = vmb_slice_copy_from_array(dst, buf, nel, esz, &copied);
+
 	memcpy(shadow + dof, buf, fit * esz);
-	VMBF_CHECK("S10", copied == fit && memcmp(mem, shadow, MEM) == 0, "copy_from_array");
+	VMBF_CHECK("S10", rc == 0 && copied == fit && memcmp(mem, shadow, MEM) == 0, "copy_from_array");
 	memset(buf, 0, sizeof(buf));
-	vmb_slice_copy_to_array(src, buf, nel, esz, &copied);
+	rc = vmb_slice_copy_to_array(src, buf, nel, esz, &copied);
 	fit = src.len / esz < nel ? src.len / esz : nel;
-	VMBF_CHECK("S10", copied == fit && memcmp(buf, shadow + so, fit * esz) == 0, "copy_to_array");
+	VMBF_CHECK("S10", rc == 0 && copied == fit && memcmp(buf, shadow + so, fit * esz) == 0, "copy_to_array");
 	/* S10 small copies into a slice that ends at an inaccessible page. */
 	static uint8_t *edge;
 
@@ -578,7 +579,8 @@ static void check_faults(struct vmbf_producer *d)
 				 VMB_ECALLBACK_OUT_OF_RANGE, "lying source on a remote");
 	vmb_remote_free(r);
 	/* S7 on a slice. */
-	vmb_slice_init(&s, mem, 16);
+	if (vmb_slice_init(&s, mem, 16) != 0)
+		abort();
 	VMBF_CHECK("S7", vmb_slice_read_volatile_from(s, 0, &liar_src, 4, &done, NULL) ==
 				 VMB_ECALLBACK_OUT_OF_RANGE &&
 				 vmb_slice_write_volatile_to(s, 0, &liar_sink, 4, &done, NULL) ==
@@ -629,7 +631,8 @@ static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
 	/* Errors print with every field (SPEC 7). */
 	char text[96];
 
-	vmb_slice_get_array(s, 0, SIZE_MAX, 4, &s, &e);
+	VMBF_CHECK("S5", vmb_slice_get_array(s, 0, SIZE_MAX, 4, &s, &e) == VMB_ETOO_BIG,
+		   "get_array of SIZE_MAX elements");
 	vmb_error_format(&e, text, sizeof(text));
 	VMBF_CHECK("S5", strcmp(text, "too_big nelements=18446744073709551615 size=4") == 0, "%s", text);
 	/* Region Bytes write paths and accessors. */
@@ -722,7 +725,8 @@ static void check_bad_matrix(void)
 	VMBF_CHECK("I2", vmb_fault_sink_init(&fk, &bk.base, (struct vmb_fault[]){ { VMB_FAULT_SHORT, 0 } },
 					     1, false) == bad, "sink plan with SHORT 0");
 	/* The generic layer: sources and sinks without a function. */
-	vmb_slice_init(&sl, mem, 16);
+	if (vmb_slice_init(&sl, mem, 16) != 0)
+		abort();
 	struct vmb_bytes b = vmb_slice_bytes(&sl);
 
 	VMBF_CHECK("S7", vmb_bytes_read_volatile_from(b, 0, &nosrc, 1, NULL, NULL) == bad &&

@@ -486,7 +486,8 @@ static void c_slice_copies(struct ctx *c)
 	if (pc)
 		detail("S10", copied == (want ? 0 : fit), "the element count");
 	/* copy_to with an empty slice on either side, NULL-based. */
-	vmb_slice_init(&empty, NULL, 0);
+	if (vmb_slice_init(&empty, NULL, 0) != 0)
+		vmbf_fail("harness", "cannot make an empty slice");
 	calling("vmb_slice_copy_to(L=%zu, empty, %s)", s.len, p(pc));
 	result("S10", vmb_slice_copy_to(vmbf_bool(d) ? s : empty, empty, pc), 0);
 	if (pc)
@@ -738,8 +739,9 @@ VMBF_WRAPS static void c_guest_calls(struct ctx *c)
 		struct vmb_region *ins = vmbf_bool(d) ? vmb_guest_region_at(c->g, 0) : c->spare;
 		uint64_t at = a;
 
-		if (ins == c->spare && vmb_region_set_start(ins, at, NULL) != 0)
-			at = 0x2000, vmb_region_set_start(ins, at, NULL);
+		if (ins == c->spare && vmb_region_set_start(ins, at, NULL) != 0 &&
+		    (at = 0x2000, vmb_region_set_start(ins, at, NULL)) != 0)
+			vmbf_fail("harness", "cannot place the spare region");
 		ins = ptr_arg(d, ins);
 		bool overlap = ins == c->spare && at < 0x1000 + MEM && at + MEM > 0x1000;
 
@@ -751,7 +753,8 @@ VMBF_WRAPS static void c_guest_calls(struct ctx *c)
 		result("G2", vmb_guest_insert(g, ins, &e), want);
 		if (want == 0 && (vmb_guest_remove(g, at, MEM, &r, NULL) != 0 || r != c->spare))
 			vmbf_fail("G2", "%s\n  cannot take the region back", call);
-		vmb_region_set_start(c->spare, 0x2000, NULL);
+		if (vmb_region_set_start(c->spare, 0x2000, NULL) != 0)
+			vmbf_fail("harness", "cannot move the spare region back");
 		break;
 	}
 	}
@@ -880,7 +883,8 @@ VMBF_WRAPS static void c_region(struct ctx *c)
 		want = r == NULL ? BAD : to + MEM < to ? VMB_EINVALID_GUEST_REGION : 0;
 		calling("vmb_region_set_start(%s, 0x%lx)", p(r), (unsigned long)to);
 		result("G1", vmb_region_set_start(r, to, &e), want);
-		vmb_region_set_start(c->spare, 0x2000, NULL);
+		if (vmb_region_set_start(c->spare, 0x2000, NULL) != 0)
+			vmbf_fail("harness", "cannot move the spare region back");
 		/* The owned one: InvalidArgument. */
 		calling("vmb_region_set_start(an owned region, 0x%lx)", (unsigned long)to);
 		result("G1", vmb_region_set_start(vmb_guest_region_at(c->g, 0), to, &e), BAD);

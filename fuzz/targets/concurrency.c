@@ -221,7 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.bytes = vmb_guest_bytes(g);
 		r.off += 0x1000;
 	} else {
-		vmb_slice_init(&slice, mem, sizeof(mem));
+		if (vmb_slice_init(&slice, mem, sizeof(mem)) != 0)
+			vmbf_fail("harness", "cannot make the slice");
 		r.bytes = vmb_slice_bytes(&slice);
 		if (r.path == P_SLICE_COPY) {
 			/*

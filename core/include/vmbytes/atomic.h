@@ -10,6 +10,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 /* Orderings, as the C11 / Rust memory model names them. */
 enum vmb_order {
 	VMB_RELAXED = 0,
@@ -125,5 +127,7 @@ VMB_INLINE uint64_t vmb_atomic_load_raw(const void *p, unsigned width, int o)
 	}
 	return v;
 }
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_ATOMIC_H */

@@ -11,6 +11,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_bitmap;
 
 /**
@@ -23,6 +25,7 @@ struct vmb_bitmap;
  * Return: 0; VMB_EINVALID_ARGUMENT for a NULL @out or a @page_size that is
  * not a power of two; VMB_EIO (ENOMEM) when memory is short. S11.
  */
+VMB_NODISCARD
 VMB_API int vmb_bitmap_new(size_t len, size_t page_size, struct vmb_bitmap **out);
 
 /* vmb_bitmap_free() - release a bitmap; NULL is a no-op. */
@@ -73,6 +76,7 @@ VMB_API bool vmb_bitmap_is_page_dirty(const struct vmb_bitmap *b, size_t page);
  *
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL arguments or a short @words.
  */
+VMB_NODISCARD
 VMB_API int vmb_bitmap_get_and_reset(struct vmb_bitmap *b, uint64_t *words, size_t nwords);
 
 /* vmb_bitmap_reset() - clear every bit. NULL does nothing. */
@@ -86,6 +90,9 @@ VMB_API void vmb_bitmap_reset(struct vmb_bitmap *b);
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL or a smaller @len; VMB_EIO
  * (ENOMEM) when memory is short, leaving @b as it was.
  */
+VMB_NODISCARD
 VMB_API int vmb_bitmap_enlarge(struct vmb_bitmap *b, size_t len);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_BITMAP_H */

@@ -32,6 +32,8 @@
 #include "error.h"
 #include "io.h"
 
+VMB_BEGIN_DECLS
+
 /* How the exact I/O forms (read_exact_volatile_from, write_all_volatile_to)
  * are derived for a container. */
 enum vmb_exact_style {
@@ -90,10 +92,12 @@ struct vmb_bytes {
  * InvalidBackendAddress (G9), IO (D1, R1); InvalidArgument for a NULL
  * @buf with @len > 0 or an empty @b. S1-S3, G4-G6.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_write(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
 			    size_t *done, struct vmb_error *err);
 
 /* vmb_bytes_read() - the mirror of vmb_bytes_write(). S1-S3, G4-G6. */
+VMB_NODISCARD
 VMB_API int vmb_bytes_read(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
 			   size_t *done, struct vmb_error *err);
 
@@ -103,18 +107,22 @@ VMB_API int vmb_bytes_read(struct vmb_bytes b, uint64_t addr, void *buf, size_t 
  * Return: as vmb_bytes_write(), plus PartialBuffer{expected=@len,
  * completed=n} when only n < @len bytes fit (those n WERE written). S4, G6.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_write_slice(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
 				  struct vmb_error *err);
 
 /* vmb_bytes_read_slice() - read all @len bytes or fail. S4, G6. */
+VMB_NODISCARD
 VMB_API int vmb_bytes_read_slice(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
 				 struct vmb_error *err);
 
 /* vmb_bytes_write_obj() - write an object of @size bytes: write_slice. S4. */
+VMB_NODISCARD
 VMB_API int vmb_bytes_write_obj(struct vmb_bytes b, uint64_t addr, const void *obj, size_t size,
 				struct vmb_error *err);
 
 /* vmb_bytes_read_obj() - read an object of @size bytes: read_slice. S4. */
+VMB_NODISCARD
 VMB_API int vmb_bytes_read_obj(struct vmb_bytes b, uint64_t addr, void *obj, size_t size,
 			       struct vmb_error *err);
 
@@ -127,6 +135,7 @@ VMB_API int vmb_bytes_read_obj(struct vmb_bytes b, uint64_t addr, void *obj, siz
  * for a source error other than EINTR (retried); the walk errors of G4;
  * InvalidArgument for a NULL @src. S7, G7.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_read_volatile_from(struct vmb_bytes b, uint64_t addr,
 					 struct vmb_source *src, size_t n, size_t *done,
 					 struct vmb_error *err);
@@ -139,6 +148,7 @@ VMB_API int vmb_bytes_read_volatile_from(struct vmb_bytes b, uint64_t addr,
  * (S8, I3); PartialBuffer{n, total} on guest memory (G7); IO{errno}.
  * Bytes moved before a failure stay moved.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr,
 					       struct vmb_source *src, size_t n,
 					       struct vmb_error *err);
@@ -147,6 +157,7 @@ VMB_API int vmb_bytes_read_exact_volatile_from(struct vmb_bytes b, uint64_t addr
  * vmb_bytes_write_volatile_to() - drain up to @n bytes at @addr into @dst.
  * Return: as vmb_bytes_read_volatile_from(). S7, G7.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_write_volatile_to(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst,
 					size_t n, size_t *done, struct vmb_error *err);
 
@@ -155,6 +166,7 @@ VMB_API int vmb_bytes_write_volatile_to(struct vmb_bytes b, uint64_t addr, struc
  * Return: as vmb_bytes_read_exact_volatile_from(), with IO{WriteZero} for
  * a sink that accepts 0 bytes. S8, G7.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr,
 					    struct vmb_sink *dst, size_t n,
 					    struct vmb_error *err);
@@ -170,6 +182,7 @@ VMB_API int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr,
  * Misaligned (S9); InvalidGuestAddress or InvalidBackendAddress (G8);
  * Unsupported (R1). S9, G8.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, uint64_t v,
 			    int order, struct vmb_error *err);
 
@@ -178,11 +191,14 @@ VMB_API int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, u
  * @order: VMB_RELAXED, VMB_ACQUIRE or VMB_SEQ_CST.
  * Return: as vmb_bytes_store(); InvalidArgument for a NULL @v. S9, G8.
  */
+VMB_NODISCARD
 VMB_API int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width, int order,
 			   uint64_t *v, struct vmb_error *err);
 
 /* Typed object helpers: the size comes from the object. */
 #define vmb_bytes_write_val(b, addr, objp, err) vmb_bytes_write_obj((b), (addr), (objp), sizeof(*(objp)), (err))
 #define vmb_bytes_read_val(b, addr, objp, err) vmb_bytes_read_obj((b), (addr), (objp), sizeof(*(objp)), (err))
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_BYTES_H */

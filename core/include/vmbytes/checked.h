@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 VMB_NODISCARD VMB_INLINE bool vmb_add_overflow_u64(uint64_t a, uint64_t b, uint64_t *r)
 {
 	return __builtin_add_overflow(a, b, r);
@@ -71,5 +73,7 @@ VMB_NODISCARD VMB_INLINE bool vmb_align_up_overflow(uint64_t x, uint64_t align, 
 	*r &= ~(align - 1);
 	return false;
 }
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_CHECKED_H */

@@ -17,6 +17,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 /* Copies of at most this many bytes follow S10. */
 #define VMB_SINGLE_ACCESS_MAX 8
 
@@ -39,6 +41,13 @@ VMB_INLINE uintptr_t vmb__common_align(const void *a, const void *b)
 			 __atomic_load_n((const T *)(const void *)(s), __ATOMIC_RELAXED),      \
 			 __ATOMIC_RELAXED)
 
+/* gcc at -O0 keeps the branches a constant @n rules out and warns that
+ * they would overflow a small object (-Wstringop-overflow): a false
+ * positive that broke -Werror builds of programs using the headers. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 /**
  * vmb_copy_small() - S10 copy of @n <= 8 bytes between non-overlapping
  * ranges, in straight-line code: no loop, at most one branch per unit.
@@ -128,6 +137,9 @@ VMB_INLINE void vmb_copy_small(void *dst, const void *src, size_t n)
 		break;
 	}
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /*
  * Copy strategies (core/src/copy/). Every one honours S10 for copies of at
@@ -337,5 +349,7 @@ VMB_INLINE void vmb_copy(void *dst, const void *src, size_t n)
  * Implements S10 [diverges]. Cannot fail.
  */
 VMB_API void vmb_move(void *dst, const void *src, size_t n);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_COPY_H */

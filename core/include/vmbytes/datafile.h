@@ -11,6 +11,8 @@
 #include "common.h"
 #include "error.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_datafile;
 
 /**
@@ -19,6 +21,7 @@ struct vmb_datafile;
  * Return: 0; InvalidArgument for a negative @fd, NULL @out or a @len that
  * does not fit off_t; IO{errno} when the fd cannot be duplicated. D1.
  */
+VMB_NODISCARD
 VMB_API int vmb_datafile_new(int fd, uint64_t len, struct vmb_datafile **out,
 			     struct vmb_error *err);
 
@@ -35,5 +38,7 @@ VMB_API uint64_t vmb_datafile_len(const struct vmb_datafile *f);
  * misaligned offsets with Misaligned (S9 by offset). D1.
  */
 VMB_API struct vmb_bytes vmb_datafile_bytes(struct vmb_datafile *f);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_DATAFILE_H */

@@ -11,6 +11,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 #if !defined(__BYTE_ORDER__) || (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__ && __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__)
 #error "vmbytes needs a little- or big-endian host"
 #endif
@@ -99,7 +101,9 @@ VMB_INLINE uint64_t vmb_be64_to(vmb_be64 x)
 	return !VMB_HOST_LE ? x.raw : vmb_bswap64(x.raw);
 }
 
-_Static_assert(sizeof(vmb_le64) == 8 && _Alignof(vmb_le64) == 8, "endian types keep the native layout");
-_Static_assert(sizeof(vmb_be16) == 2 && _Alignof(vmb_be16) == 2, "endian types keep the native layout");
+VMB_STATIC_ASSERT(sizeof(vmb_le64) == 8 && VMB_ALIGNOF(vmb_le64) == 8, "endian types keep the native layout");
+VMB_STATIC_ASSERT(sizeof(vmb_be16) == 2 && VMB_ALIGNOF(vmb_be16) == 2, "endian types keep the native layout");
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_ENDIAN_H */

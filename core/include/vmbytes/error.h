@@ -12,6 +12,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 enum vmb_status {
 	VMB_OK = 0,
 	VMB_EOUT_OF_BOUNDS = -1,           /* {addr} */
@@ -88,5 +90,7 @@ VMB_API const char *vmb_error_name(int code);
  * NULL with @cap > 0.
  */
 VMB_API int vmb_error_format(const struct vmb_error *e, char *buf, size_t cap);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_ERROR_H */

@@ -20,6 +20,8 @@
 #include "region.h"
 #include "slice.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_guest;
 
 /**
@@ -34,6 +36,7 @@ struct vmb_guest;
  * fine; the same region given twice overlaps itself); InvalidArgument for
  * NULL pointers or a region another guest memory owns; IO (ENOMEM). G2.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest **out,
 			  struct vmb_error *err);
 
@@ -46,6 +49,7 @@ VMB_API void vmb_guest_free(struct vmb_guest *g);
  * Return: 0; MemoryRegionOverlap when @r overlaps a region;
  * InvalidArgument for NULL or an owned @r; IO (ENOMEM). G2.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct vmb_error *err);
 
 /**
@@ -55,6 +59,7 @@ VMB_API int vmb_guest_insert(struct vmb_guest *g, struct vmb_region *r, struct v
  * reference); InvalidArgument for NULL. Removing the last region leaves an
  * empty guest memory in which every access is InvalidGuestAddress. G2.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_remove(struct vmb_guest *g, uint64_t start, uint64_t len,
 			     struct vmb_region **out, struct vmb_error *err);
 
@@ -73,6 +78,7 @@ VMB_API uint64_t vmb_guest_last_addr(const struct vmb_guest *g);
  * Return: 0; InvalidGuestAddress{addr} for an address in no region;
  * InvalidArgument for NULL. G3.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_get_host_address(const struct vmb_guest *g, uint64_t addr, void **host,
 				       struct vmb_error *err);
 
@@ -89,6 +95,7 @@ VMB_API bool vmb_guest_check_range(const struct vmb_guest *g, uint64_t addr, siz
  * InvalidGuestAddress{addr} when @addr is unmapped (also for @n == 0);
  * InvalidBackendAddress when the range runs past the region's end. G9.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_get_slice(const struct vmb_guest *g, uint64_t addr, size_t n,
 				struct vmb_slice *out, struct vmb_error *err);
 
@@ -113,6 +120,7 @@ VMB_API void vmb_guest_slices_init(struct vmb_slices_iter *it, const struct vmb_
  * would start (at the first chunk or a later one, as the reference),
  * GuestAddressOverflow; InvalidArgument for a NULL @it or @out. G4, G10.
  */
+VMB_NODISCARD
 VMB_API int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
 				  struct vmb_error *err);
 
@@ -234,6 +242,7 @@ VMB_INLINE bool vmb__guest_misfit(const struct vmb__guest_slot *s, uint64_t addr
  * @done: receives the count written (also on failure); may be NULL.
  * Return: as vmb_bytes_write() on vmb_guest_bytes(@g). G4-G6, S11.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_write(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
 			       size_t *done, struct vmb_error *err)
 {
@@ -255,6 +264,7 @@ VMB_INLINE int vmb_guest_write(struct vmb_guest *g, uint64_t addr, const void *b
 }
 
 /* vmb_guest_read() - vmb_bytes_read() on guest memory, inline. G4-G6. */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_read(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 			      size_t *done, struct vmb_error *err)
 {
@@ -277,6 +287,7 @@ VMB_INLINE int vmb_guest_read(struct vmb_guest *g, uint64_t addr, void *buf, siz
  * inline: all @len bytes or PartialBuffer (those that fit were written).
  * G4-G6, S4, S11.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_write_slice(struct vmb_guest *g, uint64_t addr, const void *buf,
 				     size_t len, struct vmb_error *err)
 {
@@ -297,6 +308,7 @@ VMB_INLINE int vmb_guest_write_slice(struct vmb_guest *g, uint64_t addr, const v
 
 /* vmb_guest_read_slice() - vmb_bytes_read_slice() on guest memory, inline.
  * G4-G6, S4. */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_read_slice(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 				    struct vmb_error *err)
 {
@@ -314,6 +326,7 @@ VMB_INLINE int vmb_guest_read_slice(struct vmb_guest *g, uint64_t addr, void *bu
 
 /* vmb_guest_write_obj() - write an object of @size bytes: write_slice.
  * An object of at most 8 bytes in one region is one access (S10). S4. */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_write_obj(struct vmb_guest *g, uint64_t addr, const void *obj,
 				   size_t size, struct vmb_error *err)
 {
@@ -321,6 +334,7 @@ VMB_INLINE int vmb_guest_write_obj(struct vmb_guest *g, uint64_t addr, const voi
 }
 
 /* vmb_guest_read_obj() - read an object of @size bytes: read_slice. S4. */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_read_obj(struct vmb_guest *g, uint64_t addr, void *obj, size_t size,
 				  struct vmb_error *err)
 {
@@ -333,6 +347,7 @@ VMB_INLINE int vmb_guest_read_obj(struct vmb_guest *g, uint64_t addr, void *obj,
  * release, seq_cst).
  * Return: as vmb_bytes_store() on vmb_guest_bytes(@g). G8, S9, S11.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t v,
 			       int order, struct vmb_error *err)
 {
@@ -356,6 +371,7 @@ VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned widt
  * load of @width bytes with @order (relaxed, acquire, seq_cst) into *@v.
  * Return: as vmb_bytes_load() on vmb_guest_bytes(@g). G8, S9.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
 			      uint64_t *v, struct vmb_error *err)
 {
@@ -407,5 +423,7 @@ VMB_INLINE struct vmb_region *vmb_guest_find_region(const struct vmb_guest *g, u
 /* Typed object helpers: the size comes from the object. */
 #define vmb_guest_write_val(g, addr, objp, err) vmb_guest_write_obj((g), (addr), (objp), sizeof(*(objp)), (err))
 #define vmb_guest_read_val(g, addr, objp, err) vmb_guest_read_obj((g), (addr), (objp), sizeof(*(objp)), (err))
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_GUEST_H */

@@ -17,6 +17,8 @@
 
 #include "common.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_source;
 struct vmb_sink;
 
@@ -149,5 +151,7 @@ VMB_API int vmb_fault_source_init(struct vmb_fault_source *s, struct vmb_source 
 /* vmb_fault_sink_init() - the sink twin of vmb_fault_source_init(). I2. */
 VMB_API int vmb_fault_sink_init(struct vmb_fault_sink *s, struct vmb_sink *inner,
 				const struct vmb_fault *plan, size_t nplan, bool cycle);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_IO_H */

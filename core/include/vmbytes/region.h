@@ -13,6 +13,8 @@
 #include "error.h"
 #include "slice.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_region;
 
 enum vmb_region_kind {
@@ -48,6 +50,7 @@ struct vmb_region_config {
  * is not a power of two; IO{errno} when mmap, memfd_create or fstat fail
  * (a file_offset that is not page-aligned gives IO{EINVAL}). G1, G11.
  */
+VMB_NODISCARD
 VMB_API int vmb_region_new(const struct vmb_region_config *cfg, struct vmb_region **out,
 			   struct vmb_error *err);
 
@@ -78,6 +81,7 @@ VMB_API void *vmb_region_host_base(const struct vmb_region *r);
  * Return: 0; InvalidGuestRegion when the new range breaks G1;
  * InvalidArgument for NULL or a region that a guest memory owns.
  */
+VMB_NODISCARD
 VMB_API int vmb_region_set_start(struct vmb_region *r, uint64_t start, struct vmb_error *err);
 
 /**
@@ -85,6 +89,7 @@ VMB_API int vmb_region_set_start(struct vmb_region *r, uint64_t start, struct vm
  * region's bitmap attached.
  * Return: 0; InvalidArgument for NULL arguments.
  */
+VMB_NODISCARD
 VMB_API int vmb_region_as_slice(const struct vmb_region *r, struct vmb_slice *out);
 
 /**
@@ -92,6 +97,7 @@ VMB_API int vmb_region_as_slice(const struct vmb_region *r, struct vmb_slice *ou
  * Return: 0; InvalidBackendAddress when the range is not inside the region
  * (the slice error mapped by G9); InvalidArgument for NULL arguments. G9.
  */
+VMB_NODISCARD
 VMB_API int vmb_region_get_slice(const struct vmb_region *r, uint64_t off, uint64_t n,
 				 struct vmb_slice *out, struct vmb_error *err);
 
@@ -101,5 +107,7 @@ VMB_API int vmb_region_get_slice(const struct vmb_region *r, uint64_t off, uint6
  * InvalidBackendAddress, IO and PartialBuffer pass through).
  */
 VMB_API struct vmb_bytes vmb_region_bytes(struct vmb_region *r);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_REGION_H */

@@ -14,6 +14,8 @@
 #include "common.h"
 #include "error.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_remote;
 
 /**
@@ -23,6 +25,7 @@ struct vmb_remote;
  * A process that has exited but is not yet reaped (a zombie) still
  * exists: the container is made, and every access gives IO{ESRCH}.
  */
+VMB_NODISCARD
 VMB_API int vmb_remote_new(pid_t pid, uint64_t base, uint64_t len, struct vmb_remote **out,
 			   struct vmb_error *err);
 
@@ -36,5 +39,7 @@ VMB_API void vmb_remote_free(struct vmb_remote *r);
  * Unsupported (they cannot be atomic across processes). R1.
  */
 VMB_API struct vmb_bytes vmb_remote_bytes(struct vmb_remote *r);
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_REMOTE_H */

@@ -17,6 +17,8 @@
 #include "error.h"
 #include "io.h"
 
+VMB_BEGIN_DECLS
+
 struct vmb_slice {
 	uint8_t *base;              /* may be NULL only when len == 0 */
 	size_t len;
@@ -33,6 +35,7 @@ struct vmb_slice {
  * Return: 0; InvalidArgument for a NULL @s, a NULL @base with @len > 0, or
  * a range that wraps the address space.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_init(struct vmb_slice *s, void *base, size_t len);
 
 /**
@@ -40,6 +43,7 @@ VMB_API int vmb_slice_init(struct vmb_slice *s, void *base, size_t len);
  * mark pages @offset + a onwards (S11).
  * Return: 0; InvalidArgument for a NULL @s.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_set_bitmap(struct vmb_slice *s, struct vmb_bitmap *bm, size_t offset);
 
 /**
@@ -50,10 +54,12 @@ VMB_API int vmb_slice_set_bitmap(struct vmb_slice *s, struct vmb_bitmap *bm, siz
  * OutOfBounds{addr=@off+@n} when past the end; InvalidArgument for a NULL
  * @out. subslice(L, 0) is a valid empty slice. S5.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_subslice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
 			       struct vmb_error *err);
 
 /* vmb_slice_get_slice() - the reference's name for subslice. S5. */
+VMB_NODISCARD
 VMB_API int vmb_slice_get_slice(struct vmb_slice s, size_t off, size_t n, struct vmb_slice *out,
 				struct vmb_error *err);
 
@@ -62,6 +68,7 @@ VMB_API int vmb_slice_get_slice(struct vmb_slice s, size_t off, size_t n, struct
  * Return: 0; TooBig{nelements, size} when @nelem * @elem_size overflows;
  * then as vmb_slice_subslice(). S5.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_get_array(struct vmb_slice s, size_t off, size_t nelem, size_t elem_size,
 				struct vmb_slice *out, struct vmb_error *err);
 
@@ -70,6 +77,7 @@ VMB_API int vmb_slice_get_array(struct vmb_slice s, size_t off, size_t nelem, si
  * Return: 0; OutOfBounds{addr=@c} when @c > L (relative, S6 [diverges]);
  * then as vmb_slice_subslice() (InvalidArgument for a NULL @out). S6.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_offset(struct vmb_slice s, size_t c, struct vmb_slice *out,
 			     struct vmb_error *err);
 
@@ -78,6 +86,7 @@ VMB_API int vmb_slice_offset(struct vmb_slice s, size_t c, struct vmb_slice *out
  * Return: 0; OutOfBounds{addr=@m} when @m > L; InvalidArgument for NULL
  * outputs. S6.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *head,
 			       struct vmb_slice *tail, struct vmb_error *err);
 
@@ -89,18 +98,22 @@ VMB_API int vmb_slice_split_at(struct vmb_slice s, size_t m, struct vmb_slice *h
  * when @addr >= L (S2); InvalidArgument for NULL @buf with @len > 0.
  * S1-S3, S10, S11.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_write(struct vmb_slice s, size_t addr, const void *buf, size_t len,
 			    size_t *done, struct vmb_error *err);
 
 /* vmb_slice_read() - the mirror of vmb_slice_write(); never marks. S1-S3. */
+VMB_NODISCARD
 VMB_API int vmb_slice_read(struct vmb_slice s, size_t addr, void *buf, size_t len, size_t *done,
 			   struct vmb_error *err);
 
 /* vmb_slice_write_obj() - write_slice of an object's @size bytes. S4, S10. */
+VMB_NODISCARD
 VMB_API int vmb_slice_write_obj(struct vmb_slice s, size_t addr, const void *obj, size_t size,
 				struct vmb_error *err);
 
 /* vmb_slice_read_obj() - read_slice of an object's @size bytes. S4, S10. */
+VMB_NODISCARD
 VMB_API int vmb_slice_read_obj(struct vmb_slice s, size_t addr, void *obj, size_t size,
 			       struct vmb_error *err);
 
@@ -113,6 +126,7 @@ VMB_API int vmb_slice_read_obj(struct vmb_slice s, size_t addr, void *obj, size_
  * IO{errno} for a source error (EINTR is retried); InvalidArgument for a
  * NULL @src. S7, S11.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct vmb_source *src,
 					 size_t n, size_t *done, struct vmb_error *err);
 
@@ -122,16 +136,19 @@ VMB_API int vmb_slice_read_volatile_from(struct vmb_slice s, size_t addr, struct
  * the source ends first (a buffer source fails without copying, I3);
  * IO{errno}. S8, S11.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_read_exact_volatile_from(struct vmb_slice s, size_t addr,
 					       struct vmb_source *src, size_t n,
 					       struct vmb_error *err);
 
 /* vmb_slice_write_volatile_to() - one write of up to @n bytes. S7. */
+VMB_NODISCARD
 VMB_API int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink *dst,
 					size_t n, size_t *done, struct vmb_error *err);
 
 /* vmb_slice_write_all_volatile_to() - drain all of get_slice(@addr, @n);
  * IO{WriteZero} for a sink that takes 0. S8. */
+VMB_NODISCARD
 VMB_API int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr,
 					    struct vmb_sink *dst, size_t n,
 					    struct vmb_error *err);
@@ -168,7 +185,11 @@ VMB_INLINE bool vmb__slice_misfit(struct vmb_slice s, size_t addr, size_t n, siz
 
 /* A fresh copy of @s for a slow-path call: passing @s itself made the
  * compiler store it on every pass of a loop, needed or not. */
+#ifdef __cplusplus
+#define VMB__SLICE_COPY(s) (vmb_slice{(s).base, (s).len, (s).bitmap, (s).bitmap_offset})
+#else
 #define VMB__SLICE_COPY(s) ((struct vmb_slice){(s).base, (s).len, (s).bitmap, (s).bitmap_offset})
+#endif
 
 /**
  * vmb_slice_write_slice() - write all @len bytes or fail.
@@ -178,6 +199,7 @@ VMB_INLINE bool vmb__slice_misfit(struct vmb_slice s, size_t addr, size_t n, siz
  * Inline: a write that fits a slice without a bitmap is one vmb_copy();
  * everything else (errors, short writes, dirty marking) goes out of line.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void *buf, size_t len,
 				     struct vmb_error *err)
 {
@@ -191,6 +213,7 @@ VMB_INLINE int vmb_slice_write_slice(struct vmb_slice s, size_t addr, const void
 
 /* vmb_slice_read_slice() - read all @len bytes or fail. S4. Inline as
  * vmb_slice_write_slice(). */
+VMB_NODISCARD
 VMB_INLINE int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, size_t len,
 				    struct vmb_error *err)
 {
@@ -211,6 +234,7 @@ VMB_INLINE int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, 
  * get_slice(@addr, @width) (S5); Misaligned{addr, alignment=@width} when
  * the host address is not aligned (S9). Marks the page dirty (S11).
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
 			       int order, struct vmb_error *err)
 {
@@ -230,6 +254,7 @@ VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, 
  * Return: as vmb_slice_store(); InvalidArgument for a NULL @v. Never
  * marks. S9.
  */
+VMB_NODISCARD
 VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width, int order,
 			      uint64_t *v, struct vmb_error *err)
 {
@@ -258,11 +283,13 @@ VMB_API int vmb_slice_copy_to(struct vmb_slice src, struct vmb_slice dst, size_t
  * Return: 0; InvalidArgument for a zero @elem_size or NULL @buf with
  * @nelem > 0. S10 per element.
  */
+VMB_NODISCARD
 VMB_API int vmb_slice_copy_to_array(struct vmb_slice s, void *buf, size_t nelem, size_t elem_size,
 				    size_t *copied);
 
 /* vmb_slice_copy_from_array() - the mirror: @buf into the slice's start;
  * marks what it wrote (S11). */
+VMB_NODISCARD
 VMB_API int vmb_slice_copy_from_array(struct vmb_slice s, const void *buf, size_t nelem,
 				      size_t elem_size, size_t *copied);
 
@@ -274,5 +301,7 @@ VMB_API struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s);
 
 /* The slice's table of operations. */
 VMB_API extern const struct vmb_bytes_ops vmb_slice_ops;
+
+VMB_END_DECLS
 
 #endif /* VMBYTES_SLICE_H */
