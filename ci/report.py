@@ -62,8 +62,7 @@ def bench_verdicts(rep, md):
     section = ""
     for line in (md or "").splitlines():
         if line.startswith("## "):
-            section = "self" if "itself" in line or "targets" in line else \
-                "peers" if "Peers" in line else line[3:]
+            section = "self" if "itself" in line else "peers" if "Peers" in line else line[3:]
         m = VERDICT_RE.match(line)
         if m:
             out.append((section, m.group(1), m.group(2), m.group(3)))
@@ -71,8 +70,10 @@ def bench_verdicts(rep, md):
 
 
 def group_label(group, title):
+    if "vm-memory" in title:
+        return "vs vm-memory 0.10"
     if group == "peers":
-        return "vs vm-memory 0.10" if "vm-memory" in title else "vs glibc memcpy / __atomic"
+        return "vs glibc memcpy / __atomic"
     if group == "self":
         return "regression gate (vmbytes vs itself)"
     return group
