@@ -172,11 +172,18 @@ def bench_part(rep, glance, md, hh):
     first = text.splitlines()[0].lstrip("# ") if text.strip() else "benchmarks"
     checks = bench_verdicts(rep, text)
     groups = {}
-    for g, v, title, _ in checks:
-        groups.setdefault(group_label(g, title), []).append(v)
-    for label, words in groups.items():
+    for g, v, title, detail in checks:
+        groups.setdefault(group_label(g, title), []).append((v, title, detail))
+    for label, items in groups.items():
+        words = [v for v, _, _ in items]
         worst = "FAIL" if "FAIL" in words else "TIE" if "TIE" in words else "PASS"
-        glance.append((f"Bench {label}", worst, tally(words), "#bench"))
+        # The headline numbers: the first check with the worst verdict.
+        _, title, detail = next(i for i in items if i[0] == worst)
+        segs = detail.split("; ")
+        nums = [x for x in segs if x.startswith(("worst", "geometric mean"))] or segs[:1]
+        head = f"{title}: {'; '.join(nums)}"
+        head = head if len(head) <= 240 else head[:237] + "..."
+        glance.append((f"Bench {label}", worst, f"{tally(words)}. {worst}: {head}", "#bench"))
     if not checks:
         glance.append(("Benchmarks", "NONE", "the report has no verdicts", "#bench"))
     rows = [(group_label(g, t), H.Raw(H.badge(v)), t, d) for g, v, t, d in checks]
