@@ -656,6 +656,8 @@ def write_report(gb, ctx, stamp, md_path, plot_dir):
         for title, ok, lines in cks:
             L.append(f"- **{word(ok)}** {title}: " + "; ".join(lines))
         L.append("")
+    verdicts = [{"group": g, "verdict": word(ok), "title": title, "detail": "; ".join(lines)}
+                for g, part in (("peers", peer_cks), ("self", cks)) for title, ok, lines in part]
     cks = peer_cks + cks
     if errors:
         L.append("## Benchmarks that reported an error")
@@ -884,6 +886,9 @@ plot 'fr.dat' using 1:2 with linespoints title 'find_region'
         if f.endswith((".dat", ".gp")):
             os.unlink(os.path.join(plot_dir, f))
     atomic_write(md_path, "\n".join(L) + "\n")
+    # The verdicts as data, for ci/report.py's headline table.
+    atomic_write(md_path[:-len(".md")] + ".verdicts.json",
+                 json.dumps({"started_utc": ctx["started_utc"], "checks": verdicts}, indent=1))
     return cks
 
 
@@ -957,8 +962,9 @@ def cmd_bench(args):
         gb = finish_json(tmp_json, ctx, out_json)
     md = os.path.join(REPORTS, f"{stamp}.md")
     cks = write_report(gb, ctx, stamp, md, os.path.join(REPORTS, stamp))
-    with open(md) as f:
-        atomic_write(os.path.join(REPORTS, "latest.md"), f.read())
+    for src, dst in ((md, "latest.md"), (md[:-len(".md")] + ".verdicts.json", "latest.verdicts.json")):
+        with open(src) as f:
+            atomic_write(os.path.join(REPORTS, dst), f.read())
     print(f"vmbytes bench: {os.path.relpath(out_json, ROOT)}, {os.path.relpath(md, ROOT)} "
           f"(and reports/bench/latest.md), plots in reports/bench/{stamp}/")
     for title, ok, lines in cks:

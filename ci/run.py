@@ -5,7 +5,8 @@
 usage: run.py [--time T] [--jobs N]
 
 A fuzz campaign over every target on both engines (5 minutes in all by
-default), the quick benchmarks, coverage of core/src from the corpus (which
+default; with --no-merge: corpus/ is tracked, and a run leaves the work
+tree as it found it, so `./vmbytes fuzz` is how the corpus grows), the quick benchmarks, coverage of core/src from the corpus (which
 fails below 95% of lines or 90% of branches), the gate's static and bench
 stages (the bench stage compares with the base revision built beside the
 change: instruction counts and interleaved times), then one
@@ -63,7 +64,7 @@ def main():
         return f"{m.group(1)} unique crashes" if m else ""
 
     step("fuzz", [vm, "fuzz", "--time", f"{int(args.time)}s", "--engine", "both", "--jobs",
-                  str(args.jobs), "--fresh"], steps, detail=fuzz_detail)
+                  str(args.jobs), "--fresh", "--no-merge"], steps, detail=fuzz_detail)
     step("bench", [vm, "bench", "--quick"], steps)
 
     def cov_detail(text):
