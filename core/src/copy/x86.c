@@ -232,8 +232,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx2"), always_inline)) static 
 loop_avx512(uint8_t *d, const uint8_t *s, size_t n)
 {
 	__m512i h = LD64(s);
-	__m512i a = LD64(s + n - 256), b = LD64(s + n - 192), c = LD64(s + n - 128);
-	__m512i f = LD64(s + n - 64);
+	const uint8_t *src4 = s + n - 256;
 	uint8_t *last4 = d + n - 256;
 	size_t skew = 64 - ((uintptr_t)d & 63);
 
@@ -249,6 +248,8 @@ loop_avx512(uint8_t *d, const uint8_t *s, size_t n)
 		_mm512_store_si512((void *)(d + 128), y);
 		_mm512_store_si512((void *)(d + 192), z);
 	}
+	__m512i a = LD64(src4), b = LD64(src4 + 64), c = LD64(src4 + 128), f = LD64(src4 + 192);
+
 	ST64(last4, a);
 	ST64(last4 + 64, b);
 	ST64(last4 + 128, c);
