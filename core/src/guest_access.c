@@ -369,28 +369,26 @@ static int bad_arg(struct vmb_error *err)
 int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
 			  size_t *done, struct vmb_error *err)
 {
-	vmb__set_done(done, 0);
-	if (g == NULL)
-		return bad_arg(err);
-	/* G5: an empty buffer is ok 0 before any other check. */
-	if (len == 0)
-		return 0;
-	if (buf == NULL)
-		return bad_arg(err);
+	/* G5: an empty buffer is ok 0 before any other check. The walk sets
+	 * *done on each of its returns; *done is stored once, at the end
+	 * (a store at entry cost the 512 B crossings 10-15%). */
+	if (g == NULL || len == 0 || buf == NULL) {
+		vmb__set_done(done, 0);
+		return g != NULL && len == 0 ? 0 : bad_arg(err);
+	}
 	return write_walk(g, addr, buf, len, done, err);
 }
 
 int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 			 size_t *done, struct vmb_error *err)
 {
-	vmb__set_done(done, 0);
-	if (g == NULL)
-		return bad_arg(err);
-	/* G5. */
-	if (len == 0)
-		return 0;
-	if (buf == NULL)
-		return bad_arg(err);
+	/* G5: an empty buffer is ok 0 before any other check. The walk sets
+	 * *done on each of its returns; *done is stored once, at the end
+	 * (a store at entry cost the 512 B crossings 10-15%). */
+	if (g == NULL || len == 0 || buf == NULL) {
+		vmb__set_done(done, 0);
+		return g != NULL && len == 0 ? 0 : bad_arg(err);
+	}
 	return read_walk(g, addr, buf, len, done, err);
 }
 
