@@ -121,8 +121,28 @@ VMB_INLINE int copy_walk(const struct vmb_guest *g, uint64_t addr, uint8_t *buf,
 	 */
 	if (first < n && s + 1 != end && s[1].start == s->start + s->len &&
 	    n - first <= s[1].len) {
-		copy_chunk(s, off, buf, (size_t)first, to_guest);
-		copy_chunk(s + 1, 0, buf + first, n - (size_t)first, to_guest);
+		size_t second = n - (size_t)first;
+
+		if (first > VMB__COPY_INLINE_MAX && second > VMB__COPY_INLINE_MAX) {
+			/* Both above what vmb_copy() does inline: straight to
+			 * the function it would call. */
+			vmb__copy_fn f = __atomic_load_n(&vmb__copy_large, __ATOMIC_RELAXED);
+
+			if (to_guest) {
+				f(s->host + off, buf, (size_t)first);
+				f(s[1].host, buf + first, second);
+			} else {
+				f(buf, s->host + off, (size_t)first);
+				f(buf + first, s[1].host, second);
+			}
+			if (to_guest && s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, (size_t)first);
+			if (to_guest && s[1].bitmap != NULL)
+				vmb_bitmap_mark(s[1].bitmap, 0, second);
+		} else {
+			copy_chunk(s, off, buf, (size_t)first, to_guest);
+			copy_chunk(s + 1, 0, buf + first, second, to_guest);
+		}
 		vmb__set_done(done, n);
 		return 0;
 	}
