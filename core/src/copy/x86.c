@@ -221,9 +221,12 @@ heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 /*
  * More than 512 bytes in 64-byte blocks, four per iteration with aligned
  * stores from the next 64-aligned destination. The four blocks at the far
- * end are loaded before the loop and stored after it, unaligned, as glibc
- * does, so the loop needs no single-block tail. Always forward: running
- * backward where the destination is a little ahead of the source modulo a
+ * end are stored after it, unaligned, so the loop needs no single-block
+ * tail. They are loaded after the loop too, not before it as glibc's
+ * memmove must: the ranges of a copy do not overlap, and the source is
+ * then read as one forward stream (cold 4 KiB: 1.04-1.07x direct memcpy's
+ * time before, 1.005-1.04x after; hot 2112 B no worse). Always forward:
+ * running backward where the destination is a little ahead of the source modulo a
  * page (4K aliasing, as glibc's memmove checks) gained 10-15% hot at
  * 2-16 KiB but lost 20% cold at 4 KiB, where the prefetchers follow a
  * forward stream better; a software prefetch did not help cold copies.
@@ -239,7 +242,7 @@ loop_avx512(uint8_t *d, const uint8_t *s, size_t n)
 	ST64(d, h);
 	d += skew, s += skew;
 	/* At this point: d is 64-aligned, [.., d) is copied and [last4, ..)
-	 * is left to the four blocks loaded first. */
+	 * is left to the four blocks at src4. */
 	for (; d < last4; d += 256, s += 256) {
 		__m512i w = LD64(s), x = LD64(s + 64), y = LD64(s + 128), z = LD64(s + 192);
 
