@@ -434,3 +434,59 @@ TEST(G3_hot_region_two_threads)
 	CHECK_EQ(w[1].bad, 0);
 	vmb_guest_free(g);
 }
+
+/*
+ * G4, S11: accesses across the boundary of two touching regions (the
+ * walk's two-chunk case), split at every kind of chunk size (S10 units,
+ * vmb_copy()'s inline sizes, the resolved function's) and with every
+ * copy forced through one strategy too: the bytes land on both sides,
+ * read back whole, and each side marks its own first or last page.
+ */
+TEST(G4_S11_two_region_crossing)
+{
+	static const struct range two[] = { { 0x0, 0x1000 }, { 0x1000, 0x1000 } };
+	static const size_t firsts[] = { 1, 3, 8, 9, 63, 64, 65, 256, 300 };
+	static const size_t seconds[] = { 1, 8, 9, 63, 64, 256, 700 };
+	static const enum vmb_copy_strategy forced[] = { VMB_COPY_DEFAULT, VMB_COPY_BYTES };
+	struct vmb_guest *g = make(two, NELEM(two), PAGE);
+	uint8_t in[1024], out[1024];
+
+	if (g == NULL)
+		return;
+	struct vmb_region *r0 = vmb_guest_find_region(g, 0), *r1 = vmb_guest_find_region(g, 0x1000);
+	uint8_t *h0 = vmb_region_host_base(r0), *h1 = vmb_region_host_base(r1);
+
+	for (size_t f = 0; f < NELEM(forced); f++) {
+		CHECK_EQ(vmb_copy_force(forced[f]), 0);
+		for (size_t i = 0; i < NELEM(firsts); i++) {
+			for (size_t j = 0; j < NELEM(seconds); j++) {
+				size_t a = firsts[i], b = seconds[j], n = a + b, done = 0;
+				uint64_t addr = 0x1000 - a;
+
+				for (size_t k = 0; k < n; k++)
+					in[k] = (uint8_t)(k * 7 + i + 13 * j + f);
+				vmb_bitmap_reset(vmb_region_bitmap(r0));
+				vmb_bitmap_reset(vmb_region_bitmap(r1));
+				CHECK_EQ(vmb_guest_write(g, addr, in, n, &done, NULL), 0);
+				CHECK_EQ(done, n);
+				CHECK(memcmp(h0 + 0x1000 - a, in, a) == 0);
+				CHECK(memcmp(h1, in + a, b) == 0);
+				CHECK(vmb_bitmap_is_page_dirty(vmb_region_bitmap(r0), 0));
+				CHECK(vmb_bitmap_is_page_dirty(vmb_region_bitmap(r1), 0));
+				memset(out, 0, sizeof(out));
+				done = 0;
+				CHECK_EQ(vmb_guest_read(g, addr, out, n, &done, NULL), 0);
+				CHECK_EQ(done, n);
+				CHECK(memcmp(out, in, n) == 0);
+				memset(out, 0, sizeof(out));
+				CHECK_EQ(vmb_guest_read_slice(g, addr, out, n, NULL), 0);
+				CHECK(memcmp(out, in, n) == 0);
+				vmb_bitmap_reset(vmb_region_bitmap(r1));
+				CHECK_EQ(vmb_guest_write_slice(g, addr, out, n, NULL), 0);
+				CHECK(vmb_bitmap_is_page_dirty(vmb_region_bitmap(r1), 0));
+			}
+		}
+	}
+	CHECK_EQ(vmb_copy_force(VMB_COPY_DEFAULT), 0);
+	vmb_guest_free(g);
+}

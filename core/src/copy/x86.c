@@ -221,9 +221,12 @@ heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 /*
  * More than 512 bytes in 64-byte blocks, four per iteration with aligned
  * stores from the next 64-aligned destination. The four blocks at the far
- * end are loaded before the loop and stored after it, unaligned, as glibc
- * does, so the loop needs no single-block tail. Always forward: running
- * backward where the destination is a little ahead of the source modulo a
+ * end are stored after it, unaligned, so the loop needs no single-block
+ * tail. They are loaded after the loop too, not before it as glibc's
+ * memmove must: the ranges of a copy do not overlap, and the source is
+ * then read as one forward stream (cold 4 KiB: 1.04-1.07x direct memcpy's
+ * time before, 1.005-1.04x after; hot 2112 B no worse). Always forward:
+ * running backward where the destination is a little ahead of the source modulo a
  * page (4K aliasing, as glibc's memmove checks) gained 10-15% hot at
  * 2-16 KiB but lost 20% cold at 4 KiB, where the prefetchers follow a
  * forward stream better; a software prefetch did not help cold copies.
@@ -232,15 +235,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx2"), always_inline)) static 
 loop_avx512(uint8_t *d, const uint8_t *s, size_t n)
 {
 	__m512i h = LD64(s);
-	__m512i a = LD64(s + n - 256), b = LD64(s + n - 192), c = LD64(s + n - 128);
-	__m512i f = LD64(s + n - 64);
+	const uint8_t *src4 = s + n - 256;
 	uint8_t *last4 = d + n - 256;
 	size_t skew = 64 - ((uintptr_t)d & 63);
 
 	ST64(d, h);
 	d += skew, s += skew;
 	/* At this point: d is 64-aligned, [.., d) is copied and [last4, ..)
-	 * is left to the four blocks loaded first. */
+	 * is left to the four blocks at src4. */
 	for (; d < last4; d += 256, s += 256) {
 		__m512i w = LD64(s), x = LD64(s + 64), y = LD64(s + 128), z = LD64(s + 192);
 
@@ -249,6 +251,8 @@ loop_avx512(uint8_t *d, const uint8_t *s, size_t n)
 		_mm512_store_si512((void *)(d + 128), y);
 		_mm512_store_si512((void *)(d + 192), z);
 	}
+	__m512i a = LD64(src4), b = LD64(src4 + 64), c = LD64(src4 + 128), f = LD64(src4 + 192);
+
 	ST64(last4, a);
 	ST64(last4 + 64, b);
 	ST64(last4 + 128, c);
