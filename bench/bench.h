@@ -37,6 +37,13 @@ enum arena_side { ARENA_SRC = 0, ARENA_DST = 1 };
  * failed. Safe to call from several threads. */
 uint8_t *arena(int thread, enum arena_side side);
 
+struct vmb_slice;
+
+/* slice_4k_setup() - the 4 KiB slice benchmarks' buffers: *@s over the
+ * first 64 KiB of thread 0's destination arena, *@buf its source arena,
+ * and the dispatcher unforced. Return: the number of steps that failed. */
+int slice_4k_setup(struct vmb_slice *s, uint8_t **buf);
+
 /*
  * A cold walk: copies land in slots spread over the whole arena, visited in
  * a pseudo-random order that no prefetcher follows, so that (for sizes well

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <vmbytes/copy.h>
+#include <vmbytes/slice.h>
+
 #include "bench.h"
 
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -79,4 +82,20 @@ void *xcalloc(size_t n, size_t size)
 		abort();
 	}
 	return p;
+}
+
+int slice_4k_setup(struct vmb_slice *s, uint8_t **buf)
+{
+	int bad = 0;
+
+	if (*buf == NULL) {
+		uint8_t *mem = arena(0, ARENA_DST);
+
+		*buf = arena(0, ARENA_SRC);
+		if (mem == NULL || *buf == NULL || vmb_slice_init(s, mem, 64 * KIB) != 0)
+			bad++;
+	}
+	if (vmb_copy_force(VMB_COPY_DEFAULT) != 0)
+		bad++;
+	return bad;
 }

@@ -381,15 +381,7 @@ static void slice_side_prepare(void *arg)
 {
 	struct slice_side *x = arg;
 
-	if (x->buf == NULL) {
-		uint8_t *mem = arena(0, ARENA_DST);
-
-		x->buf = arena(0, ARENA_SRC);
-		if (mem == NULL || x->buf == NULL || vmb_slice_init(&x->s, mem, 64 * KIB) != 0)
-			x->bad++;
-	}
-	if (vmb_copy_force(VMB_COPY_DEFAULT) != 0)
-		x->bad++;
+	x->bad += (uint64_t)slice_4k_setup(&x->s, &x->buf);
 }
 
 static void slice_side_run(void *arg, uint64_t reps)
