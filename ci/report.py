@@ -219,9 +219,11 @@ def build(rep):
     md, hh, glance = [], [], []
     run = load(rep, "run.json")
     if run:
-        rows = [(s["step"], H.Raw(H.badge("PASS" if s["ok"] else "FAIL")), f"{s['seconds']:.0f}",
+        rows = [(s["step"], H.Raw(H.badge("ok" if s["ok"] else "failed", "PASS" if s["ok"] else "FAIL")),
+                 f"{s['seconds']:.0f}",
                  s.get("detail", "")) for s in run["steps"]]
-        intro = f"Run of {run['started']} ({run['seconds']:.0f} s), `./vmbytes run`."
+        intro = (f"Run of {run['started']} ({run['seconds']:.0f} s), `./vmbytes run`. A step is ok "
+                 f"when it did its work; what the benchmarks measured is in the verdicts above.")
         md += [intro, ""] + md_table(["step", "result", "seconds", "detail"], rows) + [""]
         run_html = [f"<p>{H.esc(intro.replace('`', ''))}</p>",
                     H.table(["step", "result", "seconds", "detail"], rows, left=(0, 1, 3))]
