@@ -386,12 +386,17 @@ static int bad_arg(struct vmb_error *err)
 	return vmb__fail(err, VMB_EINVALID_ARGUMENT);
 }
 
-int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
-			  size_t *done, struct vmb_error *err)
+/*
+ * The checks of a write or read in SPEC order, then the walk. G5: an empty
+ * buffer is ok 0 before any other check. The walk sets *@done on each of
+ * its returns; *@done is stored once, at the end (a store at entry cost
+ * the 512 B crossings 10-15%). Always inline: each caller gets its own
+ * walk (an outlined shared part cost the 512 B crossings a call).
+ */
+__attribute__((always_inline)) static inline int
+write_checked(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len, size_t *done,
+	      struct vmb_error *err)
 {
-	/* G5: an empty buffer is ok 0 before any other check. The walk sets
-	 * *done on each of its returns; *done is stored once, at the end
-	 * (a store at entry cost the 512 B crossings 10-15%). */
 	if (g == NULL || len == 0 || buf == NULL) {
 		vmb__set_done(done, 0);
 		return g != NULL && len == 0 ? 0 : bad_arg(err);
@@ -399,12 +404,10 @@ int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf, s
 	return write_walk(g, addr, buf, len, done, err);
 }
 
-int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
-			 size_t *done, struct vmb_error *err)
+__attribute__((always_inline)) static inline int
+read_checked(struct vmb_guest *g, uint64_t addr, void *buf, size_t len, size_t *done,
+	     struct vmb_error *err)
 {
-	/* G5: an empty buffer is ok 0 before any other check. The walk sets
-	 * *done on each of its returns; *done is stored once, at the end
-	 * (a store at entry cost the 512 B crossings 10-15%). */
 	if (g == NULL || len == 0 || buf == NULL) {
 		vmb__set_done(done, 0);
 		return g != NULL && len == 0 ? 0 : bad_arg(err);
@@ -412,20 +415,24 @@ int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t l
 	return read_walk(g, addr, buf, len, done, err);
 }
 
+int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
+			  size_t *done, struct vmb_error *err)
+{
+	return write_checked(g, addr, buf, len, done, err);
+}
+
+int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+			 size_t *done, struct vmb_error *err)
+{
+	return read_checked(g, addr, buf, len, done, err);
+}
+
+/* S4, G6: the first n bytes were written (read); the shortfall is the error. */
 int vmb__guest_write_slice_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
 				struct vmb_error *err)
 {
 	size_t n = 0;
-
-	if (g == NULL)
-		return bad_arg(err);
-	/* G5. */
-	if (len == 0)
-		return 0;
-	if (buf == NULL)
-		return bad_arg(err);
-	/* S4, G6: the first n bytes were written; the shortfall is the error. */
-	int rc = write_walk(g, addr, buf, len, &n, err);
+	int rc = write_checked(g, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }
@@ -434,16 +441,7 @@ int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf, si
 			       struct vmb_error *err)
 {
 	size_t n = 0;
-
-	if (g == NULL)
-		return bad_arg(err);
-	/* G5. */
-	if (len == 0)
-		return 0;
-	if (buf == NULL)
-		return bad_arg(err);
-	/* S4, G6. */
-	int rc = read_walk(g, addr, buf, len, &n, err);
+	int rc = read_checked(g, addr, buf, len, &n, err);
 
 	return vmb__exact_result(rc, n, len, err);
 }

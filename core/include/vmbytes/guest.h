@@ -237,6 +237,42 @@ VMB_INLINE bool vmb__guest_misfit(const struct vmb__guest_slot *s, uint64_t addr
 	       ((((uintptr_t)s->host + o) & (align - 1)) != 0);
 }
 
+/*
+ * The fast halves of every guest write and read: true when @g is not NULL,
+ * @buf is not NULL and [@addr, @addr + @len), @len >= 1, lies in the hot
+ * slot; the bytes were then copied (and, for a write, marked dirty: S11,
+ * the bitmap is region-relative). False: nothing was done, the caller
+ * takes its slow path, which checks in SPEC order.
+ */
+VMB_INLINE bool vmb__guest_write_fast(struct vmb_guest *g, uint64_t addr, const void *buf,
+				      size_t len)
+{
+	if (VMB_UNLIKELY(g == NULL))
+		return false;
+	const struct vmb__guest_slot *s = vmb__guest_hot(g);
+	uint64_t off;
+
+	if (VMB_UNLIKELY(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))
+		return false;
+	vmb_copy(s->host + off, buf, len);
+	if (s->bitmap != NULL)
+		vmb_bitmap_mark(s->bitmap, (size_t)off, len);
+	return true;
+}
+
+VMB_INLINE bool vmb__guest_read_fast(struct vmb_guest *g, uint64_t addr, void *buf, size_t len)
+{
+	if (VMB_UNLIKELY(g == NULL))
+		return false;
+	const struct vmb__guest_slot *s = vmb__guest_hot(g);
+	uint64_t off;
+
+	if (VMB_UNLIKELY(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))
+		return false;
+	vmb_copy(buf, s->host + off, len);
+	return true;
+}
+
 /**
  * vmb_guest_write() - vmb_bytes_write() on guest memory, inline.
  * @done: receives the count written (also on failure); may be NULL.
@@ -246,19 +282,10 @@ VMB_NODISCARD
 VMB_INLINE int vmb_guest_write(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
 			       size_t *done, struct vmb_error *err)
 {
-	if (VMB_LIKELY(g != NULL)) {
-		const struct vmb__guest_slot *s = vmb__guest_hot(g);
-		uint64_t off;
-
-		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
-			vmb_copy(s->host + off, buf, len);
-			/* S11: the bitmap is region-relative. */
-			if (s->bitmap != NULL)
-				vmb_bitmap_mark(s->bitmap, (size_t)off, len);
-			if (done != NULL)
-				*done = len;
-			return 0;
-		}
+	if (VMB_LIKELY(vmb__guest_write_fast(g, addr, buf, len))) {
+		if (done != NULL)
+			*done = len;
+		return 0;
 	}
 	return vmb__guest_write_slow(g, addr, buf, len, done, err);
 }
@@ -268,16 +295,10 @@ VMB_NODISCARD
 VMB_INLINE int vmb_guest_read(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 			      size_t *done, struct vmb_error *err)
 {
-	if (VMB_LIKELY(g != NULL)) {
-		const struct vmb__guest_slot *s = vmb__guest_hot(g);
-		uint64_t off;
-
-		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
-			vmb_copy(buf, s->host + off, len);
-			if (done != NULL)
-				*done = len;
-			return 0;
-		}
+	if (VMB_LIKELY(vmb__guest_read_fast(g, addr, buf, len))) {
+		if (done != NULL)
+			*done = len;
+		return 0;
 	}
 	return vmb__guest_read_slow(g, addr, buf, len, done, err);
 }
@@ -291,18 +312,8 @@ VMB_NODISCARD
 VMB_INLINE int vmb_guest_write_slice(struct vmb_guest *g, uint64_t addr, const void *buf,
 				     size_t len, struct vmb_error *err)
 {
-	if (VMB_LIKELY(g != NULL)) {
-		const struct vmb__guest_slot *s = vmb__guest_hot(g);
-		uint64_t off;
-
-		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
-			vmb_copy(s->host + off, buf, len);
-			/* S11. */
-			if (s->bitmap != NULL)
-				vmb_bitmap_mark(s->bitmap, (size_t)off, len);
-			return 0;
-		}
-	}
+	if (VMB_LIKELY(vmb__guest_write_fast(g, addr, buf, len)))
+		return 0;
 	return vmb__guest_write_slice_slow(g, addr, buf, len, err);
 }
 
@@ -312,15 +323,8 @@ VMB_NODISCARD
 VMB_INLINE int vmb_guest_read_slice(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 				    struct vmb_error *err)
 {
-	if (VMB_LIKELY(g != NULL)) {
-		const struct vmb__guest_slot *s = vmb__guest_hot(g);
-		uint64_t off;
-
-		if (VMB_LIKELY(!(vmb__guest_misfit(s, addr, len, 1, &off) | (buf == NULL)))) {
-			vmb_copy(buf, s->host + off, len);
-			return 0;
-		}
-	}
+	if (VMB_LIKELY(vmb__guest_read_fast(g, addr, buf, len)))
+		return 0;
 	return vmb__guest_read_slice_slow(g, addr, buf, len, err);
 }
 
