@@ -157,8 +157,8 @@ static void op_body(struct vmb_bench *b, void *arg)
 						rc = vmb_guest_write_slice(g, addr, buf, n, NULL);
 						break;
 					default:
-						rc = vmb_guest_store(g, addr, 8, (uint64_t)i,
-								     VMB_RELEASE, NULL);
+						rc = vmb_guest_store(g, addr, 8, VMB_RELEASE,
+								     (uint64_t)i, NULL);
 						break;
 					}
 					bad += rc != 0;
@@ -179,7 +179,7 @@ static void op_body(struct vmb_bench *b, void *arg)
 					rc = vmb_bytes_write_slice(m, addr, buf, n, NULL);
 					break;
 				default:
-					rc = vmb_bytes_store(m, addr, 8, (uint64_t)i, VMB_RELEASE,
+					rc = vmb_bytes_store(m, addr, 8, VMB_RELEASE, (uint64_t)i,
 							     NULL);
 					break;
 				}

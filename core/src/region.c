@@ -300,14 +300,14 @@ static int r_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n,
 		err, vmb_slice_ops.write_volatile_to(SLICE(self), addr, dst, n, done, err));
 }
 
-static int r_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		   struct vmb_error *err)
+static int r_store(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		   uint64_t v, struct vmb_error *err)
 {
-	return vmb__map_backend_error(err, vmb_slice_ops.store(SLICE(self), addr, width, v, order, err));
+	return vmb__map_backend_error(err, vmb_slice_ops.store(SLICE(self), addr, width, order, v, err));
 }
 
-static int r_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		  struct vmb_error *err)
+static int r_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		  uint64_t *v, struct vmb_error *err)
 {
 	return vmb__map_backend_error(err, vmb_slice_ops.load(SLICE(self), addr, width, order, v, err));
 }

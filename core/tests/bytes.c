@@ -187,15 +187,15 @@ static int mock_atomic_check(struct mock *m, uint64_t addr, unsigned width,
 	return 0;
 }
 
-static int mock_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		      struct vmb_error *err)
+static int mock_store(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		      uint64_t v, struct vmb_error *err)
 {
 	struct mock *m = self;
 	int rc;
 
 	m->n_store++;
 	m->last_width = width;
-	m->last_order = order;
+	m->last_order = (int)order.order;
 	if (!vmb_width_valid(width) || !vmb_order_valid_for_store(order))
 		m->broken++;
 	rc = mock_atomic_check(m, addr, width, err);
@@ -206,15 +206,15 @@ static int mock_store(void *self, uint64_t addr, unsigned width, uint64_t v, int
 	return 0;
 }
 
-static int mock_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		     struct vmb_error *err)
+static int mock_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		     uint64_t *v, struct vmb_error *err)
 {
 	struct mock *m = self;
 	int rc;
 
 	m->n_load++;
 	m->last_width = width;
-	m->last_order = order;
+	m->last_order = (int)order.order;
 	if (!vmb_width_valid(width) || !vmb_order_valid_for_load(order) || v == NULL)
 		m->broken++;
 	rc = mock_atomic_check(m, addr, width, err);
@@ -672,7 +672,7 @@ TEST(S1_empty_handle_rejected)
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(none, 0, &src.base, 4, &e),
 		 VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(none, 0, &dst.base, 4, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(none, 0, 4, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(none, 0, 4, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
 	/* Nothing was consumed or appended. */
@@ -684,8 +684,8 @@ TEST(S1_empty_handle_rejected)
  * not 1, 2, 4 or 8, is InvalidArgument before anything else. */
 TEST(S9_invalid_order_or_width_rejected_before_container)
 {
-	static const int bad_store_orders[] = { VMB_ACQUIRE, VMB_ACQ_REL, -1, 5, 100 };
-	static const int bad_load_orders[] = { VMB_RELEASE, VMB_ACQ_REL, -1, 5, 100 };
+	static const int bad_store_orders[] = { VMB_ORDER_ACQUIRE, VMB_ORDER_ACQ_REL, -1, 5, 100 };
+	static const int bad_load_orders[] = { VMB_ORDER_RELEASE, VMB_ORDER_ACQ_REL, -1, 5, 100 };
 	static const unsigned bad_widths[] = { 0, 3, 5, 6, 7, 9, 16, 32, UINT32_MAX };
 	struct mock m;
 	struct vmb_bytes b = mock_init(&m, 16, &mock_loop_ops);
@@ -695,15 +695,15 @@ TEST(S9_invalid_order_or_width_rejected_before_container)
 	memset(m.mem, 0x42, MOCK_CAP);
 	for (size_t i = 0; i < 5; i++) {
 		/* At a good address and at one the container would refuse. */
-		CHECK_RC(vmb_bytes_store(b, 0, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 0, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
 		CHECK_ERR(e, "invalid_argument");
-		CHECK_RC(vmb_bytes_store(b, 99, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_store(b, 1, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_load(b, 0, 4, bad_load_orders[i], &v, &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_load(b, 99, 4, bad_load_orders[i], &v, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 99, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 1, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_load(b, 0, 4, vmb_ordering_of(bad_load_orders[i]), &v, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_load(b, 99, 4, vmb_ordering_of(bad_load_orders[i]), &v, &e), VMB_EINVALID_ARGUMENT);
 	}
 	for (size_t i = 0; i < sizeof(bad_widths) / sizeof(bad_widths[0]); i++) {
-		CHECK_RC(vmb_bytes_store(b, 0, bad_widths[i], 1, VMB_SEQ_CST, &e),
+		CHECK_RC(vmb_bytes_store(b, 0, bad_widths[i], VMB_SEQ_CST, 1, &e),
 			 VMB_EINVALID_ARGUMENT);
 		CHECK_RC(vmb_bytes_load(b, 0, bad_widths[i], VMB_SEQ_CST, &v, &e),
 			 VMB_EINVALID_ARGUMENT);
@@ -719,8 +719,8 @@ TEST(S9_invalid_order_or_width_rejected_before_container)
 TEST(S9_valid_atomics_reach_container)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct mock m;
 	struct vmb_bytes b = mock_init(&m, 16, &mock_loop_ops);
 	struct vmb_error e;
@@ -735,12 +735,12 @@ TEST(S9_valid_atomics_reach_container)
 			uint64_t v = 0;
 
 			memset(m.mem, 0, MOCK_CAP);
-			CHECK_RC(vmb_bytes_store(b, 8, width, UINT64_C(0x8877665544332211),
-						 store_orders[o], &e),
+			CHECK_RC(vmb_bytes_store(b, 8, width, vmb_ordering_of(store_orders[o]),
+						 UINT64_C(0x8877665544332211), &e),
 				 0);
 			CHECK_EQ(m.last_width, width);
 			CHECK_EQ(m.last_order, store_orders[o]);
-			CHECK_RC(vmb_bytes_load(b, 8, width, load_orders[o], &v, &e), 0);
+			CHECK_RC(vmb_bytes_load(b, 8, width, vmb_ordering_of(load_orders[o]), &v, &e), 0);
 			CHECK_EQ(m.last_width, width);
 			CHECK_EQ(m.last_order, load_orders[o]);
 			CHECK_EQ(v, want);
@@ -752,7 +752,7 @@ TEST(S9_valid_atomics_reach_container)
 	/* The container's own errors pass through: bounds, then alignment. */
 	uint64_t v;
 
-	CHECK_RC(vmb_bytes_store(b, 12, 8, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(b, 12, 8, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x14");
 	CHECK_RC(vmb_bytes_load(b, 2, 4, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x2 alignment=4");
@@ -769,11 +769,11 @@ TEST(S9_ref_check_atomic_accesses)
 
 	CHECK_RC(vmb_bytes_load(b, 4, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 0);
-	CHECK_RC(vmb_bytes_store(b, 4, 4, 100, VMB_RELAXED, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, 4, 4, VMB_RELAXED, 100, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, 4, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 100);
 	CHECK(vmb_bytes_load(b, 16, 4, VMB_RELAXED, &v, &e) != 0);
-	CHECK(vmb_bytes_store(b, 16, 4, 100, VMB_RELAXED, &e) != 0);
+	CHECK(vmb_bytes_store(b, 16, 4, VMB_RELAXED, 100, &e) != 0);
 }
 
 /* ---- S8: exact I/O forms in the loop style ----------------------------- */

@@ -156,24 +156,24 @@ static const struct ccase table[] = {
 	{ WRITE_ALL_TO, SIZE_MAX, 2, 2, 0,
 	  ADDR("err overflow base=0xffffffffffffffff offset=0x2", IGA(0xffffffffffffffff)) },
 	/* S9/G8/R1: atomics. */
-	{ STORE, 0, 4, 0, VMB_RELAXED, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 8, 8, 0, VMB_SEQ_CST, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 1, 1, 0, VMB_RELEASE, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 2, 4, 0, VMB_RELAXED, ATOM(OOB(0x2002), IBA, IBA) },
-	{ STORE, L, 4, 0, VMB_RELAXED, ATOM(OOB(0x2004), IBA, IGA(0x2000)) },
-	{ STORE, 2, 4, 0, VMB_RELAXED, ATOM("err misaligned addr=0x2 alignment=4", IBA, IBA) },
-	{ STORE, 1, 2, 0, VMB_RELAXED, ATOM("err misaligned addr=0x1 alignment=2", IBA, IBA) },
-	{ STORE, SIZE_MAX - 3, 8, 0, VMB_RELAXED,
+	{ STORE, 0, 4, 0, VMB_ORDER_RELAXED, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 8, 8, 0, VMB_ORDER_SEQ_CST, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 1, 1, 0, VMB_ORDER_RELEASE, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 2, 4, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2002), IBA, IBA) },
+	{ STORE, L, 4, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2004), IBA, IGA(0x2000)) },
+	{ STORE, 2, 4, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x2 alignment=4", IBA, IBA) },
+	{ STORE, 1, 2, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x1 alignment=2", IBA, IBA) },
+	{ STORE, SIZE_MAX - 3, 8, 0, VMB_ORDER_RELAXED,
 	  ATOM("err overflow base=0xfffffffffffffffc offset=0x8", IBA, IGA(0xfffffffffffffffc)) },
-	{ STORE, 0, 4, 0, VMB_ACQUIRE, ALL("err invalid_argument") },
-	{ STORE, 0, 3, 0, VMB_RELAXED, ALL("err invalid_argument") },
-	{ LOAD, 8, 8, 0, VMB_ACQUIRE, ATOM("ok", "ok", "ok") },
-	{ LOAD, L - 2, 2, 0, VMB_SEQ_CST, ATOM("ok", "ok", "ok") },
-	{ LOAD, L - 1, 2, 0, VMB_RELAXED, ATOM(OOB(0x2001), IBA, IBA) },
-	{ LOAD, L, 1, 0, VMB_RELAXED, ATOM(OOB(0x2001), IBA, IGA(0x2000)) },
-	{ LOAD, 4, 8, 0, VMB_RELAXED, ATOM("err misaligned addr=0x4 alignment=8", IBA, IBA) },
-	{ LOAD, 0, 4, 0, VMB_RELEASE, ALL("err invalid_argument") },
-	{ LOAD, 0, 4, 0, VMB_ACQ_REL, ALL("err invalid_argument") },
+	{ STORE, 0, 4, 0, VMB_ORDER_ACQUIRE, ALL("err invalid_argument") },
+	{ STORE, 0, 3, 0, VMB_ORDER_RELAXED, ALL("err invalid_argument") },
+	{ LOAD, 8, 8, 0, VMB_ORDER_ACQUIRE, ATOM("ok", "ok", "ok") },
+	{ LOAD, L - 2, 2, 0, VMB_ORDER_SEQ_CST, ATOM("ok", "ok", "ok") },
+	{ LOAD, L - 1, 2, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2001), IBA, IBA) },
+	{ LOAD, L, 1, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2001), IBA, IGA(0x2000)) },
+	{ LOAD, 4, 8, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x4 alignment=8", IBA, IBA) },
+	{ LOAD, 0, 4, 0, VMB_ORDER_RELEASE, ALL("err invalid_argument") },
+	{ LOAD, 0, 4, 0, VMB_ORDER_ACQ_REL, ALL("err invalid_argument") },
 };
 
 /* ---- the remote child: maps L bytes, then serves peek/poke on a pipe. ---- */
@@ -592,12 +592,12 @@ static void run_case(struct inst *t, const struct ccase *c, size_t idx, uint8_t 
 	case STORE:
 		v = 0x8a7b6c5d4e3f2011ull;
 		memcpy(data, &v, sizeof(v)); /* host order: what lands */
-		rc = vmb_bytes_store(t->b, c->addr, (unsigned)c->n, v, c->order, &e);
+		rc = vmb_bytes_store(t->b, c->addr, (unsigned)c->n, vmb_ordering_of(c->order), v, &e);
 		writes = true;
 		break;
 	case LOAD:
 		v = 0x5555;
-		rc = vmb_bytes_load(t->b, c->addr, (unsigned)c->n, c->order, &v, &e);
+		rc = vmb_bytes_load(t->b, c->addr, (unsigned)c->n, vmb_ordering_of(c->order), &v, &e);
 		break;
 	}
 	result_text(got, sizeof(got), rc, &e, counted, done);

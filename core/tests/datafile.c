@@ -640,8 +640,8 @@ TEST(D1_S8_large_transfers)
 TEST(D1_S9_store_load)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct df d;
 	struct vmb_error e;
 	uint64_t v;
@@ -656,19 +656,19 @@ TEST(D1_S9_store_load)
 		for (size_t o = 0; o < 3; o++) {
 			uint64_t at = 0x40 * i + 8 * o;
 
-			CHECK_RC(vmb_bytes_store(d.b, at, w, val + o, store_orders[o], &e), 0);
+			CHECK_RC(vmb_bytes_store(d.b, at, w, vmb_ordering_of(store_orders[o]), val + o, &e), 0);
 			uint64_t want = (val + o) & mask;
 
 			EXPECT_FILE(d.fd, at, &want, w); /* host order (little-endian) */
 			v = 0;
-			CHECK_RC(vmb_bytes_load(d.b, at, w, load_orders[o], &v, &e), 0);
+			CHECK_RC(vmb_bytes_load(d.b, at, w, vmb_ordering_of(load_orders[o]), &v, &e), 0);
 			CHECK_EQ(v, want);
 		}
 		/* The last aligned slot; one past it. */
-		CHECK_RC(vmb_bytes_store(d.b, 0x100 - w, w, val, VMB_RELAXED, &e), 0);
+		CHECK_RC(vmb_bytes_store(d.b, 0x100 - w, w, VMB_RELAXED, val, &e), 0);
 		CHECK_RC(vmb_bytes_load(d.b, 0x100 - w, w, VMB_RELAXED, &v, &e), 0);
 		CHECK_EQ(v, val & mask);
-		CHECK_RC(vmb_bytes_store(d.b, 0x100, w, val, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+		CHECK_RC(vmb_bytes_store(d.b, 0x100, w, VMB_RELAXED, val, &e), VMB_EOUT_OF_BOUNDS);
 		CHECK_EQ(e.addr, 0x100 + w);
 	}
 	/* A value the file holds is what load returns. */
@@ -679,14 +679,14 @@ TEST(D1_S9_store_load)
 	CHECK_EQ(v, 0xcafebabe);
 
 	/* Misaligned offsets. */
-	CHECK_RC(vmb_bytes_store(d.b, 2, 4, 1, VMB_RELAXED, &e), VMB_EMISALIGNED);
+	CHECK_RC(vmb_bytes_store(d.b, 2, 4, VMB_RELAXED, 1, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x2 alignment=4");
 	CHECK_RC(vmb_bytes_load(d.b, 0x11, 2, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x11 alignment=2");
 	CHECK_RC(vmb_bytes_load(d.b, 0x84, 8, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x84 alignment=8");
 	/* Bounds come first: u16 at 0xff is OutOfBounds, not Misaligned. */
-	CHECK_RC(vmb_bytes_store(d.b, 0xff, 2, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(d.b, 0xff, 2, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x101");
 	CHECK_RC(vmb_bytes_load(d.b, SIZE_MAX - 1, 4, VMB_RELAXED, &v, &e), VMB_EOVERFLOW);
 	CHECK_ERR(e, "overflow base=0xfffffffffffffffe offset=0x4");
@@ -695,18 +695,18 @@ TEST(D1_S9_store_load)
 	/* misaligned_atomic: an 8-byte file, u64 at 1 is OutOfBounds{9}. */
 	if (!df_open(&d, 8, 8))
 		return;
-	CHECK_RC(vmb_bytes_store(d.b, 1, 8, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(d.b, 1, 8, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x9");
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, UINT64_MAX, VMB_SEQ_CST, &e), 0);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_SEQ_CST, UINT64_MAX, &e), 0);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_SEQ_CST, &v, &e), 0);
 	CHECK_EQ(v, UINT64_MAX);
 
 	/* Invalid orderings and widths: InvalidArgument, nothing written. */
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, 0, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_ACQUIRE, 0, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, 0, VMB_ACQ_REL, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(d.b, 0, 3, 0, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(d.b, 99, 8, 0, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_ACQ_REL, 0, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 3, VMB_RELAXED, 0, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 99, 8, VMB_ACQUIRE, 0, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_ACQ_REL, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_RELAXED, NULL, &e), VMB_EINVALID_ARGUMENT);
@@ -738,7 +738,7 @@ TEST(D1_file_errors_are_io)
 		CHECK_RC(vmb_bytes_write(vmb_datafile_bytes(ro), 0, buf, 8, &done, &e), VMB_EIO);
 		CHECK_ERR(e, "io errno=EBADF");
 		CHECK_EQ(done, 0);
-		CHECK_RC(vmb_bytes_store(vmb_datafile_bytes(ro), 0, 4, 1, VMB_RELAXED, &e), VMB_EIO);
+		CHECK_RC(vmb_bytes_store(vmb_datafile_bytes(ro), 0, 4, VMB_RELAXED, 1, &e), VMB_EIO);
 		CHECK_ERR(e, "io errno=EBADF");
 		CHECK_RC(vmb_bytes_read(vmb_datafile_bytes(ro), 0, buf, 8, &done, &e), 0);
 		CHECK_EQ(done, 8);

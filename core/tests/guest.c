@@ -517,10 +517,10 @@ TEST(G3_regions_near_uint64_max)
 
 	CHECK_RC(vmb_bytes_write_obj(b, UINT64_MAX - 4, &v, 8, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=8 completed=4");
-	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 1, 0x5a, VMB_SEQ_CST, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 1, VMB_SEQ_CST, 0x5a, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, UINT64_MAX - 1, 1, VMB_SEQ_CST, &v, &e), 0);
 	CHECK_EQ(v, 0x5a);
-	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 2, 0, VMB_SEQ_CST, &e),
+	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 2, VMB_SEQ_CST, 0, &e),
 		 VMB_EINVALID_BACKEND_ADDRESS);
 
 	/* A huge count from a small source ends at the top too. */
@@ -1277,23 +1277,23 @@ TEST(G8_store_load)
 
 	CHECK_RC(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 0);
-	CHECK_RC(vmb_bytes_store(b, 0x1000, 4, 100, VMB_RELAXED, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x1000, 4, VMB_RELAXED, 100, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 100);
 	CHECK_RC(vmb_bytes_load(b, 0x2000, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0x2000");
-	CHECK_RC(vmb_bytes_store(b, 0x2000, 4, 100, VMB_RELAXED, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0x2000, 4, VMB_RELAXED, 100, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0x2000");
-	CHECK_RC(vmb_bytes_store(b, 0xfff, 1, 1, VMB_RELAXED, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0xfff, 1, VMB_RELAXED, 1, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0xfff");
 	/* Misaligned within the region. */
-	CHECK_RC(vmb_bytes_store(b, 0x1001, 4, 1, VMB_RELAXED, &e), VMB_EINVALID_BACKEND_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0x1001, 4, VMB_RELAXED, 1, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_ERR(e, "invalid_backend_address");
 	CHECK_RC(vmb_bytes_load(b, 0x1002, 8, VMB_SEQ_CST, &v, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	/* An invalid ordering is InvalidArgument before any lookup. */
-	CHECK_RC(vmb_bytes_store(b, 0x5000, 4, 1, VMB_ACQ_REL, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(b, 0x5000, 4, VMB_ACQ_REL, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(b, 0x5000, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(b, 0x1000, 3, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(b, 0x1000, 3, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	vmb_guest_free(g);
 
 	/* Straddling a region end is InvalidBackendAddress even when the next
@@ -1304,7 +1304,7 @@ TEST(G8_store_load)
 	if (g == NULL)
 		return;
 	b = vmb_guest_bytes(g);
-	CHECK_RC(vmb_bytes_store(b, 0xffc, 8, 1, VMB_RELAXED, &e), VMB_EINVALID_BACKEND_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0xffc, 8, VMB_RELAXED, 1, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_ERR(e, "invalid_backend_address");
 	CHECK_RC(vmb_bytes_load(b, 0xffe, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_EQ(host_at(g, 0xffc)[0], 0);
@@ -1316,8 +1316,8 @@ TEST(G8_store_load)
 		uint64_t mask = w == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * w)) - 1);
 
 		for (uint64_t at = 0x1000 - w; at < 0x2000; at += 0x1000) {
-			CHECK_RC(vmb_bytes_store(b, at, w, 0x0102030405060708ull * (i + 1),
-						 VMB_RELEASE, &e),
+			CHECK_RC(vmb_bytes_store(b, at, w, VMB_RELEASE,
+						 0x0102030405060708ull * (i + 1), &e),
 				 0);
 			CHECK_RC(vmb_bytes_load(b, at, w, VMB_ACQUIRE, &v, &e), 0);
 			CHECK_EQ(v, (0x0102030405060708ull * (i + 1)) & mask);
@@ -1524,7 +1524,7 @@ TEST(S11_guest_dirty_tracking_per_region)
 	CHECK_RC(vmb_bytes_write_obj(b, 0x4000, &val, 8, NULL), 0);
 	CHECK(guest_range_is(g, 0x4000, sizeof(buf), true));
 	CHECK(guest_range_is(g, 0x5000, sizeof(buf), false));
-	CHECK_RC(vmb_bytes_store(b, 0x5000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x5000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(guest_range_is(g, 0x5000, sizeof(buf), true));
 	CHECK(guest_range_is(g, 0x6000, 0xa000, false));
 	vmb_guest_free(g);
@@ -1552,7 +1552,7 @@ TEST(S11_guest_dirty_tracking_per_region)
 
 	CHECK_RC(vmb_bytes_load(b, 0x13000, 8, VMB_RELAXED, &v, NULL), 0);
 	CHECK(all_clean(b0, 0, 0x2000) && all_clean(b1, 0, 0x2000));
-	CHECK_RC(vmb_bytes_store(b, 0x13008, 8, 1, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x13008, 8, VMB_RELAXED, 1, NULL), 0);
 	CHECK(all_clean(b0, 0, 0x2000));
 	CHECK(!vmb_bitmap_is_page_dirty(b1, 0) && vmb_bitmap_is_page_dirty(b1, 1));
 	vmb_bitmap_reset(b1);

@@ -833,7 +833,7 @@ TEST(S11_region_bitmap_region_relative)
 		CHECK_EQ(dirty_mask(bm), 0);
 
 		/* store marks its page; write_obj its pages. */
-		CHECK_RC(vmb_bytes_store(b, 0x508, 8, 1, VMB_RELAXED, NULL), 0);
+		CHECK_RC(vmb_bytes_store(b, 0x508, 8, VMB_RELAXED, 1, NULL), 0);
 		CHECK_EQ(dirty_mask(bm), 1u << 5);
 		uint32_t w = 7;
 
@@ -862,7 +862,7 @@ TEST(S11_region_bitmap_region_relative)
 		vmb_bitmap_reset(bm);
 		CHECK_RC(vmb_bytes_write(b, 0x1000, buf, 1, &done, NULL),
 			 VMB_EINVALID_BACKEND_ADDRESS);
-		CHECK_RC(vmb_bytes_store(b, 0x101, 4, 1, VMB_RELAXED, NULL),
+		CHECK_RC(vmb_bytes_store(b, 0x101, 4, VMB_RELAXED, 1, NULL),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_EQ(dirty_mask(bm), 0);
 
@@ -917,7 +917,7 @@ TEST(S11_region_dirty_tracking_ref)
 	CHECK_RC(vmb_bytes_write_obj(b, 0x3000, &val, sizeof(val), NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x3000) && vmb_bitmap_is_dirty(bm, 0x33ff));
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x4000));
-	CHECK_RC(vmb_bytes_store(b, 0x4000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x4000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x4000) && vmb_bitmap_is_dirty(bm, 0x43ff));
 	CHECK_EQ(dirty_mask(bm), 0x1f);
 
@@ -930,13 +930,13 @@ TEST(S11_region_dirty_tracking_ref)
 	CHECK(vmb_bitmap_is_dirty(whole.bitmap, 0x1000));
 	CHECK(vmb_bitmap_is_dirty(s2.bitmap, s2.bitmap_offset));
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x2000));
-	CHECK_RC(vmb_slice_store(whole, 0x2000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_slice_store(whole, 0x2000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x2000));
 	struct vmb_slice arr;
 
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x3000));
 	CHECK_RC(vmb_slice_get_array(whole, 0x3000, 1, 8, &arr, NULL), 0);
-	CHECK_RC(vmb_slice_store(arr, 0, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_slice_store(arr, 0, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x3000));
 	CHECK_EQ(dirty_mask(bm), 0xe);
 	vmb_region_free(r);
@@ -992,17 +992,17 @@ TEST(G9_region_bytes_error_mapping)
 			 VMB_EINVALID_BACKEND_ADDRESS);
 
 		/* S9 -> G8/G9: straddling, past the end, misaligned, wrapping. */
-		CHECK_RC(vmb_bytes_store(b, 0x3fe, 4, 1, VMB_RELAXED, &e),
+		CHECK_RC(vmb_bytes_store(b, 0x3fe, 4, VMB_RELAXED, 1, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_ERR(e, "invalid_backend_address");
-		CHECK_RC(vmb_bytes_store(b, 0x201, 4, 1, VMB_RELAXED, &e),
+		CHECK_RC(vmb_bytes_store(b, 0x201, 4, VMB_RELAXED, 1, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_RC(vmb_bytes_load(b, 0x202, 8, VMB_RELAXED, &v, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_RC(vmb_bytes_load(b, UINT64_MAX - 1, 4, VMB_RELAXED, &v, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		/* An invalid ordering stays InvalidArgument. */
-		CHECK_RC(vmb_bytes_store(b, 0x200, 4, 1, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 0x200, 4, VMB_ACQUIRE, 1, &e), VMB_EINVALID_ARGUMENT);
 		CHECK_RC(vmb_bytes_load(b, 0x200, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
 
 		/* S7: a == L clamps to 0, a > L is an address error. */
@@ -1075,7 +1075,7 @@ TEST(G9_region_get_slice)
 	/* as_volatile_slice: the whole length; a u32 stored at 0x200 loads back. */
 	CHECK_RC(vmb_region_as_slice(r, &s), 0);
 	CHECK_EQ(s.len, 0x400);
-	CHECK_RC(vmb_slice_store(s, 0x200, 4, 0x12345678, VMB_RELEASE, NULL), 0);
+	CHECK_RC(vmb_slice_store(s, 0x200, 4, VMB_RELEASE, 0x12345678, NULL), 0);
 	CHECK_RC(vmb_slice_load(s, 0x200, 4, VMB_ACQUIRE, &v, NULL), 0);
 	CHECK_EQ(v, 0x12345678);
 	CHECK_RC(vmb_region_as_slice(r, NULL), VMB_EINVALID_ARGUMENT);
@@ -1099,11 +1099,11 @@ TEST(S9_region_atomic_accesses)
 		b = vmb_region_bytes(r);
 		CHECK_RC(vmb_bytes_load(b, 0, 4, VMB_RELAXED, &v, NULL), 0);
 		CHECK_EQ(v, 0);
-		CHECK_RC(vmb_bytes_store(b, 0, 4, 100, VMB_RELAXED, NULL), 0);
+		CHECK_RC(vmb_bytes_store(b, 0, 4, VMB_RELAXED, 100, NULL), 0);
 		CHECK_RC(vmb_bytes_load(b, 0, 4, VMB_RELAXED, &v, NULL), 0);
 		CHECK_EQ(v, 100);
 		CHECK(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, NULL) != 0);
-		CHECK(vmb_bytes_store(b, 0x1000, 4, 100, VMB_RELAXED, NULL) != 0);
+		CHECK(vmb_bytes_store(b, 0x1000, 4, VMB_RELAXED, 100, NULL) != 0);
 
 		for (size_t i = 0; i < 4; i++) {
 			unsigned w = widths[i];
@@ -1111,7 +1111,7 @@ TEST(S9_region_atomic_accesses)
 			uint64_t want = 0xa1b2c3d4e5f60718ull & mask;
 			uint64_t at = 0x1000 - w;
 
-			CHECK_RC(vmb_bytes_store(b, at, w, 0xa1b2c3d4e5f60718ull, VMB_SEQ_CST, NULL),
+			CHECK_RC(vmb_bytes_store(b, at, w, VMB_SEQ_CST, 0xa1b2c3d4e5f60718ull, NULL),
 				 0);
 			CHECK_RC(vmb_bytes_load(b, at, w, VMB_SEQ_CST, &v, NULL), 0);
 			CHECK_EQ(v, want);

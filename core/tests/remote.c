@@ -703,8 +703,8 @@ TEST(R1_process_gone)
 TEST(R1_store_load_unsupported)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct rp p;
 	struct vmb_error e;
 	uint64_t v = 77;
@@ -713,18 +713,18 @@ TEST(R1_store_load_unsupported)
 		return;
 	for (size_t i = 0; i < NELEM(widths); i++) {
 		for (size_t o = 0; o < 3; o++) {
-			CHECK_RC(vmb_bytes_store(p.b, 0, widths[i], UINT64_MAX, store_orders[o], &e),
+			CHECK_RC(vmb_bytes_store(p.b, 0, widths[i], vmb_ordering_of(store_orders[o]), UINT64_MAX, &e),
 				 VMB_EUNSUPPORTED);
 			CHECK_ERR(e, "unsupported");
-			CHECK_RC(vmb_bytes_load(p.b, 0, widths[i], load_orders[o], &v, &e),
+			CHECK_RC(vmb_bytes_load(p.b, 0, widths[i], vmb_ordering_of(load_orders[o]), &v, &e),
 				 VMB_EUNSUPPORTED);
 			CHECK_ERR(e, "unsupported");
 		}
 	}
 	CHECK_EQ(v, 77);
-	CHECK_RC(vmb_bytes_store(p.b, 0, 4, 1, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(p.b, 0, 4, VMB_ACQUIRE, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(p.b, 0, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(p.b, 0, 3, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(p.b, 0, 3, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	EXPECT_CHILD_ZERO(&p.c, 0, 0x100);
 	rp_close(&p);
 }

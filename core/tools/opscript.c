@@ -1320,12 +1320,12 @@ int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *
 			ok_value(out, v);
 		break;
 	case VMBO_STORE:
-		rc = vmb_bytes_store(b, op->addr, op->width, op->value, op->order, &e);
+		rc = vmb_bytes_store(b, op->addr, op->width, vmb_ordering_of(op->order), op->value, &e);
 		if (rc == 0)
 			vmbo_text_put(out, "ok", 2);
 		break;
 	case VMBO_LOAD:
-		rc = vmb_bytes_load(b, op->addr, op->width, op->order, &v, &e);
+		rc = vmb_bytes_load(b, op->addr, op->width, vmb_ordering_of(op->order), &v, &e);
 		if (rc == 0)
 			ok_value(out, v);
 		break;

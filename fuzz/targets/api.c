@@ -254,7 +254,7 @@ static void check_region(struct vmbf_producer *d)
 	if (cfg.kind == VMB_REGION_FILE && off < cfg.len)
 		file.dirty = cfg.file_offset + off + 8;
 
-	rc = vmb_bytes_store(b, off, w, v, VMB_SEQ_CST, &e);
+	rc = vmb_bytes_store(b, off, w, VMB_SEQ_CST, v, &e);
 	VMBF_CHECK("G9", rc == (fits && off % w == 0 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
 		   "region store at %lu: %s", (unsigned long)off, vmb_error_name(rc));
 	if (rc == 0) {
@@ -507,7 +507,7 @@ static void check_faults(struct vmbf_producer *d)
 	b = vmb_datafile_bytes(f);
 	rc = vmb_bytes_write(b, 0, buf, 8, &done, &e);
 	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "write to a read-only file");
-	rc = vmb_bytes_store(b, 0, 8, 1, VMB_RELAXED, &e);
+	rc = vmb_bytes_store(b, 0, 8, VMB_RELAXED, 1, &e);
 	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "store to a read-only file");
 	/* A file shorter than L: reads end early, a load past the end is EOF. */
 	rc = vmb_bytes_read(b, 0, buf, 16, &done, NULL);
@@ -739,7 +739,7 @@ static void check_bad_matrix(void)
 				 vmb_bytes_write_volatile_to(b, 0, NULL, 1, NULL, NULL) == bad &&
 				 vmb_bytes_load(b, 0, 3, VMB_RELAXED, &v, NULL) == bad &&
 				 vmb_bytes_load(b, 0, 4, VMB_RELAXED, NULL, NULL) == bad &&
-				 vmb_bytes_store(b, 0, 3, 0, VMB_RELAXED, NULL) == bad &&
+				 vmb_bytes_store(b, 0, 3, VMB_RELAXED, 0, NULL) == bad &&
 				 vmb_bytes_write(b, 0, NULL, 1, NULL, NULL) == bad &&
 				 vmb_bytes_read(b, 0, NULL, 1, NULL, NULL) == bad &&
 				 vmb_slice_read_volatile_from(sl, 0, &nosrc, 1, NULL, NULL) == bad &&
@@ -1119,7 +1119,7 @@ static void check_bad_input(void)
 				 vmb_slice_copy_to_array(s, NULL, 1, 1, NULL) == VMB_EINVALID_ARGUMENT &&
 				 vmb_slice_copy_from_array(s, buf, 1, 0, NULL) == VMB_EINVALID_ARGUMENT &&
 				 vmb_slice_load(s, 0, 4, VMB_RELAXED, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_store(s, 0, 3, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT,
+				 vmb_slice_store(s, 0, 3, VMB_RELAXED, 0, NULL) == VMB_EINVALID_ARGUMENT,
 		   "slice bad input");
 	VMBF_CHECK("S1", vmb_bytes_write(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
 				 vmb_bytes_read(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
@@ -1131,7 +1131,7 @@ static void check_bad_input(void)
 					 VMB_EINVALID_ARGUMENT &&
 				 vmb_bytes_write_all_volatile_to(none, 0, NULL, 1, NULL) ==
 					 VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_store(none, 0, 4, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT &&
+				 vmb_bytes_store(none, 0, 4, VMB_RELAXED, 0, NULL) == VMB_EINVALID_ARGUMENT &&
 				 vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, NULL) == VMB_EINVALID_ARGUMENT,
 		   "generic bad input");
 	VMBF_CHECK("G2", vmb_region_new(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&

@@ -168,8 +168,9 @@ static void *ptr_arg(struct vmbf_producer *d, void *p)
 
 static int order_arg(struct vmbf_producer *d)
 {
-	static const int orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_RELEASE, VMB_ACQ_REL,
-				      VMB_SEQ_CST, -1,          5,           INT_MIN };
+	static const int orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_RELEASE,
+				      VMB_ORDER_ACQ_REL, VMB_ORDER_SEQ_CST, -1,
+				      5,                 INT_MIN };
 
 	return orders[vmbf_u8(d) % 8];
 }
@@ -217,7 +218,7 @@ static int want_rw(uint64_t a, const void *buf, uint64_t len, uint64_t L, uint64
 static int want_atomic(bool load, int order, unsigned w, const void *v, uint64_t a, uint64_t L,
 		       uintptr_t host, uint64_t *f1, uint64_t *f2)
 {
-	bool ok = load ? vmb_order_valid_for_load(order) : vmb_order_valid_for_store(order);
+	bool ok = load ? vmb_order_valid_for_load(vmb_ordering_of(order)) : vmb_order_valid_for_store(vmb_ordering_of(order));
 
 	if (!ok || !(w == 1 || w == 2 || w == 4 || w == 8) || (load && v == NULL))
 		return BAD;
@@ -459,7 +460,7 @@ static void c_slice_atomic(struct ctx *c)
 
 	calling("vmb_slice_%s(L=%zu, %lu, width %u, order %d, %s)", load ? "load" : "store", s.len,
 		(unsigned long)a, w, order, p(pv));
-	result("S9", load ? vmb_slice_load(s, a, w, order, pv, &e) : vmb_slice_store(s, a, w, v, order, &e),
+	result("S9", load ? vmb_slice_load(s, a, w, vmb_ordering_of(order), pv, &e) : vmb_slice_store(s, a, w, vmb_ordering_of(order), v, &e),
 	       want);
 	fields("S9", &e, want, f1, f2);
 }
@@ -595,7 +596,7 @@ VMBF_WRAPS static void c_bytes(struct ctx *c)
 			else if (want == 0 && (w > L - (a - base) || a % w))
 				want = VMB_EINVALID_BACKEND_ADDRESS;
 		}
-		rc = load ? vmb_bytes_load(b, a, w, order, pv, &e) : vmb_bytes_store(b, a, w, 1, order, &e);
+		rc = load ? vmb_bytes_load(b, a, w, vmb_ordering_of(order), pv, &e) : vmb_bytes_store(b, a, w, vmb_ordering_of(order), 1, &e);
 		result(which == 1 ? "G8" : "S9", rc, want);
 		fields("S9", &e, want, f1, f2);
 		break;
@@ -825,13 +826,13 @@ VMBF_WRAPS static void c_guest_typed(struct ctx *c)
 		break;
 	case 6:
 		what = "store";
-		rt = vmb_guest_store(g, a, w, v, order, &et);
-		rg = vmb_bytes_store(b, a, w, v, order, &eg);
+		rt = vmb_guest_store(g, a, w, vmb_ordering_of(order), v, &et);
+		rg = vmb_bytes_store(b, a, w, vmb_ordering_of(order), v, &eg);
 		break;
 	default:
 		what = "load";
-		rt = vmb_guest_load(g, a, w, order, nobuf ? NULL : &vt, &et);
-		rg = vmb_bytes_load(b, a, w, order, nobuf ? NULL : &vg, &eg);
+		rt = vmb_guest_load(g, a, w, vmb_ordering_of(order), nobuf ? NULL : &vt, &et);
+		rg = vmb_bytes_load(b, a, w, vmb_ordering_of(order), nobuf ? NULL : &vg, &eg);
 		break;
 	}
 	calling("vmb_guest_%s(%s, 0x%lx, %s, %lu, width %u, order %d)", what, p(g),
@@ -1122,10 +1123,10 @@ VMBF_WRAPS static void c_helpers(struct ctx *c)
 				     (!vmb_is_pow2(n) || a + (n - 1) < a),
 	       "checked arithmetic");
 	calling("vmb_order_valid_for_store/load(%d), vmb_width_valid(%u)", order, w);
-	detail("S9", vmb_order_valid_for_store(order) ==
-			     (order == VMB_RELAXED || order == VMB_RELEASE || order == VMB_SEQ_CST) &&
-			     vmb_order_valid_for_load(order) ==
-				     (order == VMB_RELAXED || order == VMB_ACQUIRE || order == VMB_SEQ_CST) &&
+	detail("S9", vmb_order_valid_for_store(vmb_ordering_of(order)) ==
+			     (order == VMB_ORDER_RELAXED || order == VMB_ORDER_RELEASE || order == VMB_ORDER_SEQ_CST) &&
+			     vmb_order_valid_for_load(vmb_ordering_of(order)) ==
+				     (order == VMB_ORDER_RELAXED || order == VMB_ORDER_ACQUIRE || order == VMB_ORDER_SEQ_CST) &&
 			     vmb_width_valid(w) == (w == 1 || w == 2 || w == 4 || w == 8),
 	       "validity");
 	calling("endian round trips of 0x%lx", (unsigned long)a);

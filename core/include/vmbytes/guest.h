@@ -200,10 +200,11 @@ VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void 
 				       size_t len, struct vmb_error *err)
 	__attribute__((noinline));
 VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
-				  uint64_t v, int order, struct vmb_error *err)
+				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 	__attribute__((noinline));
-VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
-				 uint64_t *v, struct vmb_error *err) __attribute__((noinline));
+VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
+				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
+	__attribute__((noinline));
 
 /* The hot slot of a non-NULL @g. */
 VMB_INLINE const struct vmb__guest_slot *vmb__guest_hot(const struct vmb_guest *g)
@@ -352,22 +353,22 @@ VMB_INLINE int vmb_guest_read_obj(struct vmb_guest *g, uint64_t addr, void *obj,
  * Return: as vmb_bytes_store() on vmb_guest_bytes(@g). G8, S9, S11.
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t v,
-			       int order, struct vmb_error *err)
+VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width,
+			       struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	if (VMB_LIKELY((g != NULL) && vmb_order_valid_for_store(order) && vmb_width_valid(width))) {
 		const struct vmb__guest_slot *s = vmb__guest_hot(g);
 		uint64_t off;
 
 		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
-			vmb_atomic_store_raw(s->host + off, width, v, order);
+			vmb_atomic_store_raw(s->host + off, width, order, v);
 			/* S11. */
 			if (s->bitmap != NULL)
 				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
 			return 0;
 		}
 	}
-	return vmb__guest_store_slow(g, addr, width, v, order, err);
+	return vmb__guest_store_slow(g, addr, width, order, v, err);
 }
 
 /**
@@ -376,8 +377,8 @@ VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned widt
  * Return: as vmb_bytes_load() on vmb_guest_bytes(@g). G8, S9.
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
-			      uint64_t *v, struct vmb_error *err)
+VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width,
+			      struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	if (VMB_LIKELY((g != NULL) && (v != NULL) && vmb_order_valid_for_load(order) &&
 		       vmb_width_valid(width))) {
