@@ -252,7 +252,7 @@ void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
 /*
  * Whether this CPU is one the built-in size classes were measured on:
  * AMD family 1Ah (Zen 5) with AVX-512, where the dispatcher beat glibc's
- * memcpy at every size (MACHINE-FACTS.md; the table in bench/README.md).
+ * memcpy at every size (docs/MACHINE-FACTS.md; the table in bench/README.md).
  * CPUID leaf 0 gives the vendor, leaf 1 the family (base + extended).
  */
 static bool measured_cpu(void)

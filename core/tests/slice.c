@@ -3,7 +3,7 @@
  * Volatile slice (SPEC section 2, rules S1-S9 and S11; S10's copy entry
  * points functionally). Every slice under test sits in a guarded buffer, so
  * a one-byte overrun faults instead of passing silently. Expected values
- * come from SPEC.md; where it is silent, from the reference's tests in
+ * come from docs/SPEC.md; where it is silent, from the reference's tests in
  * volatile_memory.rs, io.rs and bitmap/mod.rs, whose names the cases carry.
  */
 #include "harness.h"

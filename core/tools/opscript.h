@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Op scripts (SPEC.md section 7): the text form of a test case. This
+ * Op scripts (docs/SPEC.md section 7): the text form of a test case. This
  * engine parses scripts, prints them back, builds the containers their
  * set-up lines describe and runs each operation through the generic Bytes
  * interface, producing the one result line SPEC section 7 defines. The

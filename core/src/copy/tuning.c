@@ -3,7 +3,7 @@
  * Tuning files: what `./vmbytes tune` writes and VMB_COPY_TUNING names at
  * start. A file records the CPU it was measured on (`cpu=` line) and is
  * applied only on that CPU: thresholds measured on one machine were 20-40%
- * off on another (MACHINE-FACTS.md), so a file from elsewhere, or one that
+ * off on another (docs/MACHINE-FACTS.md), so a file from elsewhere, or one that
  * does not say where it was made, leaves the built-in thresholds in force.
  *
  * The key: vendor/family/model/flags, e.g.
