@@ -87,57 +87,6 @@ static void expect_file_zero(int fd, uint64_t off, size_t n, int line)
 }
 #define EXPECT_FILE_ZERO(fd, off, n) expect_file_zero((fd), (off), (n), __LINE__)
 
-static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 29 + (i >> 8) + 1);
-}
-
-/* A source and a sink that count their calls (and fail if @inner is NULL). */
-struct spy_source {
-	struct vmb_source base;
-	struct vmb_source *inner;
-	size_t calls, last_asked;
-};
-
-static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct spy_source *s = (struct spy_source *)self;
-
-	s->calls++;
-	s->last_asked = n;
-	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
-}
-
-static void spy_source_init(struct spy_source *s, struct vmb_source *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.read = spy_read;
-	s->inner = inner;
-}
-
-struct spy_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	size_t calls, last_asked;
-};
-
-static ssize_t spy_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct spy_sink *s = (struct spy_sink *)self;
-
-	s->calls++;
-	s->last_asked = n;
-	return s->inner ? s->inner->write(s->inner, src, n) : -EIO;
-}
-
-static void spy_sink_init(struct spy_sink *s, struct vmb_sink *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.write = spy_write;
-	s->inner = inner;
-}
-
 /* D1: creation errors, the length, and the container's own descriptor. */
 TEST(D1_new_errors_and_len)
 {
@@ -352,20 +301,20 @@ TEST(D1_S5_range_errors)
 
 	if (!df_open(&d, 100, 100))
 		return;
-	fill_pattern(data, sizeof(data), 3);
+	vmbt_fill_pattern(data, sizeof(data), 3);
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct vmb_buf_source bs;
 		struct vmb_buf_sink bk;
-		struct spy_source src;
-		struct spy_sink dst;
+		struct vmbt_spy_source src;
+		struct vmbt_spy_sink dst;
 		uint8_t out[100];
 		struct vmb_error e;
 		int rc;
 
 		vmb_buf_source_init(&bs, data, sizeof(data));
 		vmb_buf_sink_init(&bk, out, sizeof(out));
-		spy_source_init(&src, &bs.base);
-		spy_sink_init(&dst, &bk.base);
+		vmbt_spy_source_init(&src, &bs.base);
+		vmbt_spy_sink_init(&dst, &bk.base);
 		rc = vmb_bytes_read_exact_volatile_from(d.b, cases[i].a, &src.base, cases[i].n, &e);
 		if (cases[i].want == NULL) {
 			CHECK_RC(rc, 0);
@@ -398,16 +347,16 @@ TEST(D1_S7_one_shot_io)
 	uint8_t data[0x100], out[0x100];
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct spy_source src;
+	struct vmbt_spy_source src;
 	size_t done;
 
 	if (!df_open(&d, 0x100, 0x100))
 		return;
-	fill_pattern(data, sizeof(data), 7);
+	vmbt_fill_pattern(data, sizeof(data), 7);
 
 	/* a == L: ok 0 without calling the source; a > L: OutOfBounds{a}. */
 	vmb_buf_source_init(&bs, data, sizeof(data));
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	done = 9;
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x100, &src.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
@@ -464,11 +413,11 @@ TEST(D1_S7_one_shot_io)
 	/* The sink side. */
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
-	struct spy_sink dst;
+	struct vmbt_spy_sink dst;
 
 	CHECK_EQ(pwrite(d.fd, data, sizeof(data), 0), (ssize_t)sizeof(data));
 	vmb_buf_sink_init(&bk, out, sizeof(out));
-	spy_sink_init(&dst, &bk.base);
+	vmbt_spy_sink_init(&dst, &bk.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x100, &dst.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
 	CHECK_EQ(dst.calls, 0);
@@ -506,7 +455,7 @@ TEST(D1_S8_exact_io)
 
 	if (!df_open(&d, 0x100, 0x100))
 		return;
-	fill_pattern(data, sizeof(data), 11);
+	vmbt_fill_pattern(data, sizeof(data), 11);
 
 	/* A source that hands out 3 bytes per call still fills everything. */
 	static const struct vmb_fault short3[] = { { VMB_FAULT_SHORT, 3 } };
@@ -596,13 +545,13 @@ TEST(D1_S8_large_transfers)
 		free(out);
 		return;
 	}
-	fill_pattern(data, L, 13);
+	vmbt_fill_pattern(data, L, 13);
 
 	struct vmb_buf_source bs;
-	struct spy_source src;
+	struct vmbt_spy_source src;
 
 	vmb_buf_source_init(&bs, data, L);
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0, &src.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(src.calls, 1);
@@ -624,7 +573,7 @@ TEST(D1_S8_large_transfers)
 	CHECK_MEM(out, data, L);
 
 	/* write/read of the whole file in one call. */
-	fill_pattern(data, L, 17);
+	vmbt_fill_pattern(data, L, 17);
 	CHECK_RC(vmb_bytes_write(d.b, 0, data, L, &done, &e), 0);
 	CHECK_EQ(done, L);
 	EXPECT_FILE(d.fd, 0, data, L);
