@@ -224,31 +224,13 @@ static void host_poke(struct inst *t, const void *buf)
 	memcpy(t->s.base, buf, L);
 }
 
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-containers-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("containers test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 static bool region_setup_kind(struct inst *t, enum vmb_region_kind kind)
 {
 	struct vmb_region_config cfg = { .start = 0x40000, .len = L, .kind = kind, .fd = -1,
 					 .flags = VMB_REGION_GUARD };
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file(L);
+		cfg.fd = vmbt_disk_file(L);
 	CHECK_RC(vmb_region_new(&cfg, &t->r, NULL), 0);
 	if (cfg.fd >= 0)
 		close(cfg.fd);
@@ -306,7 +288,7 @@ static void guest_teardown(struct inst *t)
 
 static bool datafile_setup(struct inst *t)
 {
-	t->fd = tmp_file(L);
+	t->fd = vmbt_disk_file(L);
 	CHECK_RC(vmb_datafile_new(t->fd, L, &t->df, NULL), 0);
 	t->b = vmb_datafile_bytes(t->df);
 	return t->df != NULL;

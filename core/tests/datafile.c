@@ -15,25 +15,6 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A real (unlinked) file of @len zero bytes. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-datafile-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("datafile test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 struct df {
 	int fd; /* ours, for checking with pread */
 	struct vmb_datafile *f;
@@ -43,7 +24,7 @@ struct df {
 /* A data file of @len bytes over a fresh file of @file_len bytes. */
 static bool df_open(struct df *d, uint64_t len, size_t file_len)
 {
-	d->fd = tmp_file(file_len);
+	d->fd = vmbt_disk_file(file_len);
 	d->f = NULL;
 	CHECK_RC(vmb_datafile_new(d->fd, len, &d->f, NULL), 0);
 	d->b = vmb_datafile_bytes(d->f);
@@ -93,7 +74,7 @@ TEST(D1_new_errors_and_len)
 	struct vmb_datafile *f = (struct vmb_datafile *)(uintptr_t)0x5a5a5a50;
 	struct vmb_datafile *const sentinel = f;
 	struct vmb_error e;
-	int fd = tmp_file(0x100);
+	int fd = vmbt_disk_file(0x100);
 
 	CHECK_RC(vmb_datafile_new(-1, 0x100, &f, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
@@ -128,7 +109,7 @@ TEST(D1_new_errors_and_len)
 	CHECK_EQ(done, 0);
 
 	/* L may be larger than the file, and 0. */
-	fd = tmp_file(0);
+	fd = vmbt_disk_file(0);
 	CHECK_RC(vmb_datafile_new(fd, 0, &f, NULL), 0);
 	vmb_datafile_free(f);
 	CHECK_RC(vmb_datafile_new(fd, (uint64_t)INT64_MAX, &f, NULL), 0);
@@ -502,7 +483,7 @@ TEST(D1_S8_exact_io)
 		close(z);
 	}
 	/* An empty file as a source: end of data at once. */
-	int empty = tmp_file(0);
+	int empty = vmbt_disk_file(0);
 
 	vmb_fd_source_init(&fds, empty);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0, &fds.base, 1, &e), VMB_EIO);
@@ -668,7 +649,7 @@ TEST(D1_S9_store_load)
 /* D1: errors of the file itself come back as IO{errno}. */
 TEST(D1_file_errors_are_io)
 {
-	int fd = tmp_file(0x100);
+	int fd = vmbt_disk_file(0x100);
 	char path[64];
 	struct vmb_datafile *ro = NULL, *wo = NULL;
 	struct vmb_error e;
@@ -722,7 +703,7 @@ TEST(D1_file_errors_are_io)
  */
 TEST(D1_works_when_its_dup_is_fd_0)
 {
-	int fd = tmp_file(4096);
+	int fd = vmbt_disk_file(4096);
 
 	fflush(NULL);
 	pid_t pid = fork();

@@ -15,25 +15,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* A real (unlinked) file of @len zero bytes. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-guest-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("guest test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, uint64_t len,
 				    size_t dirty_page)
 {
@@ -44,7 +25,7 @@ static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, u
 	int rc;
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)len);
+		cfg.fd = vmbt_disk_file((size_t)len);
 	rc = vmb_region_new(&cfg, &r, &e);
 	if (rc != 0)
 		vmbt_fail(__FILE__, __LINE__, "region (0x%" PRIx64 ", 0x%" PRIx64 "): %s", start, len,

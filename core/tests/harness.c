@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -224,6 +225,24 @@ int vmbt_temp_file(size_t len)
 
 	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
 		perror("harness: temp file");
+		abort();
+	}
+	return fd;
+}
+
+int vmbt_disk_file(size_t len)
+{
+	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		char path[] = "/tmp/vmbt-XXXXXX";
+
+		fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
+		perror("harness: disk file");
 		abort();
 	}
 	return fd;

@@ -145,4 +145,8 @@ int vmbt_wait_exit(pid_t pid);
 /* A memfd-backed temporary file of @len zero bytes; returns the fd. */
 int vmbt_temp_file(size_t len);
 
+/* A real, unlinked file on disk (O_TMPFILE in /tmp, else mkstemp) of @len
+ * zero bytes, not a memfd; returns the fd. */
+int vmbt_disk_file(size_t len);
+
 #endif /* VMBYTES_TEST_HARNESS_H */
