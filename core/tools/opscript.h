@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "child.h"
 #include "vmbytes.h"
 
 /*
@@ -166,8 +167,7 @@ struct vmbo_env {
 	int file_fd;
 	/* remote */
 	struct vmb_remote *remote;
-	pid_t child;
-	int child_pipe;
+	struct vmbo_child child; /* zeroed: none */
 	bool has_bitmap;
 	/* Ops run so far: on guest memory every other one goes through the
 	 * typed inline API of guest.h instead of the generic interface, so
