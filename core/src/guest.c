@@ -50,14 +50,20 @@ static void reset_hot(struct vmb_guest *g)
 }
 
 /* G2: the pairwise checks, in the reference's order. */
+int vmb__guest_check_pair(uint64_t ps, uint64_t pl, uint64_t ns, struct vmb_error *err)
+{
+	if (ps > ns)
+		return vmb__fail(err, VMB_EUNSORTED_MEMORY_REGIONS);
+	if (pl >= ns)
+		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
+	return 0;
+}
+
 static int check_pair(const struct vmb_region *prev, const struct vmb_region *next,
 		      struct vmb_error *err)
 {
-	if (vmb_region_start(prev) > vmb_region_start(next))
-		return vmb__fail(err, VMB_EUNSORTED_MEMORY_REGIONS);
-	if (vmb_region_last_addr(prev) >= vmb_region_start(next))
-		return vmb__fail(err, VMB_EMEMORY_REGION_OVERLAP);
-	return 0;
+	return vmb__guest_check_pair(vmb_region_start(prev), vmb_region_last_addr(prev),
+				     vmb_region_start(next), err);
 }
 
 int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest **out,

@@ -44,27 +44,34 @@ struct range {
 	uint64_t start, len;
 };
 
-/* A guest over @n ranges of @kind; NULL (and a recorded failure) if it
- * cannot be built. */
+/* A guest over @n ranges of @kind, in one call (GR3): files are one
+ * temporary file with each range at its own page-aligned offset; NULL (and
+ * a recorded failure) if it cannot be built. */
 static struct vmb_guest *guest_kind(const struct range *rs, size_t n, enum vmb_region_kind kind,
 				    size_t dirty_page)
 {
-	struct vmb_region **regs = calloc(n, sizeof(*regs));
+	struct vmb_guest_ranges_config cfg = { .kind = kind, .fd = -1,
+					       .dirty_page_size = dirty_page };
+	struct vmb_range *v = calloc(n, sizeof(*v));
 	struct vmb_guest *g = NULL;
 	struct vmb_error e;
+	uint64_t at = 0;
 	int rc;
 
-	if (regs == NULL)
+	if (v == NULL)
 		abort();
-	for (size_t i = 0; i < n; i++)
-		regs[i] = region_of(kind, rs[i].start, rs[i].len, dirty_page);
-	rc = vmb_guest_new(regs, n, &g, &e);
-	if (rc != 0) {
-		vmbt_fail(__FILE__, __LINE__, "guest_new: %s", vmb_error_name(rc));
-		for (size_t i = 0; i < n; i++)
-			vmb_region_free(regs[i]);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct vmb_range){ rs[i].start, rs[i].len, at };
+		at += (rs[i].len + 0xfff) & ~(uint64_t)0xfff;
 	}
-	free(regs);
+	if (kind == VMB_REGION_FILE)
+		cfg.fd = tmp_file((size_t)at);
+	rc = vmb_guest_from_ranges(v, n, &cfg, &g, &e);
+	if (rc != 0)
+		vmbt_fail(__FILE__, __LINE__, "guest_from_ranges: %s", vmb_error_name(rc));
+	if (cfg.fd >= 0)
+		close(cfg.fd);
+	free(v);
 	return g;
 }
 

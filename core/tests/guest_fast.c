@@ -29,54 +29,23 @@ static const struct range layout[] = { { 0x0, 0x1000 },    { 0x1000, 0x800 },
 				       { 0x8100, 0x1 },    { 0x8200, 0x3 } };
 enum { SPACE = 0x9000 };
 
+/* A guest over @n anonymous ranges (GR3), dirty tracking by @dirty_page. */
 static struct vmb_guest *make(const struct range *rs, size_t n, size_t dirty_page)
 {
-	struct vmb_region *regs[16] = { NULL };
+	const struct vmb_guest_ranges_config cfg = { .kind = VMB_REGION_ANON,
+						     .dirty_page_size = dirty_page };
+	struct vmb_range *v = calloc(n, sizeof(*v));
 	struct vmb_guest *g = NULL;
-	size_t made = 0;
 
-	if (n > NELEM(regs))
+	if (v == NULL)
 		abort();
-	for (; made < n; made++) {
-		struct vmb_region_config cfg = { .start = rs[made].start, .len = rs[made].len,
-						 .kind = VMB_REGION_ANON, .fd = -1,
-						 .dirty_page_size = dirty_page };
-
-		if (vmb_region_new(&cfg, &regs[made], NULL) != 0)
-			break;
-	}
-	if (made < n || vmb_guest_new(regs, n, &g, NULL) != 0) {
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct vmb_range){ .start = rs[i].start, .len = rs[i].len };
+	if (vmb_guest_from_ranges(v, n, &cfg, &g, NULL) != 0) {
 		vmbt_fail(__FILE__, __LINE__, "cannot make the guest memory");
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(regs[i]);
-		return NULL;
-	}
-	return g;
-}
-
-/* A guest over @n ranges (more than make() takes). */
-static struct vmb_guest *make_many(const struct range *rs, size_t n)
-{
-	struct vmb_region **regs = calloc(n, sizeof(*regs));
-	struct vmb_guest *g = NULL;
-	size_t made = 0;
-
-	if (regs == NULL)
-		abort();
-	for (; made < n; made++) {
-		struct vmb_region_config cfg = { .start = rs[made].start, .len = rs[made].len,
-						 .kind = VMB_REGION_ANON, .fd = -1 };
-
-		if (vmb_region_new(&cfg, &regs[made], NULL) != 0)
-			break;
-	}
-	if (made < n || vmb_guest_new(regs, n, &g, NULL) != 0) {
-		vmbt_fail(__FILE__, __LINE__, "cannot make the guest memory");
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(regs[i]);
 		g = NULL;
 	}
-	free(regs);
+	free(v);
 	return g;
 }
 
@@ -346,7 +315,7 @@ TEST(G3_find_region_bucket_table)
 			rs[i].len = len;
 			at = rs[i].start + len;
 		}
-		struct vmb_guest *g = make_many(rs, N);
+		struct vmb_guest *g = make(rs, N, 0);
 
 		if (g == NULL)
 			return;
