@@ -227,6 +227,9 @@ void vmbo_text_put(struct vmbo_text *t, const char *s, size_t n);
 void vmbo_text_u64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_x64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
+/* vmbo_text_err() - "err KIND fields..." for status @rc with details @e; a
+ * function that returned @rc without filling @e still prints its kind. */
+void vmbo_text_err(struct vmbo_text *t, int rc, const struct vmb_error *e);
 void vmbo_text_clear(struct vmbo_text *t);
 void vmbo_text_free(struct vmbo_text *t);
 
