@@ -5,8 +5,8 @@
  * slice copies and array copies (S10, S11), vmb_move, region-relative
  * Bytes and region views (G9), the get_slices walk, check_range and host
  * addresses (G10), file-backed regions (G11), fd sources and sinks (I2),
- * and bad input: NULL pointers and impossible sizes must give
- * InvalidArgument, never a crash.
+ * copy strategies and tuning. Bad arguments that no input chooses are unit
+ * tests (core/tests/badinput.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -656,188 +656,6 @@ static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
 }
 
 
-/*
- * Bad input, one argument at a time: every condition of every argument
- * check must be able to say no on its own.
- */
-static void check_bad_matrix(void)
-{
-	/*
-	 * Nothing here depends on the input or on earlier steps, and it makes
-	 * some thirty system calls (regions, a guest memory, files): once per
-	 * process finds all it can find.
-	 */
-	static bool done_once;
-
-	if (done_once)
-		return;
-	done_once = true;
-
-	struct vmb_bitmap *bm = NULL;
-	struct vmb_region *r = NULL, *r2 = NULL, *out = NULL;
-	struct vmb_guest *g = NULL, *g2 = NULL;
-	struct vmb_region_config cfg = { .start = 0, .len = 16 };
-	struct vmb_source nosrc = { NULL, NULL };
-	struct vmb_sink nosink = { NULL };
-	struct vmb_fd_source fds;
-	struct vmb_fd_sink fdk;
-	struct vmb_fault_source fs;
-	struct vmb_fault_sink fk;
-	struct vmb_buf_sink bk;
-	struct vmb_slices_iter it;
-	struct vmb_slice sl;
-	struct vmb_datafile *f = NULL;
-	struct vmb_remote *rp = NULL;
-	uint64_t words[1], v;
-	uint8_t byte = 0;
-	void *host;
-	int bad = VMB_EINVALID_ARGUMENT;
-
-	/* S11: bitmaps. */
-	VMBF_CHECK("S11", vmb_bitmap_new(1, 4, NULL) == bad && vmb_bitmap_new(1, 0, &bm) == bad &&
-				  vmb_bitmap_new(100, 4, &bm) == 0, "bitmap_new arguments");
-	vmb_bitmap_mark(NULL, 0, 1);
-	vmb_bitmap_mark(bm, 0, 0);
-	vmb_bitmap_mark(bm, SIZE_MAX, 2);
-	vmb_bitmap_mark(bm, 1000, 1);
-	vmb_bitmap_reset_range(NULL, 0, 1);
-	vmb_bitmap_reset(NULL);
-	VMBF_CHECK("S11", !vmb_bitmap_is_page_dirty(NULL, 0) && !vmb_bitmap_is_page_dirty(bm, 25) &&
-				  !vmb_bitmap_is_dirty(NULL, 0) && vmb_bitmap_page_size(NULL) == 0 &&
-				  vmb_bitmap_get_and_reset(bm, NULL, 1) == bad &&
-				  vmb_bitmap_get_and_reset(bm, words, 0) == bad &&
-				  vmb_bitmap_get_and_reset(bm, words, 1) == 0 && words[0] == 0 &&
-				  vmb_bitmap_enlarge(bm, 50) == bad && vmb_bitmap_enlarge(bm, 100) == 0,
-		   "bitmap arguments");
-	vmb_bitmap_free(bm);
-	/* I2: sources and sinks. */
-	VMBF_CHECK("I2", vmb_fd_source_init(&fds, 0) == 0 && vmb_fd_sink_init(&fdk, 0) == 0,
-		   "fd 0 is a file descriptor like any other");
-	VMBF_CHECK("I2", vmb_fd_source_init(&fds, -1) == bad && vmb_fd_sink_init(&fdk, -1) == bad &&
-				 vmb_buf_source_init((struct vmb_buf_source *)&fds, NULL, 1) == bad &&
-				 vmb_buf_sink_init(&bk, NULL, 1) == bad &&
-				 vmb_fault_source_init(&fs, NULL, NULL, 0, false) == bad &&
-				 vmb_fault_source_init(&fs, &nosrc, NULL, 0, false) == bad &&
-				 vmb_fault_sink_init(&fk, NULL, NULL, 0, false) == bad &&
-				 vmb_fault_sink_init(&fk, &nosink, NULL, 0, false) == bad,
-		   "source and sink arguments");
-	vmb_buf_sink_init(&bk, &byte, 1);
-	VMBF_CHECK("I2", vmb_fault_sink_init(&fk, &bk.base, (struct vmb_fault[]){ { VMB_FAULT_SHORT, 0 } },
-					     1, false) == bad, "sink plan with SHORT 0");
-	/* The generic layer: sources and sinks without a function. */
-	if (vmb_slice_init(&sl, mem, 16) != 0)
-		abort();
-	struct vmb_bytes b = vmb_slice_bytes(&sl);
-
-	VMBF_CHECK("S7", vmb_bytes_read_volatile_from(b, 0, &nosrc, 1, NULL, NULL) == bad &&
-				 vmb_bytes_write_volatile_to(b, 0, &nosink, 1, NULL, NULL) == bad &&
-				 vmb_bytes_read_exact_volatile_from(b, 0, &nosrc, 1, NULL) == bad &&
-				 vmb_bytes_write_all_volatile_to(b, 0, &nosink, 1, NULL) == bad &&
-				 vmb_bytes_read_exact_volatile_from(b, 0, NULL, 1, NULL) == bad &&
-				 vmb_bytes_write_all_volatile_to(b, 0, NULL, 1, NULL) == bad &&
-				 vmb_bytes_read_volatile_from(b, 0, NULL, 1, NULL, NULL) == bad &&
-				 vmb_bytes_write_volatile_to(b, 0, NULL, 1, NULL, NULL) == bad &&
-				 vmb_bytes_load(b, 0, 3, VMB_RELAXED, &v, NULL) == bad &&
-				 vmb_bytes_load(b, 0, 4, VMB_RELAXED, NULL, NULL) == bad &&
-				 vmb_bytes_store(b, 0, 3, 0, VMB_RELAXED, NULL) == bad &&
-				 vmb_bytes_write(b, 0, NULL, 1, NULL, NULL) == bad &&
-				 vmb_bytes_read(b, 0, NULL, 1, NULL, NULL) == bad &&
-				 vmb_slice_read_volatile_from(sl, 0, &nosrc, 1, NULL, NULL) == bad &&
-				 vmb_slice_write_volatile_to(sl, 0, &nosink, 1, NULL, NULL) == bad &&
-				 vmb_slice_split_at(sl, 0, &sl, NULL, NULL) == bad &&
-				 vmb_slice_copy_to_array(sl, &byte, 1, 0, NULL) == bad &&
-				 vmb_slice_copy_to_array(sl, NULL, 0, 1, NULL) == 0 &&
-				 vmb_slice_copy_from_array(sl, NULL, 0, 1, NULL) == 0 &&
-				 vmb_slice_copy_from_array(sl, NULL, 1, 1, NULL) == bad,
-		   "generic arguments");
-	/* G1, G11: region configurations. */
-	struct vmb_region_config bad_cfgs[] = {
-		{ .len = 16, .flags = 2 },
-		{ .len = 16, .kind = (enum vmb_region_kind)7 },
-		{ .len = 16, .kind = VMB_REGION_FILE, .fd = -1 },
-		{ .len = 16, .dirty_page_size = 3 },
-		{ .len = (uint64_t)1 << 63 },
-		{ .len = 16, .kind = VMB_REGION_FILE, .fd = 0, .file_offset = UINT64_MAX },
-	};
-	for (size_t i = 0; i < sizeof(bad_cfgs) / sizeof(bad_cfgs[0]); i++)
-		VMBF_CHECK("G1", vmb_region_new(&bad_cfgs[i], &r, NULL) != 0, "bad region config %zu", i);
-	VMBF_CHECK("G1", vmb_region_new(&cfg, NULL, NULL) == bad, "region without out");
-	/* G2, G3, G10: guest memory. */
-	if (vmb_region_new(&cfg, &r, NULL) != 0)
-		vmbf_fail("G1", "region refused");
-	struct vmb_region *none[1] = { NULL };
-
-	VMBF_CHECK("G2", vmb_guest_new(NULL, 1, &g, NULL) == bad && vmb_guest_new(none, 1, &g, NULL) == bad &&
-				 vmb_guest_new(&r, 1, NULL, NULL) == bad && vmb_guest_new(&r, 1, &g, NULL) == 0 &&
-				 vmb_guest_new(&r, 1, &g2, NULL) == bad && vmb_guest_insert(g, NULL, NULL) == bad &&
-				 vmb_guest_insert(g, r, NULL) == bad && vmb_guest_remove(g, 0, 16, NULL, NULL) == bad &&
-				 vmb_region_set_start(r, 0, NULL) == bad,
-		   "guest arguments");
-	VMBF_CHECK("G3", vmb_guest_get_host_address(g, 0, NULL, NULL) == bad &&
-				 vmb_guest_get_host_address(g, 99, &host, NULL) == VMB_EINVALID_GUEST_ADDRESS &&
-				 vmb_guest_get_slice(g, 0, 1, NULL, NULL) == bad &&
-				 vmb_guest_region_at(NULL, 0) == NULL && vmb_guest_last_addr(NULL) == 0,
-		   "guest lookups");
-	vmb_guest_slices_init(NULL, g, 0, 1);
-	vmb_guest_slices_init(&it, g, 0, 1);
-	VMBF_CHECK("G10", vmb_guest_slices_next(&it, NULL, NULL) == bad, "slices_next without out");
-	vmb_guest_slices_init(&it, NULL, 0, 1);
-	VMBF_CHECK("G10", vmb_guest_slices_next(&it, &sl, NULL) == 0, "a walk of no guest");
-	/* Inserting grows the set past its first capacity; removing the last leaves it empty. */
-	for (uint64_t i = 1; i <= 6; i++) {
-		struct vmb_region_config c = { .start = 0x100 * i, .len = 16 };
-
-		if (vmb_region_new(&c, &r2, NULL) != 0 || vmb_guest_insert(g, r2, NULL) != 0)
-			vmbf_fail("G2", "insert %lu", (unsigned long)i);
-	}
-	for (uint64_t i = 0; i <= 6; i++) {
-		VMBF_CHECK("G2", vmb_guest_remove(g, 0x100 * i, 16, &out, NULL) == 0, "remove %lu",
-			   (unsigned long)i);
-		vmb_region_free(out);
-	}
-	VMBF_CHECK("G2", vmb_guest_num_regions(g) == 0 && vmb_guest_last_addr(g) == 0 &&
-				 vmb_bytes_write(vmb_guest_bytes(g), 0, &byte, 1, NULL, NULL) ==
-					 VMB_EINVALID_GUEST_ADDRESS,
-		   "an empty guest memory");
-	vmb_guest_free(g);
-	/* D1, R1. */
-	/*
-	 * fd 0 is a file descriptor too: duplicated when it is open, IO{EBADF}
-	 * when the process was started without one (which is not the target's
-	 * to choose).
-	 */
-	struct vmb_error fe = { 0 };
-	bool fd0 = fcntl(0, F_GETFD) >= 0;
-	int frc = vmb_datafile_new(0, 16, &f, &fe);
-
-	VMBF_CHECK("D1", fd0 ? frc == 0 : frc == VMB_EIO && fe.errnum == EBADF,
-		   "datafile over fd 0 (%s): %s", fd0 ? "open" : "closed", vmb_error_name(frc));
-	vmb_datafile_free(f);
-	f = NULL;
-	/* S1 on the direct slice entry points: empty is ok 0 before any check. */
-	size_t done = 1;
-
-	VMBF_CHECK("S1", vmb_slice_write(sl, 99, &byte, 0, &done, NULL) == 0 && done == 0 &&
-				 vmb_slice_read(sl, 99, &byte, 0, &done, NULL) == 0 && done == 0,
-		   "empty direct slice access past the end");
-	VMBF_CHECK("D1", vmb_datafile_new(0, 16, NULL, NULL) == bad &&
-				 vmb_datafile_new(0, UINT64_MAX, &f, NULL) == bad &&
-				 /* an fd this process does not have: known, not assumed */
-				 (fcntl(9999, F_GETFD) >= 0 ||
-				  vmb_datafile_new(9999, 16, &f, NULL) == VMB_EIO) &&
-				 vmb_datafile_bytes(NULL).ops == NULL,
-		   "datafile arguments");
-	VMBF_CHECK("R1", vmb_remote_new(getpid(), 0, 16, NULL, NULL) == bad &&
-				 vmb_remote_new(getpid(), UINT64_MAX, 16, &rp, NULL) == bad &&
-				 vmb_remote_bytes(NULL).ops == NULL,
-		   "remote arguments");
-	/* SPEC 7: snprintf's convention, no buffer needed to measure. */
-	struct vmb_error e = { .code = VMB_EIO, .errnum = 4095 };
-
-	VMBF_CHECK("SPEC7", vmb_error_format(&e, NULL, 0) > 0, "format length");
-}
-
-
 /* S10 and every copy strategy: any size, any alignment, against memcpy;
  * the dispatcher under random thresholds; the strategy API's bad input. */
 static void check_strategies(struct vmbf_producer *d)
@@ -1095,86 +913,6 @@ static void check_tuning(struct vmbf_producer *d)
 	vmb_copy_set_tuning(&saved);
 }
 
-/* Bad input: an error code, never a crash. */
-static void check_bad_input(void)
-{
-	struct vmb_slice s = { 0 };
-	struct vmb_bytes none = { NULL, NULL };
-	char buf[8];
-	uint64_t v;
-
-	VMBF_CHECK("S6", vmb_slice_init(NULL, mem, 1) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_init(&s, NULL, 1) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_init(&s, (void *)(uintptr_t)UINTPTR_MAX, 2) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_set_bitmap(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_subslice(s, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_split_at(s, 0, NULL, &s, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_write(s, 0, NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_read(s, 0, NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_read_volatile_from(s, 0, NULL, 1, NULL, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_write_volatile_to(s, 0, NULL, 1, NULL, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_copy_to_array(s, NULL, 1, 1, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_copy_from_array(s, buf, 1, 0, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_load(s, 0, 4, VMB_RELAXED, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_slice_store(s, 0, 3, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT,
-		   "slice bad input");
-	VMBF_CHECK("S1", vmb_bytes_write(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_read(none, 0, buf, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_read_volatile_from(none, 0, NULL, 1, NULL, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_write_volatile_to(none, 0, NULL, 1, NULL, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_read_exact_volatile_from(none, 0, NULL, 1, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_write_all_volatile_to(none, 0, NULL, 1, NULL) ==
-					 VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_store(none, 0, 4, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, NULL) == VMB_EINVALID_ARGUMENT,
-		   "generic bad input");
-	VMBF_CHECK("G2", vmb_region_new(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_new(NULL, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_insert(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_remove(NULL, 0, 1, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_get_host_address(NULL, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_get_slice(NULL, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_guest_slices_next(NULL, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 !vmb_guest_check_range(NULL, 0, 0) && vmb_guest_find_region(NULL, 0) == NULL &&
-				 vmb_region_set_start(NULL, 0, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_region_as_slice(NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_region_get_slice(NULL, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_datafile_new(-1, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_remote_new(0, 0, 0, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bitmap_new(1, 3, NULL) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bitmap_get_and_reset(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_bitmap_enlarge(NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_fd_source_init(NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_fd_sink_init(NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_buf_source_init(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_buf_sink_init(NULL, NULL, 0) == VMB_EINVALID_ARGUMENT &&
-				 vmb_fault_source_init(NULL, NULL, NULL, 0, false) == VMB_EINVALID_ARGUMENT &&
-				 vmb_fault_sink_init(NULL, NULL, NULL, 0, false) == VMB_EINVALID_ARGUMENT &&
-				 vmb_error_format(NULL, NULL, 1) == VMB_EINVALID_ARGUMENT,
-		   "handle bad input");
-	/* NULL handles are no-ops and read as empty. */
-	vmb_region_free(NULL);
-	vmb_guest_free(NULL);
-	vmb_datafile_free(NULL);
-	vmb_remote_free(NULL);
-	vmb_bitmap_free(NULL);
-	VMBF_CHECK("G2", vmb_guest_num_regions(NULL) == 0 && vmb_region_len(NULL) == 0 &&
-				 vmb_region_fd(NULL) == -1 && vmb_bitmap_pages(NULL) == 0 &&
-				 vmb_datafile_len(NULL) == 0 && vmb_slice_bytes(NULL).ops == NULL &&
-				 vmb_guest_bytes(NULL).ops == NULL && vmb_region_bytes(NULL).ops == NULL,
-		   "NULL handles");
-	/* SPEC 6: every code has a name and a message; unknown ones too. */
-	for (int c = -VMB_STATUS_COUNT - 1; c <= 1; c++)
-		VMBF_CHECK("SPEC6", vmb_strerror(c) && vmb_error_name(c) && vmb_error_format(NULL, buf, sizeof(buf)) > 0,
-			   "names for code %d", c);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmbf_producer d;
@@ -1220,9 +958,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			check_wrappers(&d, s);
 			break;
-		case 7:
-			check_bad_matrix();
-			break;
 		case 8:
 			check_strategies(&d);
 			break;
@@ -1230,7 +965,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_tuning(&d);
 			break;
 		default:
-			check_bad_input();
+			/*
+			 * 7 and 9 were the bad-argument checks, which read no
+			 * input: they are unit tests now (core/tests/badinput.c).
+			 * The values stay taken, so that the corpus's inputs keep
+			 * meaning what they meant.
+			 */
 			break;
 		}
 	}
