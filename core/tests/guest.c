@@ -65,7 +65,7 @@ static struct vmb_guest *guest_kind(const struct range *rs, size_t n, enum vmb_r
 		at += (rs[i].len + 0xfff) & ~(uint64_t)0xfff;
 	}
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)at);
+		cfg.fd = vmbt_disk_file((size_t)at);
 	rc = vmb_guest_from_ranges(v, n, &cfg, &g, &e);
 	if (rc != 0)
 		vmbt_fail(__FILE__, __LINE__, "guest_from_ranges: %s", vmb_error_name(rc));
