@@ -134,8 +134,14 @@ def list_benchmarks(mode, flt, env):
     cmd = [BIN] + mode_flags(mode) + ["--benchmark_list_tests=true"]
     if flt:
         cmd.append(f"--benchmark_filter={flt}")
-    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         text=True)
+    # VMB_DIAG=1: the library's start-up report on stderr (it prints
+    # nothing otherwise); its warnings (a tuning file made on another CPU,
+    # a refused one) are the user's to see, once, here.
+    out = subprocess.run(cmd, env=dict(env, VMB_DIAG="1"), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    for line in out.stderr.splitlines():
+        if line.startswith("vmbytes: warning:"):
+            print(line, file=sys.stderr)
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
 
 

@@ -74,7 +74,8 @@ def replay(build, target, profraw, tag, env_extra):
     driver's stderr, or None when the driver said the CPU cannot run what
     was forced (its profile is then dropped: it measured something else)."""
     raw = os.path.join(profraw, f"{tag}-{target}")
-    env = dict(os.environ, LLVM_PROFILE_FILE=f"{raw}-%p.profraw", **env_extra)
+    # VMB_DIAG: the library prints its start-up warnings only when asked.
+    env = dict(os.environ, VMB_DIAG="1", LLVM_PROFILE_FILE=f"{raw}-%p.profraw", **env_extra)
     run = subprocess.run([os.path.join(build, f"fuzz_{target}_replay"),
                           os.path.join(ROOT, "corpus", target)], env=env, capture_output=True,
                          text=True)
@@ -133,13 +134,13 @@ def replay_forced(build, profraw):
               ({"VMB_GUEST_SEARCH": "nonsense"}, "is not a search this CPU has"),
               ({"VMB_GUEST_INDEX": "sometimes"}, "is not always or auto")]
     for i, (extra, warning) in enumerate(config):
-        env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(profraw, f"config{i}-%p.profraw"),
-                   **extra)
+        env = dict(os.environ, VMB_DIAG="1",
+                   LLVM_PROFILE_FILE=os.path.join(profraw, f"config{i}-%p.profraw"), **extra)
         # One input is enough: the start-up code runs before it.
         one = sorted(glob.glob(os.path.join(ROOT, "corpus", "guest", "*")))[:1]
         run = subprocess.run([os.path.join(build, "fuzz_guest_replay")] + one, env=env,
                              capture_output=True, text=True)
-        said = warning is None and "vmbytes:" not in run.stderr or \
+        said = warning is None and "vmbytes: warning:" not in run.stderr or \
             warning is not None and warning in run.stderr
         if not said:
             sys.exit(f"coverage: {extra} did not give the expected warning "

@@ -107,6 +107,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [-decode] FILE|DIR...\n", argv[0]);
 		return 2;
 	}
+	if (!decode_only && vmbf_skip_without_remote())
+		return 77;
 	/* A strategy asked for by name must really be in force, or this run says nothing. */
 	const char *want = getenv("VMB_COPY_STRATEGY");
 

@@ -184,6 +184,8 @@ int main(void)
 {
 	pid_t maker;
 
+	if (vmbf_skip_without_remote())
+		return SKIP;
 	fflush(NULL);
 	maker = fork();
 	if (maker < 0)

@@ -103,12 +103,14 @@ int vmb_copy_strategy_from_name(const char *name)
 #define STORE(f, v) __atomic_store_n(&cfg.f, (v), __ATOMIC_RELAXED)
 
 /* The strategy for n at or above vmb__copy_large_min: streaming stores
- * from nt_min, rep movsb in its window, else the block strategy. Shared by
- * the dispatchers and vmb_copy_strategy_for(), so the two cannot
- * disagree. */
+ * from nt_min (SIZE_MAX: never, even for n == SIZE_MAX), rep movsb in its
+ * window, else the block strategy. Shared by the dispatchers and
+ * vmb_copy_strategy_for(), so the two cannot disagree. */
 static enum vmb_copy_strategy large_class(size_t n)
 {
-	if (n >= LOAD(nt_min))
+	size_t nt = LOAD(nt_min);
+
+	if (nt != SIZE_MAX && n >= nt)
 		return VMB_COPY_NT;
 	if (n >= LOAD(movsb_min) && n < LOAD(movsb_max))
 		return VMB_COPY_REP_MOVSB;
@@ -153,11 +155,26 @@ enum vmb_copy_strategy vmb_copy_strategy_for(size_t n)
 	return (enum vmb_copy_strategy)block;
 }
 
+/* The size-class dispatcher of an x86-64 block strategy
+ * (arch/x86_64/copy.c), or NULL: libc, or not in this build. */
+static copy_fn block_dispatcher(int block)
+{
+#if VMB_ARCH_X86_64
+	if (block == VMB_COPY_AVX512)
+		return vmb__dispatch_avx512;
+	if (block == VMB_COPY_AVX2)
+		return vmb__dispatch_avx2;
+#endif
+	(void)block;
+	return NULL;
+}
+
 /* publish() - resolve vmb__copy_large and the first large class from the
  * tuning and the forced strategy (VMB_COPY_DEFAULT: none). */
 static void publish(void)
 {
-	int forced = LOAD(forced_id), block = LOAD(block_id);
+	int forced = LOAD(forced_id);
+	copy_fn block = block_dispatcher(LOAD(block_id));
 	size_t lo = LOAD(movsb_min) < LOAD(movsb_max) ? LOAD(movsb_min) : SIZE_MAX;
 	size_t nt = LOAD(nt_min);
 	size_t first_large = lo < nt ? lo : nt;
@@ -166,12 +183,8 @@ static void publish(void)
 	__atomic_store_n(&vmb__copy_large_min, first_large, __ATOMIC_RELAXED);
 	if (forced != VMB_COPY_DEFAULT)
 		f = forced == VMB_COPY_LIBC ? memcpy : fns[forced];
-#if VMB_ARCH_X86_64
-	else if (block == VMB_COPY_AVX512)
-		f = vmb__dispatch_avx512;
-	else if (block == VMB_COPY_AVX2)
-		f = vmb__dispatch_avx2;
-#endif
+	else if (block != NULL)
+		f = block;
 	else
 		f = first_large == SIZE_MAX ? memcpy : dispatch_libc;
 	__atomic_store_n(&vmb__copy_large, f, __ATOMIC_RELAXED);
@@ -229,4 +242,12 @@ void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
 	t->movsb_min = LOAD(movsb_min);
 	t->movsb_max = LOAD(movsb_max);
 	t->nt_min = LOAD(nt_min);
+}
+
+/* Here, not in copy/tuning.c: every program that copies links this file
+ * (vmb_copy() reads vmb__copy_large), so a static link keeps the
+ * constructor, and with it the environment's settings. */
+__attribute__((constructor)) static void copy_init(void)
+{
+	vmb__copy_start();
 }

@@ -330,7 +330,9 @@ static bool remote_setup(struct inst *t)
 
 	if (vmb_bytes_read(t->b, 0, &probe, 1, &done, &e) != 0) {
 		if (e.code == VMB_EIO && (e.errnum == EPERM || e.errnum == ENOSYS)) {
-			vmbt_skip("process_vm_readv is not permitted here");
+			vmbt_skip(e.errnum == ENOSYS ? "process_vm_readv is not implemented here "
+						    "(qemu-user has no such syscall)"
+						  : "process_vm_readv is not permitted here");
 		} else {
 			CHECK(!"remote probe read");
 		}

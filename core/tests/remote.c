@@ -39,7 +39,9 @@ static bool child_start(struct vmbo_child *c, size_t pages)
 
 	if (process_vm_readv(c->pid, &l, 1, &r, 1, 0) != 1) {
 		if (errno == EPERM || errno == ENOSYS) {
-			vmbt_skip("process_vm_readv is not permitted here");
+			vmbt_skip(errno == ENOSYS ? "process_vm_readv is not implemented here "
+						    "(qemu-user has no such syscall)"
+						  : "process_vm_readv is not permitted here");
 			return false;
 		}
 		CHECK(!"process_vm_readv probe");

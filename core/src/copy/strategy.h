@@ -48,6 +48,11 @@ void *vmb__copy_classes(void *dst, const void *src, size_t n);
 /* The built-in thresholds for this CPU (copy/tuning.c). */
 void vmb__copy_default_tuning(struct vmb_copy_tuning *t);
 
+/* vmb__copy_start() - the copy path's start-up: the built-in thresholds,
+ * then what VMB_COPY_TUNING and VMB_COPY_STRATEGY ask for, each line in
+ * the start-up report (copy/tuning.c; run by copy.c's constructor). */
+void vmb__copy_start(void);
+
 /* Unaligned 8-byte load and store, as plain moves. */
 static inline uint64_t vmb__load64(const void *p)
 {

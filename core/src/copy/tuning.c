@@ -164,12 +164,10 @@ static void tuning_from_env(const char *path)
 	}
 }
 
-/* The copy path's start-up: the built-in thresholds, then what
- * VMB_COPY_TUNING and VMB_COPY_STRATEGY ask for (vmb_startup_report()). */
-__attribute__((constructor)) static void copy_init(void)
+void vmb__copy_start(void)
 {
 	struct vmb_copy_tuning t;
-	/* A constructor runs before main, on one thread: getenv is safe here. */
+	/* Called from a constructor, before main, on one thread: getenv is safe here. */
 	const char *path = getenv("VMB_COPY_TUNING");       /* NOLINT(concurrency-mt-unsafe) */
 	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
 
