@@ -268,7 +268,8 @@ static void check_region(struct vmbf_producer *d)
 	struct vmb_buf_source src;
 	uint8_t data[16] = { 1, 2, 3 };
 
-	vmb_buf_source_init(&src, data, sizeof(data));
+	VMBF_CHECK("I2", vmb_buf_source_init(&src, data, sizeof(data)) == 0,
+		   "vmb_buf_source_init: set-up refused");
 	rc = vmb_bytes_read_exact_volatile_from(b, off, &src.base, 4, NULL);
 	VMBF_CHECK("G9", rc == (off <= cfg.len && cfg.len - off >= 4 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
 		   "region read_exact: %s", vmb_error_name(rc));
@@ -388,7 +389,7 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 		msg[i] = (uint8_t)(i ^ n);
 	if (write(p[1], msg, n) != (ssize_t)n)
 		abort();
-	vmb_fd_source_init(&src, p[0]);
+	VMBF_CHECK("I2", vmb_fd_source_init(&src, p[0]) == 0, "vmb_fd_source_init: set-up refused");
 	int rc = vmb_slice_read_volatile_from(s, 0, &src.base, sizeof(msg), &done, NULL);
 
 	if (n == 0) /* an empty non-blocking pipe: EAGAIN is not retried */
@@ -396,7 +397,7 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 	else
 		VMBF_CHECK("S7", rc == 0 && done == n && memcmp(mem, msg, n) == 0, "fd source");
 	memcpy(shadow, mem, MEM);
-	vmb_fd_sink_init(&sink, p[1]);
+	VMBF_CHECK("I2", vmb_fd_sink_init(&sink, p[1]) == 0, "vmb_fd_sink_init: set-up refused");
 	rc = vmb_slice_write_all_volatile_to(s, 0, &sink.base, n, NULL);
 	VMBF_CHECK("S8", rc == 0, "fd sink");
 	close(p[1]);
@@ -593,13 +594,15 @@ static void check_faults(struct vmbf_producer *d)
 	struct vmb_fault bad[2] = { { VMB_FAULT_SHORT, 0 }, { (enum vmb_fault_kind)9, 0 } };
 	struct vmb_fault cyc[1] = { { VMB_FAULT_SHORT, 1 } };
 
-	vmb_buf_source_init(&bs, buf, sizeof(buf));
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, buf, sizeof(buf)) == 0,
+		   "vmb_buf_source_init: set-up refused");
 	VMBF_CHECK("I2", vmb_fault_source_init(&fs, &bs.base, bad, 1, false) == VMB_EINVALID_ARGUMENT &&
 				 vmb_fault_source_init(&fs, &bs.base, bad + 1, 1, false) ==
 					 VMB_EINVALID_ARGUMENT &&
 				 vmb_fault_source_init(&fs, &bs.base, NULL, 1, false) == VMB_EINVALID_ARGUMENT,
 		   "bad fault plans");
-	vmb_fault_source_init(&fs, &bs.base, cyc, 1, true);
+	VMBF_CHECK("I2", vmb_fault_source_init(&fs, &bs.base, cyc, 1, true) == 0,
+		   "vmb_fault_source_init: set-up refused");
 	for (int i = 0; i < 3; i++)
 		VMBF_CHECK("I2", fs.base.read(&fs.base, mem, 4) == 1, "a cycling SHORT 1 plan");
 	memcpy(shadow, mem, MEM);
@@ -648,7 +651,8 @@ static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
 
 	rc = vmb_bytes_write(b, a, &v, 4, &done, NULL);
 	VMBF_CHECK("G9", rc == (a >= 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write");
-	vmb_buf_sink_init(&sink, out, sizeof(out));
+	VMBF_CHECK("I2", vmb_buf_sink_init(&sink, out, sizeof(out)) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	rc = vmb_bytes_write_volatile_to(b, a, &sink.base, 8, &done, NULL);
 	VMBF_CHECK("G9", rc == (a > 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write_to");
 	VMBF_CHECK("G11", vmb_region_file_offset(r) == 0 &&
@@ -721,7 +725,8 @@ static void check_bad_matrix(void)
 				 vmb_fault_sink_init(&fk, NULL, NULL, 0, false) == bad &&
 				 vmb_fault_sink_init(&fk, &nosink, NULL, 0, false) == bad,
 		   "source and sink arguments");
-	vmb_buf_sink_init(&bk, &byte, 1);
+	VMBF_CHECK("I2", vmb_buf_sink_init(&bk, &byte, 1) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	VMBF_CHECK("I2", vmb_fault_sink_init(&fk, &bk.base, (struct vmb_fault[]){ { VMB_FAULT_SHORT, 0 } },
 					     1, false) == bad, "sink plan with SHORT 0");
 	/* The generic layer: sources and sinks without a function. */

@@ -408,8 +408,10 @@ static void c_slice_io(struct ctx *c)
 	int want, rc;
 
 	memcpy(data, pattern, sizeof(data));
-	vmb_buf_source_init(&bs, data, have);
-	vmb_buf_sink_init(&bk, data, have);
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, data, have) == 0,
+		   "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&bk, data, have) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	struct vmb_source *src = which == 0 ? NULL : which == 1 ? &nofn : &bs.base;
 	struct vmb_sink *dst = which == 0 ? NULL : which == 1 ? &nosink : &bk.base;
 	uint64_t k = a <= s.len ? (n < s.len - a ? n : s.len - a) : 0;
@@ -518,8 +520,10 @@ VMBF_WRAPS static void c_bytes(struct ctx *c)
 	const char *rule = which == 1 ? "G5" : "S1";
 
 	memcpy(buf, pattern, sizeof(buf));
-	vmb_buf_source_init(&bs, pattern, sizeof(pattern));
-	vmb_buf_sink_init(&bk, buf, sizeof(buf));
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, pattern, sizeof(pattern)) == 0,
+		   "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&bk, buf, sizeof(buf)) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	calling("vmb_bytes op %u on %s (L=%lu) at 0x%lx, %s, n %lu", op,
 		which == 0 ? "a slice" : which == 1 ? "guest memory" : "no container", (unsigned long)L,
 		(unsigned long)a, p(pb), (unsigned long)n);
@@ -1008,8 +1012,10 @@ static void c_io(struct ctx *c)
 
 	if (np == 0)
 		plan_ok = true;
-	vmb_buf_source_init(&inner_src, data, 0);
-	vmb_buf_sink_init(&inner_sink, data, 0);
+	VMBF_CHECK("I2", vmb_buf_source_init(&inner_src, data, 0) == 0,
+		   "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&inner_sink, data, 0) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	calling("vmb_fd_source_init(%s, %d) / vmb_fd_sink_init(%s, %d)", p(pfs), fd, p(pfk), fd);
 	result("I2", vmb_fd_source_init(pfs, fd), pfs && fd >= 0 ? 0 : BAD);
 	result("I2", vmb_fd_sink_init(pfk, fd), pfk && fd >= 0 ? 0 : BAD);

@@ -178,6 +178,7 @@ VMB_API const char *vmb_copy_strategy_name(enum vmb_copy_strategy s);
 
 /* vmb_copy_strategy_from_name() - the strategy called @name, or -1 (also
  * for a NULL @name). */
+VMB_NODISCARD
 VMB_API int vmb_copy_strategy_from_name(const char *name);
 
 /* vmb_copy_strategy_available() - true when this CPU can run @s. */
@@ -189,6 +190,7 @@ VMB_API bool vmb_copy_strategy_available(enum vmb_copy_strategy s);
  * Return: 0; VMB_EINVALID_ARGUMENT (-16) for an unknown or unavailable
  * strategy, NULL pointers with @n > 0. S10.
  */
+VMB_NODISCARD
 VMB_API int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const void *src, size_t n);
 
 /**
@@ -208,6 +210,7 @@ VMB_API enum vmb_copy_strategy vmb_copy_strategy_for(size_t n);
  * the environment variable VMB_COPY_STRATEGY=name does the same at start.
  * Return: 0; VMB_EINVALID_ARGUMENT for an unknown or unavailable strategy.
  */
+VMB_NODISCARD
 VMB_API int vmb_copy_force(enum vmb_copy_strategy s);
 
 /* vmb_copy_forced() - the strategy vmb_copy_force() set, or VMB_COPY_DEFAULT. */
@@ -242,6 +245,7 @@ VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
  * thresholds in force do not change. At start, a refused VMB_COPY_TUNING
  * is a warning on stderr and the built-in thresholds apply.
  */
+VMB_NODISCARD
 VMB_API int vmb_copy_load_tuning(const char *path);
 
 /**
@@ -254,6 +258,7 @@ VMB_API int vmb_copy_load_tuning(const char *path);
  * @len: size of @buf; 96 always suffices.
  * Return: 0; VMB_EINVALID_ARGUMENT for a NULL @buf or a @len too small.
  */
+VMB_NODISCARD
 VMB_API int vmb_copy_host_cpu(char *buf, size_t len);
 
 /*

@@ -235,20 +235,26 @@ VMB_API struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g
 
 /* The out-of-line halves: each is the bytes.h operation on
  * vmb_guest_bytes(@g), checks in SPEC order, results and errors as there. */
+VMB_NODISCARD
 VMB_API int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
 				  size_t len, size_t *done, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 				 size_t *done, struct vmb_error *err) __attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_write_slice_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
 					size_t len, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf,
 				       size_t len, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 	__attribute__((noinline));
