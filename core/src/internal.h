@@ -219,4 +219,9 @@ void vmb__region_set_owned(struct vmb_region *r, bool owned);
 /* The whole region as a slice, without copying the struct. */
 const struct vmb_slice *vmb__region_slice(const struct vmb_region *r);
 
+/* vmb__diag() - one line of the start-up report (diag.c): "vmbytes: " and
+ * the formatted text, "vmbytes: warning: " for a @warning; printed to
+ * stderr only under VMB_DIAG. For the load-time constructors only. */
+__attribute__((format(printf, 2, 3))) void vmb__diag(bool warning, const char *fmt, ...);
+
 #endif /* VMBYTES_INTERNAL_H */

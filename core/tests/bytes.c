@@ -278,17 +278,6 @@ static struct vmb_bytes mock_init(struct mock *m, size_t len, const struct vmb_b
 	return (struct vmb_bytes){ ops, m };
 }
 
-static uint8_t pattern(size_t i)
-{
-	return (uint8_t)(0x31 + i * 11);
-}
-
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = pattern(i);
-}
-
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -341,7 +330,7 @@ TEST(S3_short_copy_and_errors_pass_through)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	/* S3: 6 bytes at 5 of 10: 5 copied, not an error. */
 	CHECK_RC(vmb_bytes_write(b, 5, in, 6, &done, &e), 0);
 	CHECK_EQ(done, 5);
@@ -410,7 +399,7 @@ TEST(S4_write_slice_read_slice_table)
 	};
 	uint8_t in[16], out[16];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct mock m;
 		struct vmb_bytes b = mock_init(&m, 10, &mock_loop_ops);
@@ -449,7 +438,7 @@ TEST(S4_mock_agrees_with_slice)
 	uint8_t in[12], out_m[12], out_s[12];
 	uint8_t smem[8];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (uint64_t a = 0; a <= 10; a++) {
 		for (size_t n = 0; n <= 10; n++) {
 			struct mock m;
@@ -793,7 +782,7 @@ TEST(S8_loop_range_checked_first)
 	};
 	uint8_t in[16], store[16];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct mock m;
 		struct vmb_bytes b = mock_init(&m, 10, &mock_loop_ops);
@@ -832,7 +821,7 @@ TEST(S8_loop_calls_until_done)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, three, 1, true), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 2, &fs.base, 10, &e), 0);
@@ -877,7 +866,7 @@ TEST(S8_loop_eof_write_zero_and_errors)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eof_after_4, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &fs.base, 10, &e), VMB_EIO);
@@ -894,7 +883,7 @@ TEST(S8_loop_eof_write_zero_and_errors)
 	CHECK_MEM(m.mem, in, 4);
 	CHECK(all_bytes(m.mem + 4, MOCK_CAP - 4, 0));
 
-	fill_pattern(m.mem, 16);
+	vmbt_fill_pattern(m.mem, 16, 0x30);
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, eof_after_4, 2, false), 0);
@@ -921,7 +910,7 @@ TEST(I3_loop_short_buffer_fails_without_copying)
 	struct vmb_buf_source src;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&src, in, sizeof(in)), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &src.base, 7, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
@@ -956,7 +945,7 @@ TEST(G7_compare_one_call_then_partial_buffer)
 	struct vmb_buf_sink bk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	/* A short read is not retried: one call, then PartialBuffer{n, total}. */
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, three, 1, true), 0);
@@ -984,7 +973,7 @@ TEST(G7_compare_one_call_then_partial_buffer)
 	CHECK_ERR(e, "partial_buffer expected=8 completed=0");
 
 	/* The sink side: a 4-byte sink takes 4 of 10. */
-	fill_pattern(m.mem, 16);
+	vmbt_fill_pattern(m.mem, 16, 0x30);
 	CHECK_RC(vmb_buf_sink_init(&bk, store, 4), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0, &bk.base, 10, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=10 completed=4");
@@ -1010,7 +999,7 @@ TEST(G7_compare_errors_pass_through)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &fs.base, 8, &e), VMB_EIO);
@@ -1041,7 +1030,7 @@ TEST(S7_one_shot_forms_pass_through)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 5, &bs.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 3);

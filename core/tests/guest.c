@@ -15,25 +15,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* A real (unlinked) file of @len zero bytes. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-guest-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("guest test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, uint64_t len,
 				    size_t dirty_page)
 {
@@ -44,7 +25,7 @@ static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, u
 	int rc;
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)len);
+		cfg.fd = vmbt_disk_file((size_t)len);
 	rc = vmb_region_new(&cfg, &r, &e);
 	if (rc != 0)
 		vmbt_fail(__FILE__, __LINE__, "region (0x%" PRIx64 ", 0x%" PRIx64 "): %s", start, len,
@@ -84,7 +65,7 @@ static struct vmb_guest *guest_kind(const struct range *rs, size_t n, enum vmb_r
 		at += (rs[i].len + 0xfff) & ~(uint64_t)0xfff;
 	}
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)at);
+		cfg.fd = vmbt_disk_file((size_t)at);
 	rc = vmb_guest_from_ranges(v, n, &cfg, &g, &e);
 	if (rc != 0)
 		vmbt_fail(__FILE__, __LINE__, "guest_from_ranges: %s", vmb_error_name(rc));
@@ -592,12 +573,6 @@ TEST(G3_get_host_address)
 	}
 }
 
-static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
-}
-
 static uint8_t *host_at(struct vmb_guest *g, uint64_t a)
 {
 	void *p = NULL;
@@ -619,13 +594,13 @@ TEST(G4_walk_spec_example)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(buf, sizeof(buf), 1);
+	vmbt_fill_pattern(buf, sizeof(buf), 1);
 	/* write(0x500 bytes, 0): the hole at 0x400 ends the walk: ok 0x400. */
 	CHECK_RC(vmb_bytes_write(b, 0, buf, 0x500, &done, &e), 0);
 	CHECK_EQ(done, 0x400);
 	CHECK_MEM(host_at(g, 0), buf, 0x400);
 	/* The exact form reports the shortfall; the 0x400 bytes were written. */
-	fill_pattern(buf, sizeof(buf), 2);
+	vmbt_fill_pattern(buf, sizeof(buf), 2);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, buf, 0x500, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=1280 completed=1024");
 	CHECK_MEM(host_at(g, 0), buf, 0x400);
@@ -638,7 +613,7 @@ TEST(G4_walk_spec_example)
 	CHECK_ERR(e, "partial_buffer expected=1280 completed=1024");
 
 	/* At 0xa00, 0x400 bytes span 0x200 + 0x200 over two touching regions. */
-	fill_pattern(buf, sizeof(buf), 3);
+	vmbt_fill_pattern(buf, sizeof(buf), 3);
 	CHECK_RC(vmb_bytes_write(b, 0xa00, buf, 0x400, &done, &e), 0);
 	CHECK_EQ(done, 0x400);
 	CHECK_MEM(host_at(g, 0xa00), buf, 0x200);
@@ -715,7 +690,7 @@ TEST(G4_walk_model_cross_check)
 		struct vmb_error e;
 		int rc;
 
-		fill_pattern(buf, len, (unsigned)iter);
+		vmbt_fill_pattern(buf, len, (unsigned)iter);
 		if (iter & 1) {
 			rc = vmb_bytes_write(b, a, buf, len, &done, &e);
 		} else {
@@ -818,55 +793,6 @@ TEST(G4_access_cross_boundary)
 	}
 }
 
-/* A source and a sink that record that they were called. */
-struct spy_source {
-	struct vmb_source base;
-	struct vmb_source *inner; /* NULL: fail with EIO */
-	size_t calls;
-	size_t asked[8];
-};
-
-static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct spy_source *s = (struct spy_source *)self;
-
-	if (s->calls < 8)
-		s->asked[s->calls] = n;
-	s->calls++;
-	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
-}
-
-struct spy_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	size_t calls;
-	size_t asked[8];
-};
-
-static ssize_t spy_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct spy_sink *s = (struct spy_sink *)self;
-
-	if (s->calls < 8)
-		s->asked[s->calls] = n;
-	s->calls++;
-	return s->inner ? s->inner->write(s->inner, src, n) : -EIO;
-}
-
-static void spy_source_init(struct spy_source *s, struct vmb_source *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.read = spy_read;
-	s->inner = inner;
-}
-
-static void spy_sink_init(struct spy_sink *s, struct vmb_sink *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.write = spy_write;
-	s->inner = inner;
-}
-
 /* G5, test_zero_length_accesses: n == 0 is ok 0 at any address, mapped or
  * not, and no source or sink is called. */
 TEST(G5_zero_length_any_address)
@@ -882,12 +808,12 @@ TEST(G5_zero_length_any_address)
 
 	for (size_t i = 0; i < NELEM(addrs); i++) {
 		uint64_t a = addrs[i];
-		struct spy_source src;
-		struct spy_sink dst;
+		struct vmbt_spy_source src;
+		struct vmbt_spy_sink dst;
 		size_t done = 99;
 
-		spy_source_init(&src, NULL);
-		spy_sink_init(&dst, NULL);
+		vmbt_spy_source_init(&src, NULL);
+		vmbt_spy_sink_init(&dst, NULL);
 		CHECK_RC(vmb_bytes_write(b, a, buf, 0, &done, NULL), 0);
 		CHECK_EQ(done, 0);
 		done = 99;
@@ -974,7 +900,7 @@ TEST(G7_read_from_one_read_per_chunk)
 	struct vmb_guest *g = guest(rs, 2);
 	uint8_t image[0x80];
 	struct vmb_buf_source bs;
-	struct spy_source spy;
+	struct vmbt_spy_source spy;
 	size_t done = 0;
 
 	if (g == NULL)
@@ -982,7 +908,7 @@ TEST(G7_read_from_one_read_per_chunk)
 	for (size_t i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)i;
 	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
-	spy_source_init(&spy, &bs.base);
+	vmbt_spy_source_init(&spy, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(vmb_guest_bytes(g), 0x30, &spy.base, 0x20, &done,
 					      NULL),
 		 0);
@@ -1006,7 +932,7 @@ TEST(G7_read_from_stops_at_short_read)
 	uint8_t image[0x80];
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct spy_source spy;
+	struct vmbt_spy_source spy;
 	size_t done = 0;
 
 	if (g == NULL)
@@ -1017,7 +943,7 @@ TEST(G7_read_from_stops_at_short_read)
 		image[i] = (uint8_t)(0x80 | i);
 	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short4, 1, false), 0);
-	spy_source_init(&spy, &fs.base);
+	vmbt_spy_source_init(&spy, &fs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &spy.base, 0x20, &done, NULL), 0);
 	CHECK_EQ(done, 4);
 	CHECK_EQ(spy.calls, 1);
@@ -1077,7 +1003,7 @@ TEST(G7_read_from_error_midway)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 9);
+	vmbt_fill_pattern(image, sizeof(image), 9);
 	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &fs.base, 0x20, &done, &e), VMB_EIO);
@@ -1108,7 +1034,7 @@ TEST(G7_write_to_chunks_whole)
 	uint8_t image[0x80], out[0x100];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fsink;
-	struct spy_sink spy;
+	struct vmbt_spy_sink spy;
 	struct vmb_error e;
 	size_t done = 0;
 
@@ -1116,12 +1042,12 @@ TEST(G7_write_to_chunks_whole)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 5);
+	vmbt_fill_pattern(image, sizeof(image), 5);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, false), 0);
-	spy_sink_init(&spy, &fsink.base);
+	vmbt_spy_sink_init(&spy, &fsink.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &spy.base, 0x20, &done, &e), 0);
 	CHECK_EQ(done, 0x20);
 	CHECK_EQ(bsink.len, 0x20);
@@ -1146,7 +1072,7 @@ TEST(G7_write_to_chunks_whole)
 	CHECK_MEM(out, image + 0x30, 0x18);
 
 	/* A failing sink: IO{errno}. */
-	spy_sink_init(&spy, NULL);
+	vmbt_spy_sink_init(&spy, NULL);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &spy.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	vmb_guest_free(g);
@@ -1171,7 +1097,7 @@ TEST(G7_write_to_count_on_sink_failure)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 6);
+	vmbt_fill_pattern(image, sizeof(image), 6);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 	/* 0x10 bytes of chunk one, then 8 of chunk two, then the sink is full. */
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, 0x18), 0);
@@ -1204,7 +1130,7 @@ TEST(G7_exact_forms_partial_buffer)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 11);
+	vmbt_fill_pattern(image, sizeof(image), 11);
 	int fd = pipe_with(image, sizeof(image));
 
 	CHECK_RC(vmb_fd_source_init(&fds, fd), 0);

@@ -25,25 +25,6 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* A real (unlinked) file on disk of @len zero bytes, not a memfd. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-region-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("region test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 /* The number of open file descriptors of this process. */
 static size_t count_fds(void)
 {
@@ -133,7 +114,7 @@ static struct vmb_region *new_region(enum vmb_region_kind kind, uint64_t start, 
 	int rc;
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)len);
+		cfg.fd = vmbt_disk_file((size_t)len);
 	rc = vmb_region_new(&cfg, &r, &e);
 	CHECK_RC(rc, 0);
 	if (cfg.fd >= 0)
@@ -210,7 +191,7 @@ TEST(G1_region_new_accessors)
 	}
 
 	/* A file region at a page-aligned offset reports that offset. */
-	int fd = tmp_file(0x1400);
+	int fd = vmbt_disk_file(0x1400);
 	struct vmb_region_config cfg = { .start = 0, .len = 0x400, .kind = VMB_REGION_FILE,
 					 .fd = fd, .file_offset = 0x1000 };
 	struct vmb_region *r = NULL;
@@ -236,7 +217,7 @@ TEST(G1_region_new_accessors)
 /* test_mmap_region_new: size 0 is refused (G1 makes it InvalidGuestRegion). */
 TEST(G1_zero_len_refused)
 {
-	int fd = tmp_file(0x2000);
+	int fd = vmbt_disk_file(0x2000);
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (unsigned flags = 0; flags <= VMB_REGION_GUARD; flags++) {
@@ -259,7 +240,7 @@ TEST(G1_zero_len_refused)
 TEST(G1_end_overflow_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(2 * pg);
+	int fd = vmbt_disk_file(2 * pg);
 	static const struct {
 		uint64_t start, len;
 	} bad[] = {
@@ -341,7 +322,7 @@ TEST(G1_invalid_config_arguments)
 TEST(G11_file_shorter_than_range_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(2 * pg);
+	int fd = vmbt_disk_file(2 * pg);
 	struct vmb_region_config cfg = { .start = 0, .kind = VMB_REGION_FILE, .fd = fd };
 	struct vmb_region *r = NULL;
 
@@ -372,7 +353,7 @@ TEST(G11_file_shorter_than_range_refused)
 	}
 
 	/* An empty file cannot back anything. */
-	int empty = tmp_file(0);
+	int empty = vmbt_disk_file(0);
 
 	cfg.fd = empty;
 	cfg.file_offset = 0;
@@ -388,7 +369,7 @@ TEST(G11_file_shorter_than_range_refused)
 TEST(G11_file_offset_unaligned_io_einval)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(10 * 1024 + 2 * pg);
+	int fd = vmbt_disk_file(10 * 1024 + 2 * pg);
 	struct vmb_region_config cfg = { .start = 0, .len = 1000, .kind = VMB_REGION_FILE,
 					 .fd = fd };
 
@@ -418,7 +399,7 @@ TEST(G11_file_offset_unaligned_io_einval)
 TEST(G11_file_offset_overflow_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(10 * 1024);
+	int fd = vmbt_disk_file(10 * 1024);
 	uint64_t offsets[] = { UINT64_MAX, UINT64_MAX & ~(uint64_t)(pg - 1),
 			       (uint64_t)INT64_MAX + 1 };
 
@@ -465,7 +446,7 @@ TEST(G11_unmappable_fd_io_error)
 TEST(G11_file_region_contents)
 {
 	static const uint8_t sample[5] = { 1, 2, 3, 4, 5 };
-	int fd = tmp_file(0);
+	int fd = vmbt_disk_file(0);
 
 	CHECK_EQ(pwrite(fd, sample, sizeof(sample), 0), (ssize_t)sizeof(sample));
 
@@ -501,7 +482,7 @@ TEST(G11_file_region_contents)
 TEST(G11_file_region_writes_reach_file)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(3 * pg);
+	int fd = vmbt_disk_file(3 * pg);
 	struct vmb_region_config cfg = { .start = 0x40000, .len = pg, .kind = VMB_REGION_FILE,
 					 .fd = fd, .file_offset = pg };
 	struct vmb_region *r = NULL;

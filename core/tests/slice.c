@@ -3,7 +3,7 @@
  * Volatile slice (SPEC section 2, rules S1-S9 and S11; S10's copy entry
  * points functionally). Every slice under test sits in a guarded buffer, so
  * a one-byte overrun faults instead of passing silently. Expected values
- * come from SPEC.md; where it is silent, from the reference's tests in
+ * come from docs/SPEC.md; where it is silent, from the reference's tests in
  * volatile_memory.rs, io.rs and bitmap/mod.rs, whose names the cases carry.
  */
 #include "harness.h"
@@ -42,12 +42,6 @@ static struct vmb_slice guarded_slice(struct vmbt_guarded *g, size_t len, bool a
 	memset(&s, 0, sizeof(s));
 	CHECK_RC(vmb_slice_init(&s, g->p, len), 0);
 	return s;
-}
-
-static void fill_pattern(uint8_t *p, size_t n, uint8_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 7);
 }
 
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
@@ -100,57 +94,6 @@ static bool range_clean(const struct vmb_bitmap *bm, size_t start, size_t len)
 		if (vmb_bitmap_is_dirty(bm, a))
 			return false;
 	return true;
-}
-
-/*
- * A source wrapper that counts calls and remembers whether it was ever
- * asked for 0 bytes (io.h: n is never 0).
- */
-struct counting_source {
-	struct vmb_source base;
-	struct vmb_source *inner;
-	unsigned calls;
-	unsigned zero_calls;
-};
-
-static ssize_t counting_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct counting_source *c = (struct counting_source *)(void *)self;
-
-	c->calls++;
-	c->zero_calls += n == 0;
-	return c->inner->read(c->inner, dst, n);
-}
-
-static void counting_source_init(struct counting_source *c, struct vmb_source *inner)
-{
-	memset(c, 0, sizeof(*c));
-	c->base.read = counting_read;
-	c->base.available = NULL;
-	c->inner = inner;
-}
-
-struct counting_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	unsigned calls;
-	unsigned zero_calls;
-};
-
-static ssize_t counting_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct counting_sink *c = (struct counting_sink *)(void *)self;
-
-	c->calls++;
-	c->zero_calls += n == 0;
-	return c->inner->write(c->inner, src, n);
-}
-
-static void counting_sink_init(struct counting_sink *c, struct vmb_sink *inner)
-{
-	memset(c, 0, sizeof(*c));
-	c->base.write = counting_write;
-	c->inner = inner;
 }
 
 /* ---- set-up and argument checks ---------------------------------------- */
@@ -754,12 +697,12 @@ TEST(S7_count_clamps_to_slice_and_end_is_allowed)
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 5, false);
 	struct vmb_buf_source buf;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	size_t done = 99;
 
 	memset(g.p, 0, 5);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
-	counting_source_init(&src, &buf.base);
+	vmbt_spy_source_init(&src, &buf.base);
 	/* n = 10 at 3: min(n, L - a) = 2. */
 	CHECK_RC(vmb_slice_read_volatile_from(s, 3, &src.base, 10, &done, &E), 0);
 	CHECK_EQ(done, 2);
@@ -797,14 +740,14 @@ TEST(S7_exactly_one_call_retrying_eintr)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fault;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	size_t done = 0;
 
 	/* A short read is the result: no second call to fill the rest. */
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, short3, 1, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), 0);
 	CHECK_EQ(done, 3);
 	CHECK_EQ(src.calls, 1);
@@ -815,7 +758,7 @@ TEST(S7_exactly_one_call_retrying_eintr)
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, intr, 3, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), 0);
 	CHECK_EQ(done, 2);
 	CHECK_EQ(src.calls, 3);
@@ -832,17 +775,17 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fs;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	uint8_t out[8];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fk;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 	size_t done;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &buf.base, eio, 1, false), 0);
-	counting_source_init(&src, &fs.base);
+	vmbt_spy_source_init(&src, &fs.base);
 	done = 99;
 	EXPECT(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EIO");
@@ -852,7 +795,7 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 
 	/* EAGAIN is not retried: it is an I/O error like any other. */
 	CHECK_RC(vmb_fault_source_init(&fs, &buf.base, eagain, 1, false), 0);
-	counting_source_init(&src, &fs.base);
+	vmbt_spy_source_init(&src, &fs.base);
 	EXPECT(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EAGAIN");
 	CHECK_EQ(src.calls, 1);
@@ -860,7 +803,7 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bsink.base, eio, 1, false), 0);
-	counting_sink_init(&sink, &fk.base);
+	vmbt_spy_sink_init(&sink, &fk.base);
 	done = 99;
 	EXPECT(vmb_slice_write_volatile_to(s, 0, &sink.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EIO");
@@ -876,10 +819,10 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 	struct vmb_slice s = guarded_slice(&g, 5, false);
 	uint8_t out[7];
 	struct vmb_buf_sink sink;
-	struct counting_sink cs;
+	struct vmbt_spy_sink cs;
 	size_t done = 0;
 
-	fill_pattern(g.p, 5, 0x31);
+	vmbt_fill_pattern(g.p, 5, 0x31);
 	/* A 4-byte sink takes 4 of 5, then 0 once full. */
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 4), 0);
@@ -893,7 +836,7 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 	/* test_write_volatile_for_cursor: 4 bytes, then 3 (capacity 7). */
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
-	counting_sink_init(&cs, &sink.base);
+	vmbt_spy_sink_init(&cs, &sink.base);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 0, &cs.base, 4, &done, &E), 0);
 	CHECK_EQ(done, 4);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 1, &cs.base, 4, &done, &E), 0);
@@ -904,7 +847,7 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 
 	/* The count clamps at the slice end; a == L moves nothing; a > L fails. */
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
-	counting_sink_init(&cs, &sink.base);
+	vmbt_spy_sink_init(&cs, &sink.base);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 3, &cs.base, 100, &done, &E), 0);
 	CHECK_EQ(done, 2);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 5, &cs.base, 100, &done, &E), 0);
@@ -987,7 +930,7 @@ TEST(S7_ref_test_write_volatile_fd_file)
 	int fd = vmbt_temp_file(0);
 	size_t done = 0;
 
-	fill_pattern(g.p, 64, 3);
+	vmbt_fill_pattern(g.p, 64, 3);
 	CHECK_RC(vmb_fd_sink_init(&sink, fd), 0);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 16, &sink.base, 40, &done, &E), 0);
 	CHECK_EQ(done, 40);
@@ -1007,14 +950,14 @@ TEST(S8_range_errors_before_anything_moves)
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	uint8_t out[16];
 	struct vmb_buf_sink bsink;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
-	counting_source_init(&src, &buf.base);
+	vmbt_spy_source_init(&src, &buf.base);
 	EXPECT(vmb_slice_read_exact_volatile_from(s, 4, &src.base, 8, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0xc");
 	EXPECT(vmb_slice_read_exact_volatile_from(s, 9, &src.base, 0, &E), VMB_EOUT_OF_BOUNDS,
@@ -1031,7 +974,7 @@ TEST(S8_range_errors_before_anything_moves)
 
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
-	counting_sink_init(&sink, &bsink.base);
+	vmbt_spy_sink_init(&sink, &bsink.base);
 	EXPECT(vmb_slice_write_all_volatile_to(s, 4, &sink.base, 8, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0xc");
 	EXPECT(vmb_slice_write_all_volatile_to(s, 2, &sink.base, SIZE_MAX, &E), VMB_EOVERFLOW,
@@ -1156,12 +1099,12 @@ TEST(S8_read_exact_loops_over_short_reads_and_eintr)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fault;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, plan, 4, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_exact_volatile_from(s, 0, &src.base, 8, &E), 0);
 	CHECK_MEM(g.p, data, 8);
 	/* 1 + EINTR + 2 + EINTR + the remaining 5 in one pass. */
@@ -1207,7 +1150,7 @@ TEST(S8_ref_write_all_sink_write_zero)
 	uint8_t out[8] = { 0 };
 	struct vmb_buf_sink sink;
 
-	fill_pattern(g.p, 8, 0x40);
+	vmbt_fill_pattern(g.p, 8, 0x40);
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
 	EXPECT(vmb_slice_write_all_volatile_to(s, 0, &sink.base, 8, &E), VMB_EIO,
 	       "io kind=write_zero");
@@ -1227,13 +1170,13 @@ TEST(S8_write_all_loops_over_short_writes_and_eintr)
 	uint8_t out[16];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fault;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 
-	fill_pattern(g.p, 8, 0x60);
+	vmbt_fill_pattern(g.p, 8, 0x60);
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fault, &bsink.base, plan, 4, false), 0);
-	counting_sink_init(&sink, &fault.base);
+	vmbt_spy_sink_init(&sink, &fault.base);
 	CHECK_RC(vmb_slice_write_all_volatile_to(s, 1, &sink.base, 7, &E), 0);
 	CHECK_EQ(bsink.len, 7);
 	CHECK_MEM(out, g.p + 1, 7);
@@ -1258,7 +1201,7 @@ TEST(S8_write_all_to_pipe)
 	uint8_t back[300];
 	int p[2];
 
-	fill_pattern(g.p, 300, 0x13);
+	vmbt_fill_pattern(g.p, 300, 0x13);
 	CHECK(pipe(p) == 0);
 	CHECK_RC(vmb_fd_sink_init(&sink, p[1]), 0);
 	CHECK_RC(vmb_slice_write_all_volatile_to(s, 44, &sink.base, 256, &E), 0);
@@ -1685,7 +1628,7 @@ static void check_overlap(struct vmb_slice whole, uint8_t *p, size_t so, size_t 
 	uint8_t want[300];
 	size_t done = 0;
 
-	fill_pattern(p, 300, 1);
+	vmbt_fill_pattern(p, 300, 1);
 	memcpy(want, p, 300);
 	memmove(want + dso, want + so, n);
 	CHECK_RC(vmb_slice_subslice(whole, so, n, &src, &E), 0);
@@ -1921,7 +1864,7 @@ TEST(S11_reads_never_mark)
 	struct vmb_buf_sink sink;
 	size_t done, copied;
 
-	fill_pattern(g.p, len, 5);
+	vmbt_fill_pattern(g.p, len, 5);
 	CHECK_RC(vmb_bitmap_new(len, 16, &bm), 0);
 	CHECK_RC(vmb_slice_set_bitmap(&s, bm, 0), 0);
 	CHECK_RC(vmb_slice_read(s, 0, buf, 64, &done, &E), 0);
