@@ -10,6 +10,9 @@
  * and glibc picks another memcpy: compare a strategy only with itself
  * across commits, never strategies with each other.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

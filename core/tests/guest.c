@@ -7,6 +7,9 @@
  * Covers by intent the guest_memory.rs, region.rs and mmap/mod.rs tests of
  * the reference; the case comments name them.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include "harness.h"
 
 #include <errno.h>

@@ -7,6 +7,9 @@
  * Covers by intent the mmap/mod.rs and mmap/unix.rs tests of the reference
  * that concern a single region; the case comments name them.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include "harness.h"
 
 #include <dirent.h>

@@ -8,6 +8,9 @@
  * and bad input: NULL pointers and impossible sizes must give
  * InvalidArgument, never a crash.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

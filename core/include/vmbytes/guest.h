@@ -455,7 +455,8 @@ VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width
  * above, an index of the starts counted with AVX-512, AVX2 or plain C,
  * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
  * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
- * regions; either turns the bucket table off: for tests and coverage).
+ * regions; either turns the bucket table off: experimental knobs for
+ * tests and coverage, see experimental.h).
  * Inline: a lookup in the table is done in the caller's code; the rest
  * goes to vmb__guest_find_region_slow().
  */
