@@ -2,6 +2,9 @@
 /*
  * Benchmark buffers: per-thread arenas, cold walks and batch sizes.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <sys/mman.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 #include <vmbytes/slice.h>
 
 #include "bench.h"

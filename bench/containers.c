@@ -25,6 +25,9 @@
  *        container/dirty/<on|off>/<op>/<bytes>
  *        container/slice/<write_slice|read_slice|vmb_copy>/4096
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 #include <vmbytes/guest.h>
 #include <vmbytes/io.h>
 #include <vmbytes/region.h>

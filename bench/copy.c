@@ -13,10 +13,14 @@
  * Names: copy/<strategy>/<hot|cold>/<1t|2t>/src<o>/dst<o>/<bytes>
  *        tune/<strategy>/<bytes>
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <stdio.h>
 #include <string.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 
 #include "bench.h"
 

@@ -23,12 +23,16 @@
  * Names: dist/<strategy>/<distribution>[/readback]; bytes and items
  * (copies) processed. memcpy called directly: bench/peers/dist.c.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 
 #include "bench.h"
 

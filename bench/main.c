@@ -8,6 +8,9 @@
  *                 sizes, one thread)
  *   --vmb-tune    only the tune/ sweep
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 
 #include <vmbytes/copy.h>
 #include <vmbytes/error.h>
+#include <vmbytes/experimental.h>
 
 #include "bench.h"
 #include "peers/peers.h"

@@ -4,6 +4,9 @@
  * target with no fuzzer, as the regression test does over corpus/. With
  * -decode it prints what each input decodes to instead.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -12,6 +12,9 @@
  * files share one memfd the same way (open_file()). The api target's walks
  * take regions and give them back directly (vmbf_pool_region()).
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

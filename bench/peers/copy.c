@@ -15,9 +15,13 @@
  *        peer/move/hot/<bytes>   (vmb_move() against memmove(), overlapping)
  *        peer/slice/<write_slice|read_slice>/4096
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <string.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 #include <vmbytes/slice.h>
 
 #include "bench.h"

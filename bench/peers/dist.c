@@ -10,9 +10,13 @@
  *        a repetition is one pass over the table, so 1 / time_ratio is the
  *        ratio of copies per second.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <string.h>
 
 #include <vmbytes/copy.h>
+#include <vmbytes/experimental.h>
 
 #include "peers/peers.h"
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
  * vmbytes: safe, fast access to guest memory with vm-memory's Bytes
- * contract, in C11. This umbrella header includes every concept header.
+ * contract, in C11. This umbrella header includes every concept header;
+ * the experimental tier (vmbytes/experimental.h) only under
+ * VMB_EXPERIMENTAL.
  */
 #ifndef VMBYTES_H
 #define VMBYTES_H
@@ -21,5 +23,7 @@
 #include "vmbytes/guest.h"
 #include "vmbytes/datafile.h"
 #include "vmbytes/remote.h"
+/* Declares nothing unless VMB_EXPERIMENTAL is defined first. */
+#include "vmbytes/experimental.h"
 
 #endif /* VMBYTES_H */

@@ -8,6 +8,8 @@
  * check_bad_input) and are unit tests now, run once instead of once per
  * fuzz input. `vmbytes coverage` runs this runner with the corpus.
  */
+/* The experimental tier (vmbytes/experimental.h): vmb_region_set_start(). */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -61,7 +63,7 @@ TEST(I2_source_and_sink_arguments)
 		      vmb_fault_source_init(&fs, &nosrc, NULL, 0, false) == bad &&
 		      vmb_fault_sink_init(&fk, NULL, NULL, 0, false) == bad &&
 		      vmb_fault_sink_init(&fk, &nosink, NULL, 0, false) == bad); /* source and sink arguments */
-	vmb_buf_sink_init(&bk, &byte, 1);
+	CHECK(vmb_buf_sink_init(&bk, &byte, 1) == 0);
 	CHECK(vmb_fault_sink_init(&fk, &bk.base, (struct vmb_fault[]){ { VMB_FAULT_SHORT, 0 } },
 		      1, false) == bad); /* sink plan with SHORT 0 */
 }

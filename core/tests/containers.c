@@ -475,7 +475,7 @@ static void run_case(struct inst *t, const struct ccase *c, size_t idx, uint8_t 
 	case READ_FROM:
 	case READ_EXACT_FROM:
 		fd = pipe_with(data, c->io);
-		vmb_fd_source_init(&src, fd);
+		CHECK_RC(vmb_fd_source_init(&src, fd), 0);
 		if (c->op == READ_FROM) {
 			rc = vmb_bytes_read_volatile_from(t->b, c->addr, &src.base, c->n, &done, &e);
 			counted = true;
@@ -486,12 +486,12 @@ static void run_case(struct inst *t, const struct ccase *c, size_t idx, uint8_t 
 		writes = true;
 		break;
 	case WRITE_TO:
-		vmb_buf_sink_init(&sink, buf, c->io);
+		CHECK_RC(vmb_buf_sink_init(&sink, buf, c->io), 0);
 		rc = vmb_bytes_write_volatile_to(t->b, c->addr, &sink.base, c->n, &done, &e);
 		counted = true;
 		break;
 	case WRITE_ALL_TO:
-		vmb_buf_sink_init(&sink, buf, c->io);
+		CHECK_RC(vmb_buf_sink_init(&sink, buf, c->io), 0);
 		rc = vmb_bytes_write_all_volatile_to(t->b, c->addr, &sink.base, c->n, &e);
 		break;
 	case STORE:

@@ -4,6 +4,9 @@
  * overlapping moves, and the tear test: a writer flips aligned objects
  * between all-zero and all-one bytes while a reader must never see a mix.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>

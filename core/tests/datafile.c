@@ -292,8 +292,8 @@ TEST(D1_S5_range_errors)
 		struct vmb_error e;
 		int rc;
 
-		vmb_buf_source_init(&bs, data, sizeof(data));
-		vmb_buf_sink_init(&bk, out, sizeof(out));
+		CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
+		CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
 		vmbt_spy_source_init(&src, &bs.base);
 		vmbt_spy_sink_init(&dst, &bk.base);
 		rc = vmb_bytes_read_exact_volatile_from(d.b, cases[i].a, &src.base, cases[i].n, &e);
@@ -336,7 +336,7 @@ TEST(D1_S7_one_shot_io)
 	vmbt_fill_pattern(data, sizeof(data), 7);
 
 	/* a == L: ok 0 without calling the source; a > L: OutOfBounds{a}. */
-	vmb_buf_source_init(&bs, data, sizeof(data));
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
 	vmbt_spy_source_init(&src, &bs.base);
 	done = 9;
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x100, &src.base, 8, &done, &e), 0);
@@ -359,8 +359,8 @@ TEST(D1_S7_one_shot_io)
 	/* A short read is a short count; only those bytes reach the file. */
 	static const struct vmb_fault short3[] = { { VMB_FAULT_SHORT, 3 } };
 
-	vmb_buf_source_init(&bs, data, sizeof(data));
-	vmb_fault_source_init(&fs, &bs.base, short3, 1, false);
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short3, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x20, &fs.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	EXPECT_FILE(d.fd, 0x20, data, 3);
@@ -369,8 +369,8 @@ TEST(D1_S7_one_shot_io)
 	/* EINTR twice, then the data. */
 	static const struct vmb_fault intr[] = { { VMB_FAULT_EINTR, 0 }, { VMB_FAULT_EINTR, 0 } };
 
-	vmb_buf_source_init(&bs, data, sizeof(data));
-	vmb_fault_source_init(&fs, &bs.base, intr, 2, false);
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, intr, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x40, &fs.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 0x10);
 	EXPECT_FILE(d.fd, 0x40, data, 0x10);
@@ -380,13 +380,13 @@ TEST(D1_S7_one_shot_io)
 	static const struct vmb_fault eagain[] = { { VMB_FAULT_EAGAIN, 0 } };
 	static const struct vmb_fault eof[] = { { VMB_FAULT_EOF, 0 } };
 
-	vmb_fault_source_init(&fs, &bs.base, eio, 1, false);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x60, &fs.base, 0x10, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
-	vmb_fault_source_init(&fs, &bs.base, eagain, 1, false);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eagain, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x60, &fs.base, 0x10, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EAGAIN");
-	vmb_fault_source_init(&fs, &bs.base, eof, 1, false);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eof, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x60, &fs.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 0);
 	EXPECT_FILE_ZERO(d.fd, 0x60, 0x10);
@@ -397,7 +397,7 @@ TEST(D1_S7_one_shot_io)
 	struct vmbt_spy_sink dst;
 
 	CHECK_EQ(pwrite(d.fd, data, sizeof(data), 0), (ssize_t)sizeof(data));
-	vmb_buf_sink_init(&bk, out, sizeof(out));
+	CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
 	vmbt_spy_sink_init(&dst, &bk.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x100, &dst.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
@@ -411,15 +411,15 @@ TEST(D1_S7_one_shot_io)
 	CHECK_EQ(dst.last_asked, 8);
 	CHECK_MEM(out, data + 0xf8, 8);
 
-	vmb_buf_sink_init(&bk, out, sizeof(out));
-	vmb_fault_sink_init(&fk, &bk.base, short3, 1, false);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, short3, 1, false), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x10, &fk.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	CHECK_EQ(bk.len, 3);
-	vmb_fault_sink_init(&fk, &bk.base, intr, 2, false);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, intr, 2, false), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x10, &fk.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 0x10);
-	vmb_fault_sink_init(&fk, &bk.base, eio, 1, false);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x10, &fk.base, 0x10, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	df_close(&d);
@@ -443,8 +443,8 @@ TEST(D1_S8_exact_io)
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
 
-	vmb_buf_source_init(&bs, data, sizeof(data));
-	vmb_fault_source_init(&fs, &bs.base, short3, 1, true);
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short3, 1, true), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0x10, &fs.base, 0x40, &e), 0);
 	EXPECT_FILE(d.fd, 0x10, data, 0x40);
 
@@ -456,7 +456,7 @@ TEST(D1_S8_exact_io)
 	close(p[1]);
 	struct vmb_fd_source fds;
 
-	vmb_fd_source_init(&fds, p[0]);
+	CHECK_RC(vmb_fd_source_init(&fds, p[0]), 0);
 	CHECK_EQ(ftruncate(d.fd, 0), 0);
 	CHECK_EQ(ftruncate(d.fd, 0x100), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0x80, &fds.base, 8, &e), VMB_EIO);
@@ -466,7 +466,7 @@ TEST(D1_S8_exact_io)
 	close(p[0]);
 
 	/* A buffer source that holds too little fails without copying (I3). */
-	vmb_buf_source_init(&bs, data, 4);
+	CHECK_RC(vmb_buf_source_init(&bs, data, 4), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0xa0, &bs.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
 	EXPECT_FILE_ZERO(d.fd, 0xa0, 8);
@@ -477,7 +477,7 @@ TEST(D1_S8_exact_io)
 	CHECK(z >= 0);
 	if (z >= 0) {
 		CHECK_EQ(pwrite(d.fd, data, 0x20, 0xc0), 0x20);
-		vmb_fd_source_init(&fds, z);
+		CHECK_RC(vmb_fd_source_init(&fds, z), 0);
 		CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0xc0, &fds.base, 0x20, &e), 0);
 		EXPECT_FILE_ZERO(d.fd, 0xc0, 0x20);
 		close(z);
@@ -485,7 +485,7 @@ TEST(D1_S8_exact_io)
 	/* An empty file as a source: end of data at once. */
 	int empty = vmbt_disk_file(0);
 
-	vmb_fd_source_init(&fds, empty);
+	CHECK_RC(vmb_fd_source_init(&fds, empty), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0, &fds.base, 1, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
 	close(empty);
@@ -494,7 +494,7 @@ TEST(D1_S8_exact_io)
 	struct vmb_buf_sink bk;
 
 	CHECK_EQ(pwrite(d.fd, data, sizeof(data), 0), (ssize_t)sizeof(data));
-	vmb_buf_sink_init(&bk, out, 7);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, 7), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(d.b, 0x30, &bk.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=write_zero");
 	CHECK_EQ(bk.len, 7);
@@ -503,8 +503,8 @@ TEST(D1_S8_exact_io)
 	/* A sink that takes 3 bytes per call gets everything, in order. */
 	struct vmb_fault_sink fk;
 
-	vmb_buf_sink_init(&bk, out, sizeof(out));
-	vmb_fault_sink_init(&fk, &bk.base, short3, 1, true);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, short3, 1, true), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(d.b, 0x0, &fk.base, 0x100, &e), 0);
 	CHECK_EQ(bk.len, 0x100);
 	CHECK_MEM(out, data, 0x100);
@@ -531,24 +531,24 @@ TEST(D1_S8_large_transfers)
 	struct vmb_buf_source bs;
 	struct vmbt_spy_source src;
 
-	vmb_buf_source_init(&bs, data, L);
+	CHECK_RC(vmb_buf_source_init(&bs, data, L), 0);
 	vmbt_spy_source_init(&src, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0, &src.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(src.calls, 1);
 	EXPECT_FILE(d.fd, 0, data, done);
 
-	vmb_buf_source_init(&bs, data, L);
+	CHECK_RC(vmb_buf_source_init(&bs, data, L), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0, &bs.base, L, &e), 0);
 	EXPECT_FILE(d.fd, 0, data, L);
 
 	struct vmb_buf_sink bk;
 
-	vmb_buf_sink_init(&bk, out, L);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, L), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0, &bk.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_MEM(out, data, done);
-	vmb_buf_sink_init(&bk, out, L);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, L), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(d.b, 0, &bk.base, L, &e), 0);
 	CHECK_EQ(bk.len, L);
 	CHECK_MEM(out, data, L);
@@ -681,7 +681,7 @@ TEST(D1_file_errors_are_io)
 		struct vmb_buf_sink bk;
 		uint8_t out[8];
 
-		vmb_buf_sink_init(&bk, out, sizeof(out));
+		CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
 		CHECK_RC(vmb_bytes_write_volatile_to(vmb_datafile_bytes(wo), 0, &bk.base, 8, &done,
 						     &e),
 			 VMB_EIO);

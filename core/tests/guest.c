@@ -7,6 +7,9 @@
  * Covers by intent the guest_memory.rs, region.rs and mmap/mod.rs tests of
  * the reference; the case comments name them.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include "harness.h"
 
 #include <errno.h>
@@ -514,7 +517,7 @@ TEST(G3_regions_near_uint64_max)
 	/* A huge count from a small source ends at the top too. */
 	struct vmb_buf_source src;
 
-	vmb_buf_source_init(&src, buf, sizeof(buf));
+	CHECK_RC(vmb_buf_source_init(&src, buf, sizeof(buf)), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, UINT64_MAX - 0x10, &src.base, SIZE_MAX, &done,
 					      &e),
 		 0);
@@ -907,7 +910,7 @@ TEST(G7_read_from_one_read_per_chunk)
 		return;
 	for (size_t i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)i;
-	vmb_buf_source_init(&bs, image, sizeof(image));
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
 	vmbt_spy_source_init(&spy, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(vmb_guest_bytes(g), 0x30, &spy.base, 0x20, &done,
 					      NULL),
@@ -941,8 +944,8 @@ TEST(G7_read_from_stops_at_short_read)
 
 	for (size_t i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)(0x80 | i);
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, short4, 1, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short4, 1, false), 0);
 	vmbt_spy_source_init(&spy, &fs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &spy.base, 0x20, &done, NULL), 0);
 	CHECK_EQ(done, 4);
@@ -952,8 +955,8 @@ TEST(G7_read_from_stops_at_short_read)
 	CHECK_EQ(host_at(g, 0x40)[0], 0);
 
 	/* The exact form compares: PartialBuffer{n, total}. */
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, short4, 1, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short4, 1, false), 0);
 	struct vmb_error e;
 
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x30, &fs.base, 0x20, &e),
@@ -964,8 +967,8 @@ TEST(G7_read_from_stops_at_short_read)
 	static const struct vmb_fault second_short[] = { { VMB_FAULT_PASS, 0 },
 							 { VMB_FAULT_SHORT, 3 } };
 
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, second_short, 2, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, second_short, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &fs.base, 0x20, &done, NULL), 0);
 	CHECK_EQ(done, 0x13);
 	CHECK_MEM(host_at(g, 0x30), image, 0x10);
@@ -976,7 +979,7 @@ TEST(G7_read_from_stops_at_short_read)
 	int fd = pipe_with(image, 0x18);
 	struct vmb_fd_source fds;
 
-	vmb_fd_source_init(&fds, fd);
+	CHECK_RC(vmb_fd_source_init(&fds, fd), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x30, &fds.base, 0x20, &e),
 		 VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=32 completed=24");
@@ -1004,20 +1007,20 @@ TEST(G7_read_from_error_midway)
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
 	vmbt_fill_pattern(image, sizeof(image), 9);
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, plan, 2, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &fs.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	CHECK_EQ(done, 0x10);
 	CHECK_MEM(host_at(g, 0x30), image, 0x10);
 
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, plan, 2, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x30, &fs.base, 0x20, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 
-	vmb_buf_source_init(&bs, image, sizeof(image));
-	vmb_fault_source_init(&fs, &bs.base, intr, 3, false);
+	CHECK_RC(vmb_buf_source_init(&bs, image, sizeof(image)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, intr, 3, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x30, &fs.base, 0x20, &e), 0);
 	CHECK_MEM(host_at(g, 0x30), image, 0x10);
 	CHECK_MEM(host_at(g, 0x40), image + 0x10, 0x10);
@@ -1045,8 +1048,8 @@ TEST(G7_write_to_chunks_whole)
 	vmbt_fill_pattern(image, sizeof(image), 5);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 
-	vmb_buf_sink_init(&bsink, out, sizeof(out));
-	vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, false);
+	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
+	CHECK_RC(vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, false), 0);
 	vmbt_spy_sink_init(&spy, &fsink.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &spy.base, 0x20, &done, &e), 0);
 	CHECK_EQ(done, 0x20);
@@ -1059,14 +1062,14 @@ TEST(G7_write_to_chunks_whole)
 	CHECK_EQ(spy.asked[2], 0x10);
 
 	/* write_all: the same, and exact. */
-	vmb_buf_sink_init(&bsink, out, sizeof(out));
-	vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, true);
+	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
+	CHECK_RC(vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, true), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0x10, &fsink.base, 0x60, &e), 0);
 	CHECK_EQ(bsink.len, 0x60);
 	CHECK_MEM(out, image + 0x10, 0x60);
 
 	/* A sink that fills up in the second chunk: WriteZero passes through. */
-	vmb_buf_sink_init(&bsink, out, 0x18);
+	CHECK_RC(vmb_buf_sink_init(&bsink, out, 0x18), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &bsink.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=write_zero");
 	CHECK_MEM(out, image + 0x30, 0x18);
@@ -1100,13 +1103,13 @@ TEST(G7_write_to_count_on_sink_failure)
 	vmbt_fill_pattern(image, sizeof(image), 6);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 	/* 0x10 bytes of chunk one, then 8 of chunk two, then the sink is full. */
-	vmb_buf_sink_init(&bsink, out, 0x18);
+	CHECK_RC(vmb_buf_sink_init(&bsink, out, 0x18), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &bsink.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=write_zero");
 	CHECK_EQ(bsink.len, 0x18);
 	CHECK_EQ(done, bsink.len);
 	/* Within the first chunk. */
-	vmb_buf_sink_init(&bsink, out, 5);
+	CHECK_RC(vmb_buf_sink_init(&bsink, out, 5), 0);
 	done = 0;
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &bsink.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_EQ(bsink.len, 5);
@@ -1133,7 +1136,7 @@ TEST(G7_exact_forms_partial_buffer)
 	vmbt_fill_pattern(image, sizeof(image), 11);
 	int fd = pipe_with(image, sizeof(image));
 
-	vmb_fd_source_init(&fds, fd);
+	CHECK_RC(vmb_fd_source_init(&fds, fd), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x70, &fds.base, 0x20, &e),
 		 VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=32 completed=16");
@@ -1143,10 +1146,10 @@ TEST(G7_exact_forms_partial_buffer)
 	CHECK_ERR(e, "invalid_guest_address addr=0x90");
 	close(fd);
 
-	vmb_buf_sink_init(&sink, out, sizeof(out));
+	CHECK_RC(vmb_buf_sink_init(&sink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x70, &sink.base, 0x20, &done, &e), 0);
 	CHECK_EQ(done, 0x10);
-	vmb_buf_sink_init(&sink, out, sizeof(out));
+	CHECK_RC(vmb_buf_sink_init(&sink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0x70, &sink.base, 0x20, &e),
 		 VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=32 completed=16");
@@ -1184,11 +1187,11 @@ TEST(G7_read_to_and_write_from_mem)
 		struct vmb_bytes b = vmb_guest_bytes(g);
 
 		CHECK_RC(vmb_bytes_write_obj(b, 0x1010, &ones, 4, NULL), 0);
-		vmb_fd_source_init(&src, fd);
+		CHECK_RC(vmb_fd_source_init(&src, fd), 0);
 		CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0x1010, &src.base, 4, NULL), 0);
 		CHECK_RC(vmb_bytes_read_obj(b, 0x1010, &v, 4, NULL), 0);
 		CHECK_EQ(v, 0);
-		vmb_buf_sink_init(&sink, sink_buf, sizeof(sink_buf));
+		CHECK_RC(vmb_buf_sink_init(&sink, sink_buf, sizeof(sink_buf)), 0);
 		CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0x1010, &sink.base, 4, NULL), 0);
 		CHECK_MEM(sink_buf, zero, 4);
 		close(fd);
@@ -1492,7 +1495,7 @@ TEST(S11_guest_dirty_tracking_per_region)
 
 	struct vmb_buf_source src;
 
-	vmb_buf_source_init(&src, buf, sizeof(buf));
+	CHECK_RC(vmb_buf_source_init(&src, buf, sizeof(buf)), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x10ff0, &src.base, 0x20, &done, NULL), 0);
 	CHECK_EQ(done, 0x20);
 	CHECK(vmb_bitmap_is_page_dirty(b0, 0) && vmb_bitmap_is_page_dirty(b0, 1));

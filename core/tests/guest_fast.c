@@ -6,6 +6,9 @@
  * And the hot region it caches: reset by insert and remove, never
  * trusted for an address it does not hold.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>

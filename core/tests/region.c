@@ -7,6 +7,9 @@
  * Covers by intent the mmap/mod.rs and mmap/unix.rs tests of the reference
  * that concern a single region; the case comments name them.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include "harness.h"
 
 #include <dirent.h>
@@ -809,7 +812,7 @@ TEST(S11_region_bitmap_region_relative)
 		struct vmb_buf_sink sink;
 		uint8_t out[64];
 
-		vmb_buf_sink_init(&sink, out, sizeof(out));
+		CHECK_RC(vmb_buf_sink_init(&sink, out, sizeof(out)), 0);
 		CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0x300, &sink.base, 64, NULL), 0);
 		CHECK_EQ(dirty_mask(bm), 0);
 
@@ -830,8 +833,8 @@ TEST(S11_region_bitmap_region_relative)
 		uint8_t data[0x200];
 
 		memset(data, 0xab, sizeof(data));
-		vmb_buf_source_init(&src, data, sizeof(data));
-		vmb_fault_source_init(&fs, &src.base, short3, 1, false);
+		CHECK_RC(vmb_buf_source_init(&src, data, sizeof(data)), 0);
+		CHECK_RC(vmb_fault_source_init(&fs, &src.base, short3, 1, false), 0);
 		CHECK_RC(vmb_bytes_read_volatile_from(b, 0x3fe, &fs.base, 0x100, &done, NULL), 0);
 		CHECK_EQ(done, 3);
 		CHECK_EQ(dirty_mask(bm), (1u << 3) | (1u << 4));
@@ -990,7 +993,7 @@ TEST(G9_region_bytes_error_mapping)
 		struct vmb_buf_source src;
 		uint8_t data[32] = { 0 };
 
-		vmb_buf_source_init(&src, data, sizeof(data));
+		CHECK_RC(vmb_buf_source_init(&src, data, sizeof(data)), 0);
 		CHECK_RC(vmb_bytes_read_volatile_from(b, 0x400, &src.base, 8, &done, &e), 0);
 		CHECK_EQ(done, 0);
 		CHECK_RC(vmb_bytes_read_volatile_from(b, 0x401, &src.base, 8, &done, &e),
@@ -1005,16 +1008,16 @@ TEST(G9_region_bytes_error_mapping)
 		static const struct vmb_fault eio[] = { { VMB_FAULT_EIO, 0 } };
 		struct vmb_fault_source fs;
 
-		vmb_fault_source_init(&fs, &src.base, eio, 1, false);
+		CHECK_RC(vmb_fault_source_init(&fs, &src.base, eio, 1, false), 0);
 		CHECK_RC(vmb_bytes_read_volatile_from(b, 0, &fs.base, 8, &done, &e), VMB_EIO);
 		CHECK_ERR(e, "io errno=EIO");
-		vmb_buf_source_init(&src, data, 4);
+		CHECK_RC(vmb_buf_source_init(&src, data, 4), 0);
 		CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &src.base, 8, &e), VMB_EIO);
 		CHECK_ERR(e, "io kind=unexpected_eof");
 		struct vmb_buf_sink sink;
 		uint8_t out[7];
 
-		vmb_buf_sink_init(&sink, out, sizeof(out));
+		CHECK_RC(vmb_buf_sink_init(&sink, out, sizeof(out)), 0);
 		CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0, &sink.base, 8, &e), VMB_EIO);
 		CHECK_ERR(e, "io kind=write_zero");
 		CHECK_EQ(sink.len, 7);

@@ -298,9 +298,9 @@ TEST(R1_S5_range_errors)
 		struct vmb_error e;
 		int rc;
 
-		vmb_buf_source_init(&bs, data, sizeof(data));
+		CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
 		vmbt_spy_source_init(&src, &bs.base);
-		vmb_buf_sink_init(&bk, out, sizeof(out));
+		CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
 		rc = vmb_bytes_read_exact_volatile_from(p.b, cases[i].a, &src.base, cases[i].n, &e);
 		if (cases[i].want == NULL) {
 			CHECK_RC(rc, 0);
@@ -337,7 +337,7 @@ TEST(R1_S7_one_shot_io)
 	if (!rp_open(&p, 1, 0x100))
 		return;
 	vmbt_fill_pattern(data, sizeof(data), 7);
-	vmb_buf_source_init(&bs, data, sizeof(data));
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
 	vmbt_spy_source_init(&src, &bs.base);
 	done = 9;
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0x100, &src.base, 8, &done, &e), 0);
@@ -357,16 +357,16 @@ TEST(R1_S7_one_shot_io)
 	static const struct vmb_fault intr[] = { { VMB_FAULT_EINTR, 0 }, { VMB_FAULT_EINTR, 0 } };
 	static const struct vmb_fault eio[] = { { VMB_FAULT_EIO, 0 } };
 
-	vmb_buf_source_init(&bs, data, sizeof(data));
-	vmb_fault_source_init(&fs, &bs.base, short3, 1, false);
+	CHECK_RC(vmb_buf_source_init(&bs, data, sizeof(data)), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short3, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0x20, &fs.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	EXPECT_CHILD(&p.c, 0x20, data, 3);
 	EXPECT_CHILD_ZERO(&p.c, 0x23, 0xd);
-	vmb_fault_source_init(&fs, &bs.base, intr, 2, false);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, intr, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0x40, &fs.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 0x10);
-	vmb_fault_source_init(&fs, &bs.base, eio, 1, false);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0x60, &fs.base, 0x10, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	EXPECT_CHILD_ZERO(&p.c, 0x60, 0x10);
@@ -376,7 +376,7 @@ TEST(R1_S7_one_shot_io)
 	struct vmb_fault_sink fk;
 
 	vmbt_child_poke(&p.c, 0, data, sizeof(data));
-	vmb_buf_sink_init(&bk, out, sizeof(out));
+	CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0x100, &bk.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
 	CHECK_EQ(bk.len, 0);
@@ -386,12 +386,12 @@ TEST(R1_S7_one_shot_io)
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0xf8, &bk.base, 0x40, &done, &e), 0);
 	CHECK_EQ(done, 8);
 	CHECK_MEM(out, data + 0xf8, 8);
-	vmb_buf_sink_init(&bk, out, sizeof(out));
-	vmb_fault_sink_init(&fk, &bk.base, short3, 1, false);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, sizeof(out)), 0);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, short3, 1, false), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0x10, &fk.base, 0x10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	CHECK_MEM(out, data + 0x10, 3);
-	vmb_fault_sink_init(&fk, &bk.base, eio, 1, false);
+	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0x10, &fk.base, 0x10, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	rp_close(&p);
@@ -417,11 +417,11 @@ TEST(R1_S8_exact_io)
 	struct vmb_fault_source fs;
 	static const struct vmb_fault short3[] = { { VMB_FAULT_SHORT, 3 } };
 
-	vmb_buf_source_init(&bs, data, L);
+	CHECK_RC(vmb_buf_source_init(&bs, data, L), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(p.b, 0, &bs.base, L, &e), 0);
 	EXPECT_CHILD(&p.c, 0, data, L);
-	vmb_buf_source_init(&bs, data + 0x100, 0x100);
-	vmb_fault_source_init(&fs, &bs.base, short3, 1, true);
+	CHECK_RC(vmb_buf_source_init(&bs, data + 0x100, 0x100), 0);
+	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, short3, 1, true), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(p.b, 0x10, &fs.base, 0x40, &e), 0);
 	EXPECT_CHILD(&p.c, 0x10, data + 0x100, 0x40);
 
@@ -432,7 +432,7 @@ TEST(R1_S8_exact_io)
 	CHECK_EQ(pipe(pp), 0);
 	CHECK_EQ(write(pp[1], data + 0x200, 5), 5);
 	close(pp[1]);
-	vmb_fd_source_init(&fds, pp[0]);
+	CHECK_RC(vmb_fd_source_init(&fds, pp[0]), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(p.b, 0x1000, &fds.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
 	EXPECT_CHILD(&p.c, 0x1000, data + 0x200, 5);
@@ -442,7 +442,7 @@ TEST(R1_S8_exact_io)
 	/* A buffer source that holds too little fails without copying (I3). */
 	uint8_t few[4] = { 0xa, 0xb, 0xc, 0xd };
 
-	vmb_buf_source_init(&bs, few, sizeof(few));
+	CHECK_RC(vmb_buf_source_init(&bs, few, sizeof(few)), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(p.b, 0x2000, &bs.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
 	EXPECT_CHILD(&p.c, 0x2000, data + 0x2000, 8);
@@ -453,11 +453,11 @@ TEST(R1_S8_exact_io)
 
 	vmbt_fill_pattern(data, L, 10);
 	vmbt_child_poke(&p.c, 0, data, L);
-	vmb_buf_sink_init(&bk, out, L);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, L), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(p.b, 0, &bk.base, L, &e), 0);
 	CHECK_EQ(bk.len, L);
 	CHECK_MEM(out, data, L);
-	vmb_buf_sink_init(&bk, out, 7);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, 7), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(p.b, 0x30, &bk.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=write_zero");
 	CHECK_EQ(bk.len, 7);
@@ -467,12 +467,12 @@ TEST(R1_S8_exact_io)
 	 * one byte, in one call. */
 	struct vmbt_spy_source src;
 
-	vmb_buf_source_init(&bs, data, L);
+	CHECK_RC(vmb_buf_source_init(&bs, data, L), 0);
 	vmbt_spy_source_init(&src, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0, &src.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(src.calls, 1);
-	vmb_buf_sink_init(&bk, out, L);
+	CHECK_RC(vmb_buf_sink_init(&bk, out, L), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0, &bk.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(bk.len, done);
@@ -511,7 +511,7 @@ TEST(R1_unmapped_range_efault)
 	CHECK_ERR(e, "io errno=EFAULT");
 	struct vmb_buf_sink bk;
 
-	vmb_buf_sink_init(&bk, got, sizeof(got));
+	CHECK_RC(vmb_buf_sink_init(&bk, got, sizeof(got)), 0);
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 2 * pg, &bk.base, 8, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EFAULT");
 	CHECK_EQ(bk.len, 0);

@@ -218,12 +218,18 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 
 		buf = op_buffer(need ? need : 1);
 	}
-	/* Each op gets a fresh source and sink, behind its fault plan if any. */
-	vmb_buf_source_init(&bsrc, op->data, op->len);
-	vmb_buf_sink_init(&bsink, buf, buf ? op->cap : 0);
+	/* Each op gets a fresh source and sink, behind its fault plan if any
+	 * (the parser made the plan valid, so I2 refuses none of them). */
+	if (vmb_buf_source_init(&bsrc, op->data, op->len) != 0 ||
+	    vmb_buf_sink_init(&bsink, buf, buf ? op->cap : 0) != 0 ||
+	    (op->nfaults > 0 &&
+	     (vmb_fault_source_init(&fsrc, &bsrc.base, op->faults, op->nfaults, false) != 0 ||
+	      vmb_fault_sink_init(&fsink, &bsink.base, op->faults, op->nfaults, false) != 0))) {
+		e.code = rc = VMB_EINVALID_ARGUMENT;
+		err_result(res, rc, &e);
+		return rc;
+	}
 	if (op->nfaults > 0) {
-		vmb_fault_source_init(&fsrc, &bsrc.base, op->faults, op->nfaults, false);
-		vmb_fault_sink_init(&fsink, &bsink.base, op->faults, op->nfaults, false);
 		src = &fsrc.base;
 		sink = &fsink.base;
 	}

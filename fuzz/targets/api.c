@@ -8,6 +8,9 @@
  * copy strategies and tuning. Bad arguments that no input chooses are unit
  * tests (core/tests/badinput.c).
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -260,7 +263,8 @@ static void check_region(struct vmbf_producer *d)
 	struct vmb_buf_source src;
 	uint8_t data[16] = { 1, 2, 3 };
 
-	vmb_buf_source_init(&src, data, sizeof(data));
+	VMBF_CHECK("I2", vmb_buf_source_init(&src, data, sizeof(data)) == 0,
+		   "vmb_buf_source_init: set-up refused");
 	rc = vmb_bytes_read_exact_volatile_from(b, off, &src.base, 4, NULL);
 	VMBF_CHECK("G9", rc == (off <= cfg.len && cfg.len - off >= 4 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
 		   "region read_exact: %s", vmb_error_name(rc));
@@ -380,7 +384,7 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 		msg[i] = (uint8_t)(i ^ n);
 	if (write(p[1], msg, n) != (ssize_t)n)
 		abort();
-	vmb_fd_source_init(&src, p[0]);
+	VMBF_CHECK("I2", vmb_fd_source_init(&src, p[0]) == 0, "vmb_fd_source_init: set-up refused");
 	int rc = vmb_slice_read_volatile_from(s, 0, &src.base, sizeof(msg), &done, NULL);
 
 	if (n == 0) /* an empty non-blocking pipe: EAGAIN is not retried */
@@ -388,7 +392,7 @@ static void check_fds(struct vmbf_producer *d, struct vmb_slice s)
 	else
 		VMBF_CHECK("S7", rc == 0 && done == n && memcmp(vmbf__api_mem, msg, n) == 0, "fd source");
 	memcpy(vmbf__api_shadow, vmbf__api_mem, MEM);
-	vmb_fd_sink_init(&sink, p[1]);
+	VMBF_CHECK("I2", vmb_fd_sink_init(&sink, p[1]) == 0, "vmb_fd_sink_init: set-up refused");
 	rc = vmb_slice_write_all_volatile_to(s, 0, &sink.base, n, NULL);
 	VMBF_CHECK("S8", rc == 0, "fd sink");
 	close(p[1]);
@@ -444,7 +448,8 @@ static void check_wrappers(struct vmbf_producer *d, struct vmb_slice s)
 
 	rc = vmb_bytes_write(b, a, &v, 4, &done, NULL);
 	VMBF_CHECK("G9", rc == (a >= 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write");
-	vmb_buf_sink_init(&sink, out, sizeof(out));
+	VMBF_CHECK("I2", vmb_buf_sink_init(&sink, out, sizeof(out)) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	rc = vmb_bytes_write_volatile_to(b, a, &sink.base, 8, &done, NULL);
 	VMBF_CHECK("G9", rc == (a > 64 ? VMB_EINVALID_BACKEND_ADDRESS : 0), "region write_to");
 	VMBF_CHECK("G11", vmb_region_file_offset(r) == 0 &&

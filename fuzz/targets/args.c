@@ -20,6 +20,9 @@
  * every object a call uses is made for that input (or, for the regions
  * the guest-memory calls arrange, moved into place and emptied first).
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

@@ -235,20 +235,26 @@ VMB_API struct vmb_region *vmb__guest_find_region_slow(const struct vmb_guest *g
 
 /* The out-of-line halves: each is the bytes.h operation on
  * vmb_guest_bytes(@g), checks in SPEC order, results and errors as there. */
+VMB_NODISCARD
 VMB_API int vmb__guest_write_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
 				  size_t len, size_t *done, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_read_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 				 size_t *done, struct vmb_error *err) __attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_write_slice_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
 					size_t len, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf,
 				       size_t len, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
 VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 	__attribute__((noinline));
@@ -449,7 +455,8 @@ VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width
  * above, an index of the starts counted with AVX-512, AVX2 or plain C,
  * whichever the CPU has (VMB_GUEST_SEARCH=plain|avx2|avx512 at start
  * picks one, and VMB_GUEST_INDEX=always keeps the index at any number of
- * regions; either turns the bucket table off: for tests and coverage).
+ * regions; either turns the bucket table off: experimental knobs for
+ * tests and coverage, see experimental.h).
  * Inline: a lookup in the table is done in the caller's code; the rest
  * goes to vmb__guest_find_region_slow().
  */

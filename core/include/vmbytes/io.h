@@ -117,12 +117,14 @@ struct vmb_fault_sink {
  * vmb_fd_source_init() - make @s read from @fd.
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL @s or a negative @fd. I2.
  */
+VMB_NODISCARD
 VMB_API int vmb_fd_source_init(struct vmb_fd_source *s, int fd);
 
 /**
  * vmb_fd_sink_init() - make @s write to @fd.
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL @s or a negative @fd. I2.
  */
+VMB_NODISCARD
 VMB_API int vmb_fd_sink_init(struct vmb_fd_sink *s, int fd);
 
 /**
@@ -130,6 +132,7 @@ VMB_API int vmb_fd_sink_init(struct vmb_fd_sink *s, int fd);
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL @s, or NULL @data with @len > 0.
  * I2, I3 (it reports what it holds, so exact reads fail without copying).
  */
+VMB_NODISCARD
 VMB_API int vmb_buf_source_init(struct vmb_buf_source *s, const void *data, size_t len);
 
 /**
@@ -137,6 +140,7 @@ VMB_API int vmb_buf_source_init(struct vmb_buf_source *s, const void *data, size
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL @s, or NULL @data with @cap > 0.
  * I2: once full, a write accepts 0 bytes.
  */
+VMB_NODISCARD
 VMB_API int vmb_buf_sink_init(struct vmb_buf_sink *s, void *data, size_t cap);
 
 /**
@@ -145,10 +149,12 @@ VMB_API int vmb_buf_sink_init(struct vmb_buf_sink *s, void *data, size_t cap);
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL pointers, a NULL @plan with
  * @nplan > 0, or an unknown kind or a zero SHORT in @plan. I2.
  */
+VMB_NODISCARD
 VMB_API int vmb_fault_source_init(struct vmb_fault_source *s, struct vmb_source *inner,
 				  const struct vmb_fault *plan, size_t nplan, bool cycle);
 
 /* vmb_fault_sink_init() - the sink twin of vmb_fault_source_init(). I2. */
+VMB_NODISCARD
 VMB_API int vmb_fault_sink_init(struct vmb_fault_sink *s, struct vmb_sink *inner,
 				const struct vmb_fault *plan, size_t nplan, bool cycle);
 

@@ -77,14 +77,6 @@ VMB_API struct vmb_bitmap *vmb_region_bitmap(const struct vmb_region *r);
 VMB_API void *vmb_region_host_base(const struct vmb_region *r);
 
 /**
- * vmb_region_set_start() - move a region that no guest memory owns.
- * Return: 0; InvalidGuestRegion when the new range breaks G1;
- * InvalidArgument for NULL or a region that a guest memory owns.
- */
-VMB_NODISCARD
-VMB_API int vmb_region_set_start(struct vmb_region *r, uint64_t start, struct vmb_error *err);
-
-/**
  * vmb_region_as_slice() - the whole region as a volatile slice, with the
  * region's bitmap attached.
  * Return: 0; InvalidArgument for NULL arguments.

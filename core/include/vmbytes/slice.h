@@ -160,14 +160,18 @@ VMB_API int vmb_slice_write_all_volatile_to(struct vmb_slice s, size_t addr,
  * memory, stored again on every pass of a caller's loop, which cost the
  * inline fast paths 2-3x.
  */
+VMB_NODISCARD
 VMB_API int vmb__slice_write_slice_slow(struct vmb_slice s, size_t addr, const void *buf,
 					size_t len, struct vmb_error *err)
 	__attribute__((cold, noinline));
+VMB_NODISCARD
 VMB_API int vmb__slice_read_slice_slow(struct vmb_slice s, size_t addr, void *buf, size_t len,
 				       struct vmb_error *err) __attribute__((cold, noinline));
+VMB_NODISCARD
 VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width,
 				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 	__attribute__((cold, noinline));
+VMB_NODISCARD
 VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width,
 				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 	__attribute__((cold, noinline));

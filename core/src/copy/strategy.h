@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vmbytes/copy.h"
+#include "vmbytes/experimental.h" /* the strategies and thresholds */
 
 /* The strategies: any n, and each returns @dst (the shape of memcpy, so
  * that memcpy itself can be what vmb__copy_large points to). */

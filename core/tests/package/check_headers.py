@@ -3,7 +3,9 @@
 """Compile every public header alone, as one line of a translation unit,
 with one compiler in one language standard, at -Wall -Wextra -Wpedantic
 -Werror. Fails (exit 1, naming the header and printing the compiler's
-words) on any warning or error. Then checks that the store/load calls
+words) on any warning or error. Then checks that the experimental tier
+(vmbytes/experimental.h) is declared with VMB_EXPERIMENTAL and hidden
+without it, that the store/load calls
 written in the wrong order, or with a bare integer for the ordering, are
 rejected (an error, or a warning that -Werror makes one), and that the
 same calls in the right order compile (so the check can tell a rejected
@@ -38,13 +40,61 @@ def main():
         # functions go through code generation too.
         cmd = [cc, "-x", lang, f"-std={std}", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
                "-I", inc, "-c", "-o", os.devnull, "-"]
-        p = subprocess.run(cmd, input=f"#include <{h}>\n", text=True, capture_output=True)
+        # experimental.h declares nothing without its define (and an empty
+        # unit is not ISO C); check_experimental() covers it without.
+        pre = "#define VMB_EXPERIMENTAL\n" if h == "vmbytes/experimental.h" else ""
+        p = subprocess.run(cmd, input=f"{pre}#include <{h}>\n", text=True, capture_output=True)
         if p.returncode != 0 or p.stderr.strip():
             bad += 1
             print(f"FAIL {h} ({cc} -std={std}):\n{p.stderr}")
     print(f"{len(headers) - bad}/{len(headers)} headers compile alone with {cc} -std={std}")
+    bad += check_experimental(cc, std, lang, inc)
     bad += check_misuse(cc, std, lang, inc)
     return 1 if bad else 0
+
+
+# The experimental tier: declared only under VMB_EXPERIMENTAL, which may
+# come before the umbrella or before experimental.h alone, and also after
+# a first inclusion without it (the header's inner guard).
+EXPERIMENTAL_USE = ("int f(struct vmb_region *r);\n"
+                    "int f(struct vmb_region *r)\n{\n"
+                    "\tstruct vmb_copy_tuning t;\n\tvmb_copy_get_tuning(&t);\n"
+                    "\treturn vmb_copy_force(VMB_COPY_DEFAULT) | vmb_region_set_start(r, 0, NULL) |"
+                    " (int)t.movsb_min;\n}\n")
+EXPERIMENTAL_OK = [
+    "#define VMB_EXPERIMENTAL\n#include <vmbytes.h>\n",
+    "#define VMB_EXPERIMENTAL\n#include <vmbytes/experimental.h>\n",
+    "#include <vmbytes.h>\n#define VMB_EXPERIMENTAL\n#include <vmbytes/experimental.h>\n",
+]
+EXPERIMENTAL_HIDDEN = [
+    "#include <vmbytes.h>\n",
+    "#include <vmbytes/experimental.h>\n#include <vmbytes/copy.h>\n#include <vmbytes/region.h>\n",
+]
+
+
+def compile_src(cc, std, lang, inc, src):
+    cmd = [cc, "-x", lang, f"-std={std}", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+           "-I", inc, "-c", "-o", os.devnull, "-"]
+    p = subprocess.run(cmd, input=src, text=True, capture_output=True)
+    return p.returncode == 0 and not p.stderr.strip(), p.stderr
+
+
+def check_experimental(cc, std, lang, inc):
+    bad = 0
+    for pre in EXPERIMENTAL_OK:
+        ok, err = compile_src(cc, std, lang, inc, pre + EXPERIMENTAL_USE)
+        if not ok:
+            bad += 1
+            print(f"FAIL the experimental tier is not declared ({cc} -std={std}):\n{pre}{err}")
+    for pre in EXPERIMENTAL_HIDDEN:
+        ok, _ = compile_src(cc, std, lang, inc, pre + EXPERIMENTAL_USE)
+        if ok:
+            bad += 1
+            print(f"FAIL the experimental tier is declared without VMB_EXPERIMENTAL "
+                  f"({cc} -std={std}):\n{pre}")
+    print(f"the experimental tier is declared under VMB_EXPERIMENTAL only, with {cc} -std={std}: "
+          f"{'no' if bad else 'yes'}")
+    return bad
 
 
 # The body of a function with a slice s, guest memory g, generic bytes b,
@@ -80,11 +130,7 @@ WRONG = [
 
 
 def compiles(cc, std, lang, inc, line):
-    cmd = [cc, "-x", lang, f"-std={std}", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-           "-I", inc, "-c", "-o", os.devnull, "-"]
-    src = PRELUDE + "\t" + line + "\n\treturn rc;\n}\n"
-    p = subprocess.run(cmd, input=src, text=True, capture_output=True)
-    return p.returncode == 0 and not p.stderr.strip(), p.stderr
+    return compile_src(cc, std, lang, inc, PRELUDE + "\t" + line + "\n\treturn rc;\n}\n")
 
 
 def check_misuse(cc, std, lang, inc):

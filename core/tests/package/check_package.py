@@ -216,7 +216,9 @@ def public_structs(inc):
 def layouts(inc, cc):
     """name -> 'size S align A' of every public struct, as CC lays it out."""
     names = public_structs(inc)
-    src = "#include <stdio.h>\n#include <vmbytes.h>\nint main(void)\n{\n"
+    # The experimental tier's structs too: their layouts are ABI for the
+    # programs that use it.
+    src = "#include <stdio.h>\n#define VMB_EXPERIMENTAL\n#include <vmbytes.h>\nint main(void)\n{\n"
     for n in names:
         src += f'\tprintf("%s size %zu align %zu\\n", "{n}", sizeof({n}), _Alignof({n}));\n'
     src += "\treturn 0;\n}\n"

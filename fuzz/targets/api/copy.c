@@ -3,6 +3,9 @@
  * The api target's copy family (S10): every copy strategy against memcpy,
  * the dispatcher under random thresholds, and tuning files.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -4,6 +4,9 @@
  * lie about their counts, fault plans, fd sources and sinks over pipes and
  * files, and a remote process that has died.
  */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -200,13 +203,15 @@ void vmbf__api_check_faults(struct vmbf_producer *d)
 	struct vmb_fault bad[2] = { { VMB_FAULT_SHORT, 0 }, { (enum vmb_fault_kind)9, 0 } };
 	struct vmb_fault cyc[1] = { { VMB_FAULT_SHORT, 1 } };
 
-	vmb_buf_source_init(&bs, buf, sizeof(buf));
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, buf, sizeof(buf)) == 0,
+		   "vmb_buf_source_init: set-up refused");
 	VMBF_CHECK("I2", vmb_fault_source_init(&fs, &bs.base, bad, 1, false) == VMB_EINVALID_ARGUMENT &&
 				 vmb_fault_source_init(&fs, &bs.base, bad + 1, 1, false) ==
 					 VMB_EINVALID_ARGUMENT &&
 				 vmb_fault_source_init(&fs, &bs.base, NULL, 1, false) == VMB_EINVALID_ARGUMENT,
 		   "bad fault plans");
-	vmb_fault_source_init(&fs, &bs.base, cyc, 1, true);
+	VMBF_CHECK("I2", vmb_fault_source_init(&fs, &bs.base, cyc, 1, true) == 0,
+		   "vmb_fault_source_init: set-up refused");
 	for (int i = 0; i < 3; i++)
 		VMBF_CHECK("I2", fs.base.read(&fs.base, vmbf__api_mem, 4) == 1, "a cycling SHORT 1 plan");
 	memcpy(vmbf__api_shadow, vmbf__api_mem, MEM);

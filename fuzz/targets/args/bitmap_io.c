@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* The args target's calls: bitmaps, sources and sinks, error formatting (S11, I2, SPEC 6). */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -109,8 +112,10 @@ void vmbf__args_c_io(struct ctx *c)
 
 	if (np == 0)
 		plan_ok = true;
-	vmb_buf_source_init(&inner_src, data, 0);
-	vmb_buf_sink_init(&inner_sink, data, 0);
+	VMBF_CHECK("I2", vmb_buf_source_init(&inner_src, data, 0) == 0,
+		   "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&inner_sink, data, 0) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	vmbf__args_calling("vmb_fd_source_init(%s, %d) / vmb_fd_sink_init(%s, %d)", p(pfs), fd, p(pfk), fd);
 	vmbf__args_result("I2", vmb_fd_source_init(pfs, fd), pfs && fd >= 0 ? 0 : BAD);
 	vmbf__args_result("I2", vmb_fd_sink_init(pfk, fd), pfk && fd >= 0 ? 0 : BAD);

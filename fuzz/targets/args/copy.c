@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* The args target's calls: copies, the inline helpers, data files and remote processes (S10, D1, R1). */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* The args target's calls: the generic interface (vmb_bytes), guest memory and regions (G1-G11). */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -36,8 +39,10 @@ VMBF_WRAPS void vmbf__args_c_bytes(struct ctx *c)
 	const char *rule = which == 1 ? "G5" : "S1";
 
 	memcpy(buf, vmbf__args_pattern, sizeof(buf));
-	vmb_buf_source_init(&bs, vmbf__args_pattern, sizeof(vmbf__args_pattern));
-	vmb_buf_sink_init(&bk, buf, sizeof(buf));
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, vmbf__args_pattern, sizeof(vmbf__args_pattern)) == 0,
+		   "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&bk, buf, sizeof(buf)) == 0,
+		   "vmb_buf_sink_init: set-up refused");
 	vmbf__args_calling("vmb_bytes op %u on %s (L=%lu) at 0x%lx, %s, n %lu", op,
 		which == 0 ? "a slice" : which == 1 ? "guest memory" : "no container", (unsigned long)L,
 		(unsigned long)a, p(pb), (unsigned long)n);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* The args target's calls: slices: constructors, views, data, volatile I/O, atomics, copies (S1-S11). */
+/* The experimental tier (vmbytes/experimental.h): tuning, forcing and
+ * test hooks. */
+#define VMB_EXPERIMENTAL
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -180,8 +183,8 @@ void vmbf__args_c_slice_io(struct ctx *c)
 	int want, rc;
 
 	memcpy(data, vmbf__args_pattern, sizeof(data));
-	vmb_buf_source_init(&bs, data, have);
-	vmb_buf_sink_init(&bk, data, have);
+	VMBF_CHECK("I2", vmb_buf_source_init(&bs, data, have) == 0, "vmb_buf_source_init: set-up refused");
+	VMBF_CHECK("I2", vmb_buf_sink_init(&bk, data, have) == 0, "vmb_buf_sink_init: set-up refused");
 	struct vmb_source *src = which == 0 ? NULL : which == 1 ? &nofn : &bs.base;
 	struct vmb_sink *dst = which == 0 ? NULL : which == 1 ? &nosink : &bk.base;
 	uint64_t k = a <= s.len ? (n < s.len - a ? n : s.len - a) : 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vmbytes/copy.h"
+#include "vmbytes/experimental.h" /* the strategies */
 
 static bool has(enum vmb_copy_strategy s)
 {
