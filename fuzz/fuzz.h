@@ -80,10 +80,10 @@ size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t 
 
 struct vmbf_model;
 
-/* A prediction: the expected line ('?' in hex matches any digit) and the
- * SPEC rule that decided it. */
+/* A prediction: the expected result (bytes the model cannot know are marked
+ * unknown in res.known) and the SPEC rule that decided it. */
 struct vmbf_expect {
-	struct vmbo_text line;
+	struct vmbo_result res;
 	const char *rule;
 };
 
@@ -93,9 +93,6 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 void vmbf_model_free(struct vmbf_model *m);
 /* vmbf_model_step() - predict @op's result and apply its effects. */
 void vmbf_model_step(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf_expect *exp);
-
-/* True when @actual matches @expected ('?' is a wildcard hex digit). */
-bool vmbf_line_matches(const char *expected, const char *actual);
 
 /**
  * vmbf_check_script() - run @s through the library and the model; on the
