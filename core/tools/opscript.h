@@ -261,19 +261,17 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 			 uint64_t *v, size_t *done, int *rc, struct vmb_error *e);
 
 /*
- * Text helpers. vmbo_text_printf() prints what vsnprintf would, formatting
- * %%, %s, %c and [0width][l|ll|z]{d,i,u,x} itself and handing any other
- * format to vsnprintf. vmbo_text_put() appends @n characters,
- * vmbo_text_u64() @v in decimal, vmbo_text_x64() "0x" and @v in lower-case
- * hex, vmbo_text_hex() two digits a byte, or "-" for no bytes.
+ * Text helpers. vmbo_text_printf() appends what vsnprintf would print;
+ * vmbo_text_put() appends @n characters, vmbo_text_hex() two digits a
+ * byte, or "-" for no bytes. Lines are printed only by the replay tool, the
+ * decoder and a failure report, never per op in the fuzzers' loop (the
+ * oracle compares struct vmbo_result), so libc's formatter is fast enough.
  */
 void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vmbo_text_vprintf(struct vmbo_text *t, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void vmbo_text_put(struct vmbo_text *t, const char *s, size_t n);
-void vmbo_text_u64(struct vmbo_text *t, uint64_t v);
-void vmbo_text_x64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
 /* vmbo_text_err() - "err KIND fields..." for status @rc with details @e; a
  * function that returned @rc without filling @e still prints its kind. */
