@@ -3,8 +3,11 @@
  * Op scripts (SPEC.md section 7): the text form of a test case. This
  * engine parses scripts, prints them back, builds the containers their
  * set-up lines describe and runs each operation through the generic Bytes
- * interface, producing the one result line SPEC section 7 defines. The
- * replay tool, the conformance tests and the fuzz oracle all use it.
+ * interface. Data flows one way: parse (opscript_parse.c) -> set up
+ * (opscript_setup.c) -> run (opscript_exec.c) -> a struct vmbo_result,
+ * which the replay tool prints as the one result line SPEC section 7
+ * defines (opscript_result.c) and the fuzz oracle compares field by field
+ * with the shadow model's prediction.
  */
 #ifndef VMBYTES_OPSCRIPT_H
 #define VMBYTES_OPSCRIPT_H
