@@ -211,7 +211,6 @@ static int open_file(struct vmbo_env *env, const struct vmbo_script *s, uint64_t
 	dirty = write_extent(s, len);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1; /* the engine's close must not close ours */
-	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_FILE;
 	rc = vmb_datafile_new(fd, len, &env->file, &e);
 	if (rc != 0) {
@@ -253,7 +252,6 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 		return vmbo_env_open(env, s, out);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1;
-	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_REGION;
 	env->has_bitmap = bitmaps;
 	n = 0;

@@ -88,7 +88,7 @@ TEST(S7_generic_layer_arguments)
 		      vmb_bytes_write_volatile_to(b, 0, NULL, 1, NULL, NULL) == bad &&
 		      vmb_bytes_load(b, 0, 3, VMB_RELAXED, &v, NULL) == bad &&
 		      vmb_bytes_load(b, 0, 4, VMB_RELAXED, NULL, NULL) == bad &&
-		      vmb_bytes_store(b, 0, 3, 0, VMB_RELAXED, NULL) == bad &&
+		      vmb_bytes_store(b, 0, 3, VMB_RELAXED, 0, NULL) == bad &&
 		      vmb_bytes_write(b, 0, NULL, 1, NULL, NULL) == bad &&
 		      vmb_bytes_read(b, 0, NULL, 1, NULL, NULL) == bad &&
 		      vmb_slice_read_volatile_from(sl, 0, &nosrc, 1, NULL, NULL) == bad &&
@@ -236,7 +236,7 @@ TEST(S6_slice_bad_input)
 		      vmb_slice_copy_to_array(s, NULL, 1, 1, NULL) == VMB_EINVALID_ARGUMENT &&
 		      vmb_slice_copy_from_array(s, buf, 1, 0, NULL) == VMB_EINVALID_ARGUMENT &&
 		      vmb_slice_load(s, 0, 4, VMB_RELAXED, NULL, NULL) == VMB_EINVALID_ARGUMENT &&
-		      vmb_slice_store(s, 0, 3, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT); /* slice bad input */
+		      vmb_slice_store(s, 0, 3, VMB_RELAXED, 0, NULL) == VMB_EINVALID_ARGUMENT); /* slice bad input */
 }
 
 TEST(S1_generic_bad_input)
@@ -255,7 +255,7 @@ TEST(S1_generic_bad_input)
 		      VMB_EINVALID_ARGUMENT &&
 		      vmb_bytes_write_all_volatile_to(none, 0, NULL, 1, NULL) ==
 		      VMB_EINVALID_ARGUMENT &&
-		      vmb_bytes_store(none, 0, 4, 0, VMB_RELAXED, NULL) == VMB_EINVALID_ARGUMENT &&
+		      vmb_bytes_store(none, 0, 4, VMB_RELAXED, 0, NULL) == VMB_EINVALID_ARGUMENT &&
 		      vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, NULL) == VMB_EINVALID_ARGUMENT); /* generic bad input */
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Op scripts (SPEC.md section 7): the text form of a test case. This
+ * Op scripts (docs/SPEC.md section 7): the text form of a test case. This
  * engine parses scripts, prints them back, builds the containers their
  * set-up lines describe and runs each operation through the generic Bytes
  * interface. Data flows one way: parse (opscript_parse.c) -> set up
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "child.h"
 #include "vmbytes.h"
 
 /*
@@ -169,8 +170,7 @@ struct vmbo_env {
 	int file_fd;
 	/* remote */
 	struct vmb_remote *remote;
-	pid_t child;
-	int child_pipe;
+	struct vmbo_child child; /* zeroed: none */
 	bool has_bitmap;
 	/* Ops run so far: on guest memory every other one goes through the
 	 * typed inline API of guest.h instead of the generic interface, so

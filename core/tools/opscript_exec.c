@@ -264,10 +264,10 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 			ok_value(res, v);
 		break;
 	case VMBO_STORE:
-		rc = vmb_bytes_store(b, op->addr, op->width, op->value, op->order, &e);
+		rc = vmb_bytes_store(b, op->addr, op->width, vmb_ordering_of(op->order), op->value, &e);
 		break;
 	case VMBO_LOAD:
-		rc = vmb_bytes_load(b, op->addr, op->width, op->order, &v, &e);
+		rc = vmb_bytes_load(b, op->addr, op->width, vmb_ordering_of(op->order), &v, &e);
 		if (rc == 0)
 			ok_value(res, v);
 		break;

@@ -8,12 +8,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static size_t page_size(void)
@@ -101,40 +98,17 @@ static int open_file(struct vmbo_env *env, uint64_t len, struct vmb_error *e)
 	return vmb_datafile_new(env->file_fd, len, &env->file, e);
 }
 
-/* A child that holds @len zero bytes at the address the parent mapped them. */
+/* A child that holds @len zero bytes (child.h). */
 static int open_remote(struct vmbo_env *env, uint64_t len, struct vmb_error *e)
 {
-	size_t body = round_pages(len ? len : 1);
-	int fds[2];
-	void *p = mmap(NULL, body, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int rc = len > SIZE_MAX ? -ENOMEM : vmbo_child_start(&env->child, (size_t)len);
 
-	if (p == MAP_FAILED || pipe(fds) != 0) {
+	if (rc != 0) {
 		e->code = VMB_EIO;
-		e->errnum = errno;
+		e->errnum = -rc;
 		return VMB_EIO;
 	}
-	fflush(NULL);
-	env->child = fork();
-	if (env->child == 0) {
-		char c;
-
-		/* The child only waits for the parent to close the pipe. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(fds[1]);
-		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(fds[0]);
-	env->child_pipe = fds[1];
-	/* The parent's copy is not the container; the child's is. */
-	munmap(p, body);
-	if (env->child < 0) {
-		e->code = VMB_EIO;
-		e->errnum = errno;
-		return VMB_EIO;
-	}
-	return vmb_remote_new(env->child, (uint64_t)(uintptr_t)p, len, &env->remote, e);
+	return vmb_remote_new(env->child.pid, env->child.base, len, &env->remote, e);
 }
 
 static int open_guest(struct vmbo_env *env, const struct vmbo_script *s, uint64_t page,
@@ -229,7 +203,6 @@ int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo
 
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1;
-	env->child_pipe = -1;
 	for (size_t i = 0; i < s->nsetup; i++) {
 		const struct vmbo_setup *st = &s->setup[i];
 
@@ -304,12 +277,8 @@ void vmbo_env_close(struct vmbo_env *env)
 		close_slice(env);
 	if (env->file_fd >= 0)
 		close(env->file_fd);
-	if (env->child_pipe >= 0)
-		close(env->child_pipe);
-	if (env->child > 0)
-		waitpid(env->child, NULL, 0);
+	vmbo_child_stop(&env->child);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1;
-	env->child_pipe = -1;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * The shadow model (fuzz/model/): SPEC.md written as the plainest code
+ * The shadow model (fuzz/model/): docs/SPEC.md written as the plainest code
  * that can predict every result line, byte by byte, independent of
  * core/src. Each prediction carries the id of the rule that decided it, so
  * that a mismatch names the rule the library broke. Its parts, one a file:

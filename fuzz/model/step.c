@@ -59,8 +59,8 @@ static void step_dirty(struct vmbf_model *m, struct vmbf_expect *e)
 void vmbf_model_step(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf_expect *e)
 {
 	/* S9 [diverges]: an invalid ordering is refused before anything else. */
-	if ((op->kind == VMBO_STORE && (op->order == VMB_ACQUIRE || op->order == VMB_ACQ_REL)) ||
-	    (op->kind == VMBO_LOAD && (op->order == VMB_RELEASE || op->order == VMB_ACQ_REL))) {
+	if ((op->kind == VMBO_STORE && (op->order == VMB_ORDER_ACQUIRE || op->order == VMB_ORDER_ACQ_REL)) ||
+	    (op->kind == VMBO_LOAD && (op->order == VMB_ORDER_RELEASE || op->order == VMB_ORDER_ACQ_REL))) {
 		vmbf__expect_err(e, "S9", VMB_EINVALID_ARGUMENT);
 		return;
 	}

@@ -246,7 +246,7 @@ static void check_region(struct vmbf_producer *d)
 	if (cfg.kind == VMB_REGION_FILE && off < cfg.len)
 		file.dirty = cfg.file_offset + off + 8;
 
-	rc = vmb_bytes_store(b, off, w, v, VMB_SEQ_CST, &e);
+	rc = vmb_bytes_store(b, off, w, VMB_SEQ_CST, v, &e);
 	VMBF_CHECK("G9", rc == (fits && off % w == 0 ? 0 : VMB_EINVALID_BACKEND_ADDRESS),
 		   "region store at %lu: %s", (unsigned long)off, vmb_error_name(rc));
 	if (rc == 0) {

@@ -114,7 +114,7 @@ void vmbf__api_check_faults(struct vmbf_producer *d)
 	b = vmb_datafile_bytes(f);
 	rc = vmb_bytes_write(b, 0, buf, 8, &done, &e);
 	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "write to a read-only file");
-	rc = vmb_bytes_store(b, 0, 8, 1, VMB_RELAXED, &e);
+	rc = vmb_bytes_store(b, 0, 8, VMB_RELAXED, 1, &e);
 	VMBF_CHECK("D1", rc == VMB_EIO && e.errnum == EBADF, "store to a read-only file");
 	/* A file shorter than L: reads end early, a load past the end is EOF. */
 	rc = vmb_bytes_read(b, 0, buf, 16, &done, NULL);

@@ -67,8 +67,9 @@ static inline void *ptr_arg(struct vmbf_producer *d, void *p)
 
 static inline int order_arg(struct vmbf_producer *d)
 {
-	static const int orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_RELEASE, VMB_ACQ_REL,
-				      VMB_SEQ_CST, -1,          5,           INT_MIN };
+	static const int orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_RELEASE,
+				      VMB_ORDER_ACQ_REL, VMB_ORDER_SEQ_CST, -1,
+				      5,                 INT_MIN };
 
 	return orders[vmbf_u8(d) % 8];
 }
@@ -116,7 +117,7 @@ static inline int want_rw(uint64_t a, const void *buf, uint64_t len, uint64_t L,
 static inline int want_atomic(bool load, int order, unsigned w, const void *v, uint64_t a, uint64_t L,
 		       uintptr_t host, uint64_t *f1, uint64_t *f2)
 {
-	bool ok = load ? vmb_order_valid_for_load(order) : vmb_order_valid_for_store(order);
+	bool ok = load ? vmb_order_valid_for_load(vmb_ordering_of(order)) : vmb_order_valid_for_store(vmb_ordering_of(order));
 
 	if (!ok || !(w == 1 || w == 2 || w == 4 || w == 8) || (load && v == NULL))
 		return BAD;

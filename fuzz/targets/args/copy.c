@@ -78,10 +78,10 @@ VMBF_WRAPS void vmbf__args_c_helpers(struct ctx *c)
 				     (!vmb_is_pow2(n) || a + (n - 1) < a),
 	       "checked arithmetic");
 	vmbf__args_calling("vmb_order_valid_for_store/load(%d), vmb_width_valid(%u)", order, w);
-	vmbf__args_detail("S9", vmb_order_valid_for_store(order) ==
-			     (order == VMB_RELAXED || order == VMB_RELEASE || order == VMB_SEQ_CST) &&
-			     vmb_order_valid_for_load(order) ==
-				     (order == VMB_RELAXED || order == VMB_ACQUIRE || order == VMB_SEQ_CST) &&
+	vmbf__args_detail("S9", vmb_order_valid_for_store(vmb_ordering_of(order)) ==
+			     (order == VMB_ORDER_RELAXED || order == VMB_ORDER_RELEASE || order == VMB_ORDER_SEQ_CST) &&
+			     vmb_order_valid_for_load(vmb_ordering_of(order)) ==
+				     (order == VMB_ORDER_RELAXED || order == VMB_ORDER_ACQUIRE || order == VMB_ORDER_SEQ_CST) &&
 			     vmb_width_valid(w) == (w == 1 || w == 2 || w == 4 || w == 8),
 	       "validity");
 	vmbf__args_calling("endian round trips of 0x%lx", (unsigned long)a);

@@ -114,7 +114,7 @@ VMBF_WRAPS void vmbf__args_c_bytes(struct ctx *c)
 			else if (want == 0 && (w > L - (a - base) || a % w))
 				want = VMB_EINVALID_BACKEND_ADDRESS;
 		}
-		rc = load ? vmb_bytes_load(b, a, w, order, pv, &e) : vmb_bytes_store(b, a, w, 1, order, &e);
+		rc = load ? vmb_bytes_load(b, a, w, vmb_ordering_of(order), pv, &e) : vmb_bytes_store(b, a, w, vmb_ordering_of(order), 1, &e);
 		vmbf__args_result(which == 1 ? "G8" : "S9", rc, want);
 		vmbf__args_fields("S9", &e, want, f1, f2);
 		break;
@@ -344,13 +344,13 @@ VMBF_WRAPS void vmbf__args_c_guest_typed(struct ctx *c)
 		break;
 	case 6:
 		what = "store";
-		rt = vmb_guest_store(g, a, w, v, order, &et);
-		rg = vmb_bytes_store(b, a, w, v, order, &eg);
+		rt = vmb_guest_store(g, a, w, vmb_ordering_of(order), v, &et);
+		rg = vmb_bytes_store(b, a, w, vmb_ordering_of(order), v, &eg);
 		break;
 	default:
 		what = "load";
-		rt = vmb_guest_load(g, a, w, order, nobuf ? NULL : &vt, &et);
-		rg = vmb_bytes_load(b, a, w, order, nobuf ? NULL : &vg, &eg);
+		rt = vmb_guest_load(g, a, w, vmb_ordering_of(order), nobuf ? NULL : &vt, &et);
+		rg = vmb_bytes_load(b, a, w, vmb_ordering_of(order), nobuf ? NULL : &vg, &eg);
 		break;
 	}
 	vmbf__args_calling("vmb_guest_%s(%s, 0x%lx, %s, %lu, width %u, order %d)", what, p(g),

@@ -232,7 +232,7 @@ void vmbf__args_c_slice_atomic(struct ctx *c)
 
 	vmbf__args_calling("vmb_slice_%s(L=%zu, %lu, width %u, order %d, %s)", load ? "load" : "store", s.len,
 		(unsigned long)a, w, order, p(pv));
-	vmbf__args_result("S9", load ? vmb_slice_load(s, a, w, order, pv, &e) : vmb_slice_store(s, a, w, v, order, &e),
+	vmbf__args_result("S9", load ? vmb_slice_load(s, a, w, vmb_ordering_of(order), pv, &e) : vmb_slice_store(s, a, w, vmb_ordering_of(order), v, &e),
 	       want);
 	vmbf__args_fields("S9", &e, want, f1, f2);
 }
