@@ -2,7 +2,7 @@
 /*
  * The shared pieces of the fuzz suite: a data producer that splits input
  * bytes into parameters, the decoder that turns them into an op script
- * (SPEC section 7), the shadow model that predicts every result line, and
+ * (SPEC section 7), the shadow model that predicts every result, and
  * the oracle that runs a script against the library and the model and
  * aborts on the first difference, naming the SPEC rule.
  */
@@ -86,22 +86,20 @@ size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t 
 
 struct vmbf_model;
 
-/* A prediction: the expected line ('?' in hex matches any digit) and the
- * SPEC rule that decided it. */
+/* A prediction: the expected result (bytes the model cannot know are marked
+ * unknown in res.known) and the SPEC rule that decided it. */
 struct vmbf_expect {
-	struct vmbo_text line;
+	struct vmbo_result res;
 	const char *rule;
 };
 
 /* vmbf_model_open() - the model of @s's set-up; on a failing set-up the
- * expected err line is in @exp and NULL is returned. */
+ * expected error is in @exp and NULL is returned. */
 struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expect *exp);
 void vmbf_model_free(struct vmbf_model *m);
-/* vmbf_model_step() - predict @op's result and apply its effects. */
+/* vmbf_model_step() - predict @op's result into @exp (its bytes point into the
+ * model, valid until the next step) and apply the op's effects. */
 void vmbf_model_step(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf_expect *exp);
-
-/* True when @actual matches @expected ('?' is a wildcard hex digit). */
-bool vmbf_line_matches(const char *expected, const char *actual);
 
 /**
  * vmbf_check_script() - run @s through the library and the model; on the

@@ -3,8 +3,11 @@
  * Op scripts (docs/SPEC.md section 7): the text form of a test case. This
  * engine parses scripts, prints them back, builds the containers their
  * set-up lines describe and runs each operation through the generic Bytes
- * interface, producing the one result line SPEC section 7 defines. The
- * replay tool, the conformance tests and the fuzz oracle all use it.
+ * interface. Data flows one way: parse (opscript_parse.c) -> set up
+ * (opscript_setup.c) -> run (opscript_exec.c) -> a struct vmbo_result,
+ * which the replay tool prints as the one result line SPEC section 7
+ * defines (opscript_result.c) and the fuzz oracle compares field by field
+ * with the shadow model's prediction.
  */
 #ifndef VMBYTES_OPSCRIPT_H
 #define VMBYTES_OPSCRIPT_H
@@ -261,19 +264,17 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 			 uint64_t *v, size_t *done, int *rc, struct vmb_error *e);
 
 /*
- * Text helpers. vmbo_text_printf() prints what vsnprintf would, formatting
- * %%, %s, %c and [0width][l|ll|z]{d,i,u,x} itself and handing any other
- * format to vsnprintf. vmbo_text_put() appends @n characters,
- * vmbo_text_u64() @v in decimal, vmbo_text_x64() "0x" and @v in lower-case
- * hex, vmbo_text_hex() two digits a byte, or "-" for no bytes.
+ * Text helpers. vmbo_text_printf() appends what vsnprintf would print;
+ * vmbo_text_put() appends @n characters, vmbo_text_hex() two digits a
+ * byte, or "-" for no bytes. Lines are printed only by the replay tool, the
+ * decoder and a failure report, never per op in the fuzzers' loop (the
+ * oracle compares struct vmbo_result), so libc's formatter is fast enough.
  */
 void vmbo_text_printf(struct vmbo_text *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vmbo_text_vprintf(struct vmbo_text *t, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 void vmbo_text_put(struct vmbo_text *t, const char *s, size_t n);
-void vmbo_text_u64(struct vmbo_text *t, uint64_t v);
-void vmbo_text_x64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
 /* vmbo_text_err() - "err KIND fields..." for status @rc with details @e; a
  * function that returned @rc without filling @e still prints its kind. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
  * The op-script engine's executor: one operation through the generic Bytes
- * interface (or, every other op on guest memory, guest.h's typed API) and
- * its result line (SPEC section 7).
+ * interface (or, every other op on guest memory, guest.h's typed API), and
+ * its outcome as a struct vmbo_result.
  */
 #include "opscript.h"
 

@@ -36,7 +36,7 @@ static long walk(struct vmbf_model *m, uint64_t a, uint64_t n, chunk_fn fn, cons
 
 		if (r == NULL) {
 			if (total == 0) {
-				vmbf__expect(e, "G4", "err invalid_guest_address addr=0x%" PRIx64, a);
+				vmbf__expect_addr(e, "G4", VMB_EINVALID_GUEST_ADDRESS, a);
 				return -1;
 			}
 			break;
@@ -85,7 +85,7 @@ static long c_read_from(struct vmbf_model *m, struct mregion *r, uint64_t off, u
 	(void)total, (void)op;
 	/* G7: one read per chunk; G9: IO passes through. */
 	if (got < 0) {
-		vmbf__expect(e, "G7", "err io errno=%s", vmbf__errno_name(-got));
+		vmbf__expect_io(e, "G7", VMB_IO_ERRNO, (int)-got);
 		return -1;
 	}
 	if (got > 0)
@@ -105,11 +105,11 @@ static long c_write_to(struct vmbf_model *m, struct mregion *r, uint64_t off, ui
 		long w = vmbf__sink_write_once(s, r, off + done, (size_t)(len - done));
 
 		if (w < 0) {
-			vmbf__expect(e, "G7", "err io errno=%s", vmbf__errno_name(-w));
+			vmbf__expect_io(e, "G7", VMB_IO_ERRNO, (int)-w);
 			return -1;
 		}
 		if (w == 0) {
-			vmbf__expect(e, "G7", "err io kind=write_zero");
+			vmbf__expect_io(e, "G7", VMB_IO_WRITE_ZERO, 0);
 			return -1;
 		}
 		done += (uint64_t)w;
@@ -139,11 +139,11 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 		if (got < 0)
 			return;
 		if (op->kind == VMBO_WRITE)
-			vmbf__expect(e, "G6", "ok %ld", got);
+			vmbf__expect_count(e, "G6", (uint64_t)got);
 		else if ((uint64_t)got < n)
-			vmbf__expect(e, "G6", "err partial_buffer expected=%" PRIu64 " completed=%ld", n, got);
+			vmbf__expect_partial(e, "G6", n, (uint64_t)got);
 		else
-			vmbf__expect(e, "G6", "ok");
+			vmbf__expect_ok(e, "G6");
 		return;
 	}
 	case VMBO_READ:
@@ -154,20 +154,16 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 
 		got = walk(m, op->addr, n, c_read, op, bufs, e);
 		if (got >= 0) {
-			vmbo_text_clear(&e->line);
-			e->rule = "G6";
 			if (op->kind == VMBO_READ) {
-				vmbo_text_printf(&e->line, "ok %ld ", got);
-				vmbf__hex_known(&e->line, NULL, 0, (size_t)got, bufs[0], bufs[1]);
+				vmbf__expect_bytes(e, "G6", VMBO_OK_COUNT_HEX, (uint64_t)got, bufs[0], bufs[1],
+						   (size_t)got);
 			} else if ((uint64_t)got < n) {
-				vmbf__expect(e, "G6", "err partial_buffer expected=%" PRIu64 " completed=%ld", n,
-				       got);
+				vmbf__expect_partial(e, "G6", n, (uint64_t)got);
 			} else if (op->kind == VMBO_READ_SLICE) {
-				vmbo_text_printf(&e->line, "ok ");
-				vmbf__hex_known(&e->line, NULL, 0, (size_t)n, bufs[0], bufs[1]);
+				vmbf__expect_bytes(e, "G6", VMBO_OK_HEX, 0, bufs[0], bufs[1], (size_t)n);
 			} else {
 				uint64_t v = model_bytes_value(bufs[0], op->width);
-				vmbo_text_printf(&e->line, "ok 0x%" PRIx64, v);
+				vmbf__expect_value(e, "G6", v);
 			}
 		}
 		return;
@@ -178,22 +174,22 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 
 		/* G8: the first chunk only. */
 		if (r == NULL) {
-			vmbf__expect(e, "G8", "err invalid_guest_address addr=0x%" PRIx64, op->addr);
+			vmbf__expect_addr(e, "G8", VMB_EINVALID_GUEST_ADDRESS, op->addr);
 			return;
 		}
 		uint64_t off = op->addr - r->start;
 
 		if (r->len - off < op->width || off % op->width) {
-			vmbf__expect(e, "G8", "err invalid_backend_address");
+			vmbf__expect_err(e, "G8", VMB_EINVALID_BACKEND_ADDRESS);
 			return;
 		}
 		if (op->kind == VMBO_STORE) {
 			model_value_bytes(op, obj);
 			model_put(m, r, off, obj, op->width);
-			vmbf__expect(e, "G8", "ok");
+			vmbf__expect_ok(e, "G8");
 		} else {
 			uint64_t v = model_bytes_value(r->bytes + off, op->width);
-			vmbf__expect(e, "G8", "ok 0x%" PRIx64, v);
+			vmbf__expect_value(e, "G8", v);
 		}
 		return;
 	}
@@ -203,12 +199,11 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 		if (got < 0)
 			return;
 		if (op->kind == VMBO_READ_FROM)
-			vmbf__expect(e, "G7", "ok %ld", got);
+			vmbf__expect_count(e, "G7", (uint64_t)got);
 		else if ((uint64_t)got != op->n)
-			vmbf__expect(e, "G7", "err partial_buffer expected=%" PRIu64 " completed=%ld", op->n,
-			       got);
+			vmbf__expect_partial(e, "G7", op->n, (uint64_t)got);
 		else
-			vmbf__expect(e, "G7", "ok");
+			vmbf__expect_ok(e, "G7");
 		return;
 	case VMBO_WRITE_TO:
 	case VMBO_WRITE_ALL_TO:
@@ -216,17 +211,11 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 		if (got < 0)
 			return;
 		if (op->kind == VMBO_WRITE_ALL_TO && (uint64_t)got != op->n) {
-			vmbf__expect(e, "G7", "err partial_buffer expected=%" PRIu64 " completed=%ld", op->n,
-			       got);
+			vmbf__expect_partial(e, "G7", op->n, (uint64_t)got);
 			return;
 		}
-		vmbo_text_clear(&e->line);
-		e->rule = "G7";
-		if (op->kind == VMBO_WRITE_TO)
-			vmbo_text_printf(&e->line, "ok %ld ", got);
-		else
-			vmbo_text_printf(&e->line, "ok ");
-		vmbf__hex_known(&e->line, NULL, 0, sink->len, sink->buf, sink->known);
+		vmbf__expect_bytes(e, "G7", op->kind == VMBO_WRITE_TO ? VMBO_OK_COUNT_HEX : VMBO_OK_HEX,
+				   (uint64_t)got, sink->buf, sink->known, sink->len);
 		return;
 	default:
 		return;

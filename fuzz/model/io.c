@@ -96,8 +96,3 @@ long vmbf__sink_write_once(struct msink *s, const struct mregion *r, uint64_t of
 	while (w == -EINTR);
 	return w;
 }
-
-const char *vmbf__errno_name(long e)
-{
-	return e == EAGAIN ? "EAGAIN" : e == EIO ? "EIO" : e == EINTR ? "EINTR" : "EUNKNOWN";
-}

@@ -93,15 +93,22 @@ static inline uint64_t model_min64(uint64_t a, uint64_t b)
 
 /* ---- expectations (expect.c) ---------------------------------------------- */
 
-/* The predicted line, at most 255 characters, and the rule that decided it. */
-void vmbf__expect(struct vmbf_expect *e, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The prediction: an outcome of each shape, decided by @rule. */
+void vmbf__expect_ok(struct vmbf_expect *e, const char *rule);
+void vmbf__expect_count(struct vmbf_expect *e, const char *rule, uint64_t n);
+void vmbf__expect_value(struct vmbf_expect *e, const char *rule, uint64_t v);
+/* OK_HEX or OK_COUNT_HEX: @n bytes at @bytes (kept until the next step), @known per byte. */
+void vmbf__expect_bytes(struct vmbf_expect *e, const char *rule, enum vmbo_shape shape,
+			uint64_t count, const uint8_t *bytes, const uint8_t *known, size_t n);
+/* Errors: the code alone, or with the fields its kind prints. */
+void vmbf__expect_err(struct vmbf_expect *e, const char *rule, int code);
+void vmbf__expect_addr(struct vmbf_expect *e, const char *rule, int code, uint64_t a);
 void vmbf__expect_oob(struct vmbf_expect *e, const char *rule, uint64_t a);
-/* Room for @more characters and the terminator at the end of @t. */
-void vmbf__reserve(struct vmbo_text *t, size_t more);
-/* Hex of @n model bytes from @off, "??" for the unknown ones, as the engine prints them. */
-void vmbf__hex_known(struct vmbo_text *t, const struct mregion *r, uint64_t off, size_t n,
-		     const uint8_t *bytes, const uint8_t *known);
+void vmbf__expect_overflow(struct vmbf_expect *e, const char *rule, uint64_t base, uint64_t offset);
+void vmbf__expect_misaligned(struct vmbf_expect *e, const char *rule, uint64_t a, uint64_t align);
+void vmbf__expect_partial(struct vmbf_expect *e, const char *rule, uint64_t expected,
+			  uint64_t completed);
+void vmbf__expect_io(struct vmbf_expect *e, const char *rule, int io_kind, int errnum);
 /* Scratch buffer @i (0 or 1) of at least @n bytes, kept for the next op. */
 uint8_t *vmbf__scratch(int i, size_t n);
 
@@ -111,8 +118,6 @@ uint8_t *vmbf__scratch(int i, size_t n);
 long vmbf__src_read_once(struct msrc *s, size_t n, size_t *from);
 /* One write of [off, off + n) of @r, repeated while interrupted; -errno or bytes. */
 long vmbf__sink_write_once(struct msink *s, const struct mregion *r, uint64_t off, size_t n);
-/* The name the engine prints for errno @e ("EIO"). */
-const char *vmbf__errno_name(long e);
 
 /* ---- the two families (single.c, guest.c) ---------------------------------- */
 

@@ -92,7 +92,7 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 	}
 	/* S11: a bitmap page size is a power of two. */
 	if (nbitmap && !pow2(m->page)) {
-		vmbf__expect(exp, "S11", "err invalid_argument");
+		vmbf__expect_err(exp, "S11", VMB_EINVALID_ARGUMENT);
 		free(m);
 		return NULL;
 	}
@@ -109,7 +109,7 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 			if (st->kind != VMBO_SETUP_REGION)
 				continue;
 			if (st->len == 0 || st->len > UINT64_MAX - st->start) { /* end past 2^64 */
-				vmbf__expect(exp, "G1", "err invalid_guest_region");
+				vmbf__expect_err(exp, "G1", VMB_EINVALID_GUEST_REGION);
 				free(m);
 				return NULL;
 			}
@@ -121,12 +121,12 @@ struct vmbf_model *vmbf_model_open(const struct vmbo_script *s, struct vmbf_expe
 			if (st->kind != VMBO_SETUP_REGION)
 				continue;
 			if (prev && prev->start > st->start) {
-				vmbf__expect(exp, "G2", "err unsorted_memory_regions");
+				vmbf__expect_err(exp, "G2", VMB_EUNSORTED_MEMORY_REGIONS);
 				free(m);
 				return NULL;
 			}
 			if (prev && prev->start + prev->len - 1 >= st->start) {
-				vmbf__expect(exp, "G2", "err memory_region_overlap");
+				vmbf__expect_err(exp, "G2", VMB_EMEMORY_REGION_OVERLAP);
 				free(m);
 				return NULL;
 			}

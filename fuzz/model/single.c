@@ -24,7 +24,7 @@ static bool range_err(struct vmbf_expect *e, const char *rule, uint64_t a, uint6
 		      uint64_t len)
 {
 	if (n > UINT64_MAX - a) { /* a + n wraps */
-		vmbf__expect(e, rule, "err overflow base=0x%" PRIx64 " offset=0x%" PRIx64, a, n);
+		vmbf__expect_overflow(e, rule, a, n);
 		return true;
 	}
 	if (a + n > len) {
@@ -51,7 +51,7 @@ static long one_read_from(struct vmbf_model *m, struct mregion *r, uint64_t a, u
 		return 0;
 	got = vmbf__src_read_once(s, k, &from);
 	if (got < 0) {
-		vmbf__expect(e, "S7", "err io errno=%s", vmbf__errno_name(-got));
+		vmbf__expect_io(e, "S7", VMB_IO_ERRNO, (int)-got);
 		return -1;
 	}
 	if (got > 0)
@@ -75,7 +75,7 @@ static long one_write_to(struct vmbf_model *m, struct mregion *r, uint64_t a, ui
 		return 0;
 	w = vmbf__sink_write_once(s, r, a, k);
 	if (w < 0) {
-		vmbf__expect(e, "S7", "err io errno=%s", vmbf__errno_name(-w));
+		vmbf__expect_io(e, "S7", VMB_IO_ERRNO, (int)-w);
 		return -1;
 	}
 	return w;
@@ -103,7 +103,10 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 		}
 		/* S1: empty is ok 0 first; S2: no byte at a; S3: clamp. */
 		if (n == 0) {
-			vmbf__expect(e, "S1", op->kind == VMBO_WRITE ? "ok 0" : "ok");
+			if (op->kind == VMBO_WRITE)
+				vmbf__expect_count(e, "S1", 0);
+			else
+				vmbf__expect_ok(e, "S1");
 			return;
 		}
 		if (a >= r->len) {
@@ -114,11 +117,11 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 
 		model_put(m, r, a, p, (size_t)k);
 		if (op->kind == VMBO_WRITE)
-			vmbf__expect(e, "S3", "ok %" PRIu64, k);
+			vmbf__expect_count(e, "S3", k);
 		else if (k < n)
-			vmbf__expect(e, "S4", "err partial_buffer expected=%" PRIu64 " completed=%" PRIu64, n, k);
+			vmbf__expect_partial(e, "S4", n, k);
 		else
-			vmbf__expect(e, "S4", "ok");
+			vmbf__expect_ok(e, "S4");
 		return;
 	}
 	case VMBO_READ:
@@ -126,7 +129,8 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 	case VMBO_READ_OBJ: {
 		n = op->kind == VMBO_READ_OBJ ? op->width : op->n;
 		if (n == 0) {
-			vmbf__expect(e, "S1", op->kind == VMBO_READ ? "ok 0 -" : "ok -");
+			vmbf__expect_bytes(e, "S1", op->kind == VMBO_READ ? VMBO_OK_COUNT_HEX : VMBO_OK_HEX,
+					   0, NULL, NULL, 0);
 			return;
 		}
 		if (a >= r->len) {
@@ -135,34 +139,29 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 		}
 		uint64_t k = model_min64(n, r->len - a);
 
-		vmbo_text_clear(&e->line);
-		e->rule = "S3";
 		if (op->kind == VMBO_READ) {
-			vmbo_text_printf(&e->line, "ok %" PRIu64 " ", k);
-			vmbf__hex_known(&e->line, r, a, k, r->bytes, r->known);
+			vmbf__expect_bytes(e, "S3", VMBO_OK_COUNT_HEX, k, r->bytes + a, r->known + a,
+					   (size_t)k);
 		} else if (k < n) {
-			vmbf__expect(e, "S4", "err partial_buffer expected=%" PRIu64 " completed=%" PRIu64, n, k);
+			vmbf__expect_partial(e, "S4", n, k);
 		} else if (op->kind == VMBO_READ_SLICE) {
-			e->rule = "S4";
-			vmbo_text_printf(&e->line, "ok ");
-			vmbf__hex_known(&e->line, r, a, k, r->bytes, r->known);
+			vmbf__expect_bytes(e, "S4", VMBO_OK_HEX, 0, r->bytes + a, r->known + a, (size_t)k);
 		} else {
-			e->rule = "S4";
-			vmbo_text_printf(&e->line, "ok 0x%" PRIx64, model_bytes_value(r->bytes + a, op->width));
+			vmbf__expect_value(e, "S4", model_bytes_value(r->bytes + a, op->width));
 		}
 		return;
 	}
 	case VMBO_STORE:
 	case VMBO_LOAD:
 		if (m->kind == VMBO_SETUP_REMOTE) {
-			vmbf__expect(e, "R1", "err unsupported");
+			vmbf__expect_err(e, "R1", VMB_EUNSUPPORTED);
 			return;
 		}
 		/* S9: bounds (S5's errors), then alignment (base is page-aligned). */
 		if (range_err(e, "S9", a, op->width, r->len))
 			return;
 		if (a % op->width) {
-			vmbf__expect(e, "S9", "err misaligned addr=0x%" PRIx64 " alignment=%u", a, op->width);
+			vmbf__expect_misaligned(e, "S9", a, op->width);
 			return;
 		}
 		if (op->kind == VMBO_STORE) {
@@ -170,16 +169,16 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 
 			model_value_bytes(op, obj);
 			model_put(m, r, a, obj, op->width);
-			vmbf__expect(e, "S9", "ok");
+			vmbf__expect_ok(e, "S9");
 		} else {
 			uint64_t v = model_bytes_value(r->bytes + a, op->width);
-			vmbf__expect(e, "S9", "ok 0x%" PRIx64, v);
+			vmbf__expect_value(e, "S9", v);
 		}
 		return;
 	case VMBO_READ_FROM:
 		got = one_read_from(m, r, a, op->n, src, e);
 		if (got >= 0)
-			vmbf__expect(e, "S7", "ok %ld", got);
+			vmbf__expect_count(e, "S7", (uint64_t)got);
 		return;
 	case VMBO_READ_EXACT_FROM: {
 		uint64_t total = 0;
@@ -188,7 +187,7 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 			return;
 		/* I3: a plain buffer source that holds too little copies nothing. */
 		if (op->nfaults == 0 && op->len < op->n) {
-			vmbf__expect(e, "I3", "err io kind=unexpected_eof");
+			vmbf__expect_io(e, "I3", VMB_IO_UNEXPECTED_EOF, 0);
 			return;
 		}
 		while (total < op->n) {
@@ -196,21 +195,19 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 			if (got < 0)
 				return;
 			if (got == 0) {
-				vmbf__expect(e, "S8", "err io kind=unexpected_eof");
+				vmbf__expect_io(e, "S8", VMB_IO_UNEXPECTED_EOF, 0);
 				return;
 			}
 			total += (uint64_t)got;
 		}
-		vmbf__expect(e, "S8", "ok");
+		vmbf__expect_ok(e, "S8");
 		return;
 	}
 	case VMBO_WRITE_TO:
 		got = one_write_to(m, r, a, op->n, sink, e);
 		if (got >= 0) {
-			vmbo_text_clear(&e->line);
-			e->rule = "S7";
-			vmbo_text_printf(&e->line, "ok %ld ", got);
-			vmbf__hex_known(&e->line, r, 0, sink->len, sink->buf, sink->known);
+			vmbf__expect_bytes(e, "S7", VMBO_OK_COUNT_HEX, (uint64_t)got, sink->buf, sink->known,
+					   sink->len);
 		}
 		return;
 	case VMBO_WRITE_ALL_TO: {
@@ -223,15 +220,12 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 			if (got < 0)
 				return;
 			if (got == 0) {
-				vmbf__expect(e, "S8", "err io kind=write_zero");
+				vmbf__expect_io(e, "S8", VMB_IO_WRITE_ZERO, 0);
 				return;
 			}
 			total += (uint64_t)got;
 		}
-		vmbo_text_clear(&e->line);
-		e->rule = "S8";
-		vmbo_text_printf(&e->line, "ok ");
-		vmbf__hex_known(&e->line, r, 0, sink->len, sink->buf, sink->known);
+		vmbf__expect_bytes(e, "S8", VMBO_OK_HEX, 0, sink->buf, sink->known, sink->len);
 		return;
 	}
 	default:
