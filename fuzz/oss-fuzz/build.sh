@@ -37,7 +37,7 @@ if [ "$FUZZING_ENGINE" = libfuzzer ] && [[ " $CFLAGS " == *"-fsanitize=fuzzer-no
 	NOCOV=(-fsanitize-coverage-allowlist=/dev/null)
 fi
 
-INC=(-I"$SRC_DIR/core/include" -I"$SRC_DIR/core/tools" -I"$SRC_DIR/fuzz")
+INC=(-I"$SRC_DIR/core/include" -I"$SRC_DIR/virtq/include" -I"$SRC_DIR/core/tools" -I"$SRC_DIR/fuzz")
 objects=()
 # compile_list LIST DIR DEFINES...: compile every source LIST names (paths
 # relative to DIR) with $CC $CFLAGS.
@@ -62,6 +62,8 @@ compile_list() {
 compile_list "$SRC_DIR/core/sources.txt" "$SRC_DIR/core" -I"$SRC_DIR/core/src" -DVMB_BUILDING_LIBRARY -D_GNU_SOURCE
 compile_list "$SRC_DIR/core/tools/sources.txt" "$SRC_DIR/core/tools" -D_GNU_SOURCE
 compile_list "$SRC_DIR/fuzz/sources.txt" "$SRC_DIR/fuzz" -D_GNU_SOURCE
+# The split-virtqueue library the virtq target tests (on the public API).
+compile_list "$SRC_DIR/virtq/sources.txt" "$SRC_DIR/virtq" -DVMB_BUILDING_LIBRARY
 
 targets=()
 [ -f "$SRC_DIR/fuzz/targets.txt" ] || die "missing list $SRC_DIR/fuzz/targets.txt"
@@ -80,9 +82,18 @@ for name in "${targets[@]}"; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -std=c11 -D_GNU_SOURCE "${INC[@]}" -c "$SRC_DIR/fuzz/targets/$name.c" \
 		-o "$WORK_DIR/target_$name.o"
+	# A target's parts beside it (fuzz/targets/<name>_*.c), as in CMake.
+	parts=()
+	for part in "$SRC_DIR/fuzz/targets/${name}"_*.c; do
+		[ -f "$part" ] || continue
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -std=c11 -D_GNU_SOURCE "${INC[@]}" -c "$part" \
+			-o "$WORK_DIR/target_$(basename "${part%.c}").o"
+		parts+=("$WORK_DIR/target_$(basename "${part%.c}").o")
+	done
 	# OSS-Fuzz asks for $CXX as the linker, even for C: the engine is C++.
 	# shellcheck disable=SC2086
-	$CXX $CXXFLAGS "$WORK_DIR/target_$name.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
+	$CXX $CXXFLAGS "$WORK_DIR/target_$name.o" "${parts[@]}" "${objects[@]}" $LIB_FUZZING_ENGINE \
 		-pthread -o "$OUT/$fuzzer"
 	rm -f "$OUT/${fuzzer}_seed_corpus.zip"
 	if [ -d "$SRC_DIR/corpus/$name" ]; then

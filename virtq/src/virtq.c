@@ -95,6 +95,16 @@ int vmb_virtq_set_bytes(struct vmb_virtq *q, struct vmb_bytes mem)
 	return 0;
 }
 
+int vmb_virtq_restore(struct vmb_virtq *q, uint16_t next_avail, uint16_t next_used)
+{
+	if (q == NULL)
+		return VMB_EINVALID_ARGUMENT;
+	q->next_avail = next_avail;
+	q->next_used = next_used;
+	q->num_added = 0;
+	return 0;
+}
+
 static int load16(struct vmb_virtq *q, uint64_t addr, int order, uint16_t *out,
 		  struct vmb_error *err)
 {

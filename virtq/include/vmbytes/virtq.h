@@ -155,6 +155,14 @@ VMB_NODISCARD
 VMB_API int vmb_virtq_set_bytes(struct vmb_virtq *q, struct vmb_bytes mem);
 
 /**
+ * vmb_virtq_restore() - continue a queue at @next_avail and @next_used (a
+ * device restored after migration, or a driver that did not start at 0).
+ * Return: 0; InvalidArgument for a NULL @q.
+ */
+VMB_NODISCARD
+VMB_API int vmb_virtq_restore(struct vmb_virtq *q, uint16_t next_avail, uint16_t next_used);
+
+/**
  * vmb_virtq_avail_idx() - the driver's avail idx, one acquire load: the
  * ring entries and descriptors it publishes are visible after it.
  * Return: 0; InvalidArgument for NULL; the load's errors (G8).
