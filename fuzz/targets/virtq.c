@@ -168,7 +168,7 @@ void vqf_decode(const uint8_t *data, size_t size, struct vqf_input *in)
 /* ---- the decode printer -------------------------------------------------------- */
 
 static const char *const act_names[] = { "publish",    "avail_idx", "pop",    "add_used",
-					 "needs_notify", "notify",  "driver", "slices" };
+					 "needs_notify", "notify",  "driver", "slices", "args" };
 
 void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
@@ -377,6 +377,56 @@ static void check_slices(struct run *r)
 	}
 }
 
+/* NULL pointers, bad sizes and flags: InvalidArgument everywhere, and the
+ * queue left as it was. */
+static void check_args(struct run *r)
+{
+	struct vmb_virtq copy = r->q, t;
+	struct vmb_virtq_chain c;
+	struct vmb_slices_iter it;
+	struct vmb_error e;
+	uint16_t idx;
+	bool flag;
+	static const uint32_t bad_sizes[] = { 0, 3, 65536, 32769, UINT32_MAX };
+	const int bad = VMB_EINVALID_ARGUMENT;
+	struct vmb_virtq_config cfg = { r->q.size, r->q.desc, r->q.avail, r->q.used, 4 };
+
+	VMBF_CHECK("VQ-args", vmb_virtq_init(&t, r->mem.g, &cfg, &e) == bad && e.code == bad &&
+				      vmb_virtq_init(NULL, r->mem.g, &cfg, NULL) == bad &&
+				      vmb_virtq_init(&t, NULL, &cfg, NULL) == bad &&
+				      vmb_virtq_init(&t, r->mem.g, NULL, NULL) == bad,
+		   "init accepted NULL or flags 4");
+	cfg.flags = 0;
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		cfg.size = bad_sizes[i];
+		VMBF_CHECK("VQ-args", vmb_virtq_init(&t, r->mem.g, &cfg, NULL) == bad,
+			   "init accepted size %" PRIu32, bad_sizes[i]);
+	}
+	VMBF_CHECK("VQ-args",
+		   vmb_virtq_pop(NULL, &c, r->bufs, 1, NULL) == bad &&
+			   vmb_virtq_pop(&r->q, NULL, r->bufs, 1, NULL) == bad &&
+			   vmb_virtq_pop(&r->q, &c, NULL, 1, NULL) == bad &&
+			   vmb_virtq_avail_idx(NULL, &idx, NULL) == bad &&
+			   vmb_virtq_avail_idx(&r->q, NULL, NULL) == bad &&
+			   vmb_virtq_add_used(NULL, 0, 0, NULL) == bad &&
+			   vmb_virtq_needs_notification(NULL, &flag, NULL) == bad &&
+			   vmb_virtq_needs_notification(&r->q, NULL, NULL) == bad &&
+			   vmb_virtq_enable_notification(NULL, &flag, NULL) == bad &&
+			   vmb_virtq_enable_notification(&r->q, NULL, NULL) == bad &&
+			   vmb_virtq_disable_notification(NULL, NULL) == bad &&
+			   vmb_virtq_buf_slices(NULL, r->bufs, &it) == bad &&
+			   vmb_virtq_buf_slices(&r->q, NULL, &it) == bad &&
+			   vmb_virtq_buf_slices(&r->q, r->bufs, NULL) == bad &&
+			   vmb_virtq_set_bytes(NULL, r->q.mem) == bad &&
+			   vmb_virtq_set_bytes(&r->q, (struct vmb_bytes){ NULL, NULL }) == bad &&
+			   vmb_virtq_restore(NULL, 0, 0) == bad,
+		   "an entry point accepted NULL");
+	VMBF_CHECK("VQ-args", memcmp(&copy, &r->q, sizeof(copy)) == 0, "a refused call changed the queue");
+	VMBF_CHECK("VQ-args", strcmp(vmb_virtq_error_name(VMB_VIRTQ_EORDER), "order") == 0 &&
+				      strcmp(vmb_virtq_error_name(VMB_EIO), vmb_error_name(VMB_EIO)) == 0,
+		   "error names");
+}
+
 VMBF_NO_FEEDBACK static void run_actions(struct run *r)
 {
 	const struct vqf_input *in = r->in;
@@ -410,9 +460,12 @@ VMBF_NO_FEEDBACK static void run_actions(struct run *r)
 			/* used_event (after the avail ring) or avail->flags. */
 			driver_word(r, a->a ? in->avail : in->avail + 4 + 2ull * in->size, (uint16_t)a->b);
 			break;
-		default:
+		case VQF_SLICES:
 			if (r->walked)
 				check_slices(r);
+			break;
+		default:
+			check_args(r);
 			break;
 		}
 	}

@@ -44,6 +44,7 @@ enum vqf_act_kind {
 	VQF_NOTIFY_ONOFF, /* device: enable (a = 1) or disable notification */
 	VQF_DRIVER_WORD,  /* driver: avail->flags (a = 1) or used_event = b */
 	VQF_SLICES,       /* device: the popped buffers as slices */
+	VQF_ARGS,         /* every entry point with NULL and invalid arguments */
 	VQF_ACTS
 };
 

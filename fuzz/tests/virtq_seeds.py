@@ -83,8 +83,9 @@ def seed(layout, strict, event_idx, ndesc, indirect, cross):
         table.append(desc(1, addr_inside(region, 0x3100), small_len(9), 2, 0)[1:])
     out += bytes([len(descs), len(table)]) + b"".join(descs) + b"".join(table)
     total = sum(16 + i for i in range(ndesc)) + (17 if indirect else 0)
-    # publish head 0, pop, slices, add_used, needs_notification, enable.
-    out += bytes([0, 0, 2, 7, 3, 0, 1, total & 0xff, 4, 5 | 0x80])
+    # publish head 0, pop, slices, add_used, needs_notification, enable, args.
+    # 131 = 5 + 9 * 14: notify, with bit 7 set (enable); 8: the argument checks.
+    out += bytes([0, 0, 2, 7, 3, 0, 1, total & 0xff, 4, 131, 8])
     return out, len(descs), len(table)
 
 
