@@ -260,16 +260,17 @@ static void check_pop(struct run *r)
 
 	vqf_log_stop(&r->mem);
 	vqf_model_pop(&r->m, &r->mem, r->in->cap, &r->mchain, &x);
-	/* Double fetch first: a byte of a descriptor read twice by one pop. */
-	vqf_check_no_double_read(&r->mem);
+	/* Bounded work first (the step counter), then the double fetch: a
+	 * byte read more often than the walk visits it. */
+	VMBF_CHECK("VQ-budget", r->q.steps - steps <= r->q.size + VMB_VIRTQ_INDIRECT_MAX,
+		   "pop read %" PRIu64 " descriptors", r->q.steps - steps);
+	VMBF_CHECK("VQ-budget", r->q.steps - steps == x.steps,
+		   "pop read %" PRIu64 " descriptors, model %u", r->q.steps - steps, x.steps);
+	vqf_check_no_double_read(&r->mem, &x);
 	vqf_check_orders(&r->mem);
 	VMBF_CHECK("VQ-result", rc == x.rc, "pop: got %s, model %s", vmb_virtq_error_name(rc),
 		   vmb_virtq_error_name(x.rc));
 	vqf_check_error(rc, &e, &x);
-	VMBF_CHECK("VQ-budget", r->q.steps - steps == x.steps,
-		   "pop read %" PRIu64 " descriptors, model %u", r->q.steps - steps, x.steps);
-	VMBF_CHECK("VQ-budget", r->q.steps - steps <= r->q.size + VMB_VIRTQ_INDIRECT_MAX,
-		   "pop read %" PRIu64 " descriptors", r->q.steps - steps);
 	vqf_check_log(&r->mem, &x);
 	VMBF_CHECK("VQ-avail", r->q.next_avail == r->m.next_avail, "next_avail %u, model %u",
 		   r->q.next_avail, r->m.next_avail);
@@ -421,9 +422,48 @@ static void check_args(struct run *r)
 			   vmb_virtq_set_bytes(&r->q, (struct vmb_bytes){ NULL, NULL }) == bad &&
 			   vmb_virtq_restore(NULL, 0, 0) == bad,
 		   "an entry point accepted NULL");
+	/* Valid calls with no error detail, and a queue with no room: on a copy. */
+	t = r->q;
+	cfg = (struct vmb_virtq_config){ r->q.size, r->q.desc + 1, r->q.avail, r->q.used, 0 };
+	VMBF_CHECK("VQ-args", vmb_virtq_init(&t, r->mem.g, &cfg, NULL) == VMB_EMISALIGNED &&
+				      vmb_virtq_pop(&t, &c, NULL, 0, NULL) >= VMB_VIRTQ_ELOOP &&
+				      vmb_virtq_add_used(&t, UINT16_MAX, 0, NULL) == VMB_VIRTQ_EINDEX,
+		   "calls without an error detail");
+	/*
+	 * Every access of every call failing in turn (IO from the container):
+	 * the call returns that error. On a copy of the queue; the failing
+	 * container writes nothing, so guest memory stays as the model has it.
+	 */
+	for (unsigned n = 0; n < 4; n++) {
+		int rc[6];
+
+		t = r->q;
+		r->mem.inject = true;
+		r->mem.countdown = n;
+		rc[0] = vmb_virtq_pop(&t, &c, r->bufs, r->in->cap, &e);
+		r->mem.countdown = n;
+		rc[1] = vmb_virtq_add_used(&t, 0, 0, &e);
+		r->mem.countdown = n;
+		rc[2] = vmb_virtq_needs_notification(&t, &flag, &e);
+		r->mem.countdown = n;
+		rc[3] = vmb_virtq_enable_notification(&t, &flag, &e);
+		r->mem.countdown = n;
+		rc[4] = vmb_virtq_disable_notification(&t, &e);
+		r->mem.countdown = n;
+		rc[5] = vmb_virtq_avail_idx(&t, &idx, &e);
+		r->mem.inject = false;
+		/* Calls with fewer accesses than n + 1 succeed (or fail as they would). */
+		for (int k = 0; k < 6; k++)
+			VMBF_CHECK("VQ-args", rc[k] <= 1, "call %d with access %u failing: %d", k, n, rc[k]);
+		VMBF_CHECK("VQ-args", n > 0 || (rc[0] == VMB_EIO && rc[1] == VMB_EIO && rc[2] == VMB_EIO &&
+						  rc[3] == VMB_EIO && rc[5] == VMB_EIO &&
+						  (rc[4] == VMB_EIO || (r->q.flags & VMB_VIRTQ_EVENT_IDX))),
+			   "a failing first access was not reported");
+	}
 	VMBF_CHECK("VQ-args", memcmp(&copy, &r->q, sizeof(copy)) == 0, "a refused call changed the queue");
 	VMBF_CHECK("VQ-args", strcmp(vmb_virtq_error_name(VMB_VIRTQ_EORDER), "order") == 0 &&
-				      strcmp(vmb_virtq_error_name(VMB_EIO), vmb_error_name(VMB_EIO)) == 0,
+				      strcmp(vmb_virtq_error_name(VMB_EIO), vmb_error_name(VMB_EIO)) == 0 &&
+				      strcmp(vmb_virtq_error_name(-100), vmb_error_name(-100)) == 0,
 		   "error names");
 }
 

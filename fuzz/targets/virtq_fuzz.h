@@ -86,6 +86,11 @@ struct vqf_mem {
 	struct vmb_bytes inner;
 	bool logging;
 	uint64_t avail_idx_at, used_idx_at; /* for the ordering checks */
+	/* Failure injection (the args action): when on, reads and loads go
+	 * through and writes and stores pretend to succeed (nothing changes)
+	 * while countdown > 0; the access after that fails with IO{EIO}. */
+	bool inject;
+	unsigned countdown;
 	unsigned nlog;
 	struct vqf_log log[VQF_MAXLOG];
 };
@@ -139,7 +144,7 @@ void vqf_model_add_used(struct vqf_model *q, struct vqf_mem *m, uint16_t head, u
 void vqf_model_notify(struct vqf_model *q, struct vqf_mem *m, int what, struct vqf_expect *x);
 
 /* The checks, each aborting through vmbf_fail() with its rule. */
-void vqf_check_no_double_read(const struct vqf_mem *m);
+void vqf_check_no_double_read(const struct vqf_mem *m, const struct vqf_expect *x);
 void vqf_check_orders(const struct vqf_mem *m);
 void vqf_check_error(int rc, const struct vmb_error *e, const struct vqf_expect *x);
 void vqf_check_log(const struct vqf_mem *m, const struct vqf_expect *x);
