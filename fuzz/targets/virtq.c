@@ -260,16 +260,16 @@ static void check_pop(struct run *r)
 
 	vqf_log_stop(&r->mem);
 	vqf_model_pop(&r->m, &r->mem, r->in->cap, &r->mchain, &x);
-	/* Bounded work first (the step counter), then the double fetch: a
-	 * byte read more often than the walk visits it. */
+	/* The result, then bounded work (the step counter), then the double
+	 * fetch: a byte read more often than the walk visits it. */
+	VMBF_CHECK("VQ-result", rc == x.rc, "pop: got %s, model %s", vmb_virtq_error_name(rc),
+		   vmb_virtq_error_name(x.rc));
 	VMBF_CHECK("VQ-budget", r->q.steps - steps <= r->q.size + VMB_VIRTQ_INDIRECT_MAX,
 		   "pop read %" PRIu64 " descriptors", r->q.steps - steps);
 	VMBF_CHECK("VQ-budget", r->q.steps - steps == x.steps,
 		   "pop read %" PRIu64 " descriptors, model %u", r->q.steps - steps, x.steps);
 	vqf_check_no_double_read(&r->mem, &x);
 	vqf_check_orders(&r->mem);
-	VMBF_CHECK("VQ-result", rc == x.rc, "pop: got %s, model %s", vmb_virtq_error_name(rc),
-		   vmb_virtq_error_name(x.rc));
 	vqf_check_error(rc, &e, &x);
 	vqf_check_log(&r->mem, &x);
 	VMBF_CHECK("VQ-avail", r->q.next_avail == r->m.next_avail, "next_avail %u, model %u",
