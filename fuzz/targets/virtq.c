@@ -382,7 +382,7 @@ static void check_slices(struct run *r)
  * queue left as it was. */
 static void check_args(struct run *r)
 {
-	struct vmb_virtq copy = r->q, t;
+	struct vmb_virtq copy, t;
 	struct vmb_virtq_chain c;
 	struct vmb_slices_iter it;
 	struct vmb_error e;
@@ -391,6 +391,8 @@ static void check_args(struct run *r)
 	static const uint32_t bad_sizes[] = { 0, 3, 65536, 32769, UINT32_MAX };
 	const int bad = VMB_EINVALID_ARGUMENT;
 	struct vmb_virtq_config cfg = { r->q.size, r->q.desc, r->q.avail, r->q.used, 4 };
+
+	memcpy(&copy, &r->q, sizeof(copy)); /* padding and all, for the memcmp below */
 
 	VMBF_CHECK("VQ-args", vmb_virtq_init(&t, r->mem.g, &cfg, &e) == bad && e.code == bad &&
 				      vmb_virtq_init(NULL, r->mem.g, &cfg, NULL) == bad &&
