@@ -127,6 +127,7 @@ void register_copy(const struct bench_mode *m);
 void register_distributions(const struct bench_mode *m);
 void register_atomics(const struct bench_mode *m);
 void register_containers(const struct bench_mode *m);
+void register_virtq(const struct bench_mode *m);
 void register_canary(const struct bench_mode *m);
 
 /* The atomic loops (atomics.c), in (api, raw) pairs of rows: the peers

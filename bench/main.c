@@ -140,6 +140,7 @@ int main(int argc, char **argv)
 	register_distributions(&m);
 	register_atomics(&m);
 	register_containers(&m);
+	register_virtq(&m);
 	register_canary(&m);
 	if (!m.tune) {
 		register_peer_copy(&m);

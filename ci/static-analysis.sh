@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 #
-# Static analysis of core/: clang-tidy (bugprone, cert, concurrency; see
+# Static analysis of core/ and virtq/: clang-tidy (bugprone, cert, concurrency; see
 # .clang-tidy), cppcheck and gcc -fanalyzer, warnings as errors.
 # usage: ci/static-analysis.sh clang-tidy|cppcheck|gcc-analyzer BUILD_DIR
 set -euo pipefail
@@ -13,7 +13,7 @@ build=${2:-}
 	exit 2
 }
 cd "$ROOT"
-sources=(core/src/*.c core/src/copy/*.c)
+sources=(core/src/*.c core/src/copy/*.c virtq/src/*.c)
 case "$mode" in
 clang-tidy)
 	tidy=$(command -v clang-tidy-14 || command -v clang-tidy)
@@ -23,11 +23,11 @@ cppcheck)
 	cppcheck -q --enable=warning,performance,portability --std=c11 --error-exitcode=1 \
 		--inline-suppr --platform=unix64 -D_GNU_SOURCE -D__x86_64__ \
 		-D__ORDER_LITTLE_ENDIAN__=1234 -D__ORDER_BIG_ENDIAN__=4321 -D__BYTE_ORDER__=1234 \
-		-Icore/include -Icore/src "${sources[@]}"
+		-Icore/include -Icore/src -Ivirtq/include "${sources[@]}"
 	;;
 gcc-analyzer)
 	for f in "${sources[@]}"; do
-		gcc -std=c11 -D_GNU_SOURCE -Icore/include -Icore/src -O1 -fanalyzer -Wall -Wextra \
+		gcc -std=c11 -D_GNU_SOURCE -Icore/include -Icore/src -Ivirtq/include -O1 -fanalyzer -Wall -Wextra \
 			-Werror -c "$f" -o /dev/null
 	done
 	;;
