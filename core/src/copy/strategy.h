@@ -25,7 +25,7 @@ void *vmb__copy_avx512(void *dst, const void *src, size_t n);
 void *vmb__copy_nt(void *dst, const void *src, size_t n);
 
 /*
- * The default path's size classes for n > 8 (x86.c), one function per
+ * The default path's size classes for n > 8 (arch/x86_64/copy.c), one function per
  * block strategy: head and tail blocks up to VMB__AVX512_INLINE_MAX
  * (VMB__AVX2_INLINE_MAX) bytes in straight-line code, then the block loop
  * below vmb__copy_large_min, and vmb__copy_classes() from there.

@@ -8,7 +8,7 @@
 #include <immintrin.h>
 #include <stdbool.h>
 
-#include "strategy.h"
+#include "copy/strategy.h"
 
 #if defined(__has_feature)
 #if __has_feature(memory_sanitizer)
