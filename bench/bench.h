@@ -73,8 +73,9 @@ uint64_t batch_for(size_t bytes);
  * Paired measurements (pairs.c): two pieces of work timed alternately in
  * the same loop, batches of some 20 us each, in A B B A order, so that
  * whatever the machine does (frequency, a neighbour, a slow phase) lands
- * on both. Reported counters: a_ns and b_ns (per repetition of the work)
- * and time_ratio = a_ns / b_ns.
+ * on both. Reported counters: a_ns and b_ns (per repetition of the work),
+ * time_ratio (the median over the rounds of A's batch time / B's, robust
+ * to a preemption that hits one batch) and time_ratio_sum = a_ns / b_ns.
  */
 struct side {
 	void (*run)(void *ctx, uint64_t n); /* do the work @n times */
@@ -150,5 +151,6 @@ void reg(vmb_bench_body body, void *arg, int threads, const char *fmt, ...)
 
 /* xmalloc() - calloc that aborts. */
 void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
 
 #endif /* VMBYTES_BENCH_H */

@@ -88,6 +88,17 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xrealloc(void *p, size_t size)
+{
+	void *q = realloc(p, size);
+
+	if (q == NULL) {
+		fprintf(stderr, "vmbytes-bench: out of memory\n");
+		abort();
+	}
+	return q;
+}
+
 int slice_4k_setup(struct vmb_slice *s, uint8_t **buf)
 {
 	int bad = 0;

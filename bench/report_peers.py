@@ -188,7 +188,10 @@ def section(res, ctx):
     if other:
         L.append("### Other peers (dist: copies/s ratio = 1 / time ratio)")
         L.append("")
-        L += table(["pair", "vmbytes ns", "peer ns", "time ratio", "vmbytes/peer copies per s"],
+        # ns: each side's total time over its runs (a preempted batch
+        # included); the ratio: the median over rounds of adjacent batches.
+        L += table(["pair", "vmbytes ns (mean)", "peer ns (mean)", "time ratio (median of rounds)",
+                    "vmbytes/peer copies per s"],
                    [[n, f"{r['a_ns']:.3g}", f"{r['b_ns']:.3g}", f"{r['ratio']:.3f}",
                      f"{1 / r['ratio']:.3f}"] for n, r in other])
         L.append("")

@@ -61,3 +61,50 @@ def word(ok):
     if isinstance(ok, str):
         return ok
     return {True: "PASS", False: "FAIL", None: "TIE"}[ok]
+
+
+
+def best_rival(paired, separate):
+    """(rival, how chosen): the rival to hold a default against, of those in
+    @paired (rival -> (speedup of the default over it, how, repetitions)).
+    The fastest by @separate (rival -> its own separate throughput median,
+    or None): measurements taken apart from the pairs, so the pair that then
+    decides is not the one its own noise picked. Choosing by the paired
+    speedups themselves, the lowest of five noisy ratios, fails a default
+    that merely ties every rival (the self-gate flipped from run to run
+    that way); that is the fallback only when no separate median exists."""
+    known = {s: v for s, v in separate.items() if s in paired and v}
+    if known:
+        return max(known, key=known.get), "fastest by separate medians"
+    return min(paired, key=lambda s: paired[s][0]), "lowest paired ratio"
+
+
+def against_best(paired, separate, bar):
+    """(verdict, rival, note) of a default against the best of several
+    rivals at @bar: verdict3() against best_rival(), except that a FAIL
+    needs every repetition of that pair below @bar (with 5 repetitions the
+    sign test's p = 0.031): the median alone, more than TIE_WIDTH below,
+    failed a default that ties when the repetitions spread by +-15% (a
+    loaded machine; A against A did). A FAIL against any other rival's pair
+    makes it at least a TIE (the separate medians, noisier than a pair, may
+    have ranked the real best second), never a PASS."""
+    def one(s):
+        ratio, _, reps = paired[s]
+        v, note = verdict3(ratio, reps, bar)
+        above = sum(1 for x in reps or [] if x >= bar)
+        if v == "FAIL" and above:
+            return "TIE", f", a tie: median below, {above} of {len(reps)} repetitions at or above"
+        return v, note
+
+    best, chosen = best_rival(paired, separate)
+    v, note = one(best)
+    others = sorted(s for s in paired if s != best and one(s)[0] == "FAIL")
+    if others and v == "PASS":
+        return "TIE", best, f", {chosen}; fails against {', '.join(others)} in its pair"
+    return v, best, f", {chosen}{note}"
+
+
+def worst_verdict(verdicts):
+    """The worst of "PASS" / "TIE" / "FAIL" (PASS for none)."""
+    order = ("PASS", "TIE", "FAIL")
+    return max(verdicts, key=order.index, default="PASS")

@@ -168,11 +168,19 @@ __attribute__((target("avx2"))) void *vmb__copy_avx2(void *dst, const void *src,
 }
 
 /* heads_avx512() - heads_avx2() with 64-byte blocks from 64 bytes, to
- * VMB__AVX512_INLINE_MAX. Laid out as glibc's memcpy is: 64..128 bytes
- * fall through with the first block loaded before the second compare. */
+ * VMB__AVX512_INLINE_MAX. 64..128 bytes first, with one unsigned compare:
+ * the dispatcher's commonest call (vmb_copy() does 9..63 inline), where
+ * glibc's memcpy takes two (below 64, above 128). */
 __attribute__((target("avx512f,avx512bw,avx512vl,avx2"), always_inline)) static inline bool
 heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 {
+	if (VMB_LIKELY(n - 64 <= 64)) {
+		__m512i a = LD64(s), b = LD64(s + n - 64);
+
+		ST64(d, a);
+		ST64(d + n - 64, b);
+		return true;
+	}
 	if (n < 64) {
 		if (n <= 16)
 			HT8(d, s, n);
@@ -182,15 +190,9 @@ heads_avx512(uint8_t *d, const uint8_t *s, size_t n)
 			HT32(d, s, n);
 		return true;
 	}
+	/* At this point: n > 128. */
 	__m512i a0 = LD64(s);
 
-	if (VMB_LIKELY(n <= 128)) {
-		__m512i b0 = LD64(s + n - 64);
-
-		ST64(d, a0);
-		ST64(d + n - 64, b0);
-		return true;
-	}
 	if (n <= 256) {
 		__m512i b = LD64(s + 64), c = LD64(s + n - 128), e = LD64(s + n - 64);
 
