@@ -30,11 +30,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "bench", "bench", "vmbytes-bench")
 REPORTS = os.path.join(ROOT, "reports", "bench")
 TUNING = os.path.join(REPORTS, "tuning.conf")
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import cliargs  # noqa: E402  (one argument checker for every tool)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import cliargs, lists  # noqa: E402  (one argument checker, the one strategy list)
 import report_peers  # noqa: E402  (the Peers section, first in the report)
 from verdict import bar_verdict, word  # noqa: E402
-import campaign  # noqa: E402  (its atomic_write, one for every tool)
+from vmbytes import benchjson, files  # noqa: E402  (the JSON reader; the atomic write)
 sys.path.insert(0, os.path.join(ROOT, "bench", "peers"))
 import vmmemory  # noqa: E402  (the vm-memory peer: its build, rounds and report section)
 report_peers.HOOKS.append(lambda res, ctx: (vmmemory.section(ctx), vmmemory.checks(ctx)))
@@ -49,8 +49,7 @@ DEFAULTS = {
 PROGRESS_EVERY = 5.0
 SIZE_MAX = (1 << 64) - 1  # seconds between progress lines
 
-STRATEGY_ORDER = ["default", "libc_dispatched", "bytes", "words", "reference", "rep_movsb",
-                  "avx2", "avx512", "nt"]
+STRATEGY_ORDER = lists.STRATEGY_ORDER  # core/src/copy/strategies.txt
 
 
 UsageError = cliargs.UsageError
@@ -340,31 +339,20 @@ def build_context(gb_ctx, args, env, started, elapsed):
 # Results
 # ---------------------------------------------------------------------------
 
-TIME_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-
-
-def base_name(name):
-    return re.sub(r"/(threads:\d+|real_time)", "", name)
-
-
 def collect(gb):
     """name -> {'gbps': median GB/s or None, 'ns': median ns per iteration,
     'spread': (max-min)/median of ns, 'n': repetitions}. Medians of the
     repetitions, which ran interleaved with every other benchmark."""
     runs = {}
     errors = {}
-    for b in gb.get("benchmarks", []):
-        if b.get("run_type", "iteration") != "iteration":
+    for r in benchjson.iterations(gb):
+        if r.error:
+            errors[r.base] = r.error
             continue
-        name = base_name(b.get("run_name", b["name"]))
-        if b.get("error_occurred"):
-            errors[name] = b.get("error_message", "error")
-            continue
-        unit = TIME_NS.get(b.get("time_unit", "ns"), 1.0)
-        t = b["real_time"] if "/real_time" in b["name"] else b["cpu_time"]
-        runs.setdefault(name, []).append((t * unit, b.get("bytes_per_second"),
-                                          b.get("items_per_second"), b.get("time_ratio"),
-                                          b.get("a_ns"), b.get("b_ns")))
+        b = r.raw
+        runs.setdefault(r.base, []).append((r.ns, b.get("bytes_per_second"),
+                                            b.get("items_per_second"), b.get("time_ratio"),
+                                            b.get("a_ns"), b.get("b_ns")))
     res = {}
     for name, rs in runs.items():
         ns = [r[0] for r in rs]
@@ -902,15 +890,14 @@ def atomic_write(path, text):
     fsync): a kill or a full disk leaves the old file or none, never a part.
     A failure is exit 1 naming the file."""
     try:
-        campaign.atomic_write(path, text)
-    except campaign.Failed as e:
+        files.atomic_write(path, text)
+    except files.Failed as e:
         print(f"vmbytes bench: {e}", file=sys.stderr)
         sys.exit(1)
 
 
 def finish_json(tmp_json, ctx, out_json):
-    with open(tmp_json) as f:
-        gb = json.load(f)
+    gb = benchjson.load(tmp_json)
     gb["context"]["vmbytes"] = ctx
     atomic_write(out_json, json.dumps(gb, indent=1, allow_nan=False))
     return gb
@@ -919,8 +906,7 @@ def finish_json(tmp_json, ctx, out_json):
 def cmd_render(args):
     """Write the markdown report (and plots) of an earlier run's JSON again,
     beside it, with the analysis of this run.py."""
-    with open(args.json) as f:
-        gb = json.load(f)
+    gb = benchjson.load(args.json)
     ctx = gb.get("context", {}).get("vmbytes")
     if not ctx:
         print(f"vmbytes bench: {args.json} has no vmbytes context", file=sys.stderr)
@@ -954,8 +940,7 @@ def cmd_bench(args):
             return 2
         if elapsed < 0:
             return 1
-        with open(tmp_json) as f:
-            gb_ctx = json.load(f).get("context", {})
+        gb_ctx = benchjson.context(tmp_json)
         ctx = build_context(gb_ctx, args, env, started, elapsed)
         ctx["vm_memory_peer"] = vmmemory.run(peer, args.mode)
         out_json = os.path.join(REPORTS, f"{stamp}.json")
@@ -1123,8 +1108,7 @@ def cmd_tune(args):
                                  tmp_json, log)
         if elapsed is None or elapsed < 0:
             return 1
-        with open(tmp_json) as f:
-            gb_ctx = json.load(f).get("context", {})
+        gb_ctx = benchjson.context(tmp_json)
         args.filter = None
         ctx = build_context(gb_ctx, args, env, started, elapsed)
         out_json = os.path.join(REPORTS, f"tune-{stamp}.json")

@@ -42,9 +42,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import cliargs  # noqa: E402  (one argument checker for every tool)
-import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import cliargs  # noqa: E402  (one argument checker for every tool)
+from vmbytes import lists as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
 STAGES = ["static", "sanitizers", "fuzz", "chaos", "ossfuzz", "bench"]
 TARGETS = _targets.TARGETS

@@ -18,9 +18,9 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "ci"))
-import cliargs  # noqa: E402
+from vmbytes import cliargs  # noqa: E402
 import report_html as H  # noqa: E402  (exits 1 with one line without python3-markdown)
 
 VERDICT_RE = re.compile(r"^- \*\*(PASS|FAIL|TIE)\*\* (.*?): (.*)$")

@@ -39,8 +39,9 @@ import subprocess
 import sys
 import time
 
-import cliargs  # one argument checker for every tool
-import targets as _targets  # the one list, fuzz/targets.txt
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes import cliargs  # noqa: E402  # one argument checker for every tool
+from vmbytes import lists as _targets  # the one list, fuzz/targets.txt
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = _targets.TARGETS
@@ -122,8 +123,8 @@ def die_usage(msg):
     cliargs.die("vmbytes fuzz", msg)
 
 
-# One parser for --time everywhere (ci/run.py imports it): 10 s to 30 days.
-parse_time = cliargs.duration(10)
+# One parser for --time everywhere (ci/run.py uses it too): 10 s to 30 days.
+parse_time = cliargs.campaign_time
 
 
 def write_json(path, data):

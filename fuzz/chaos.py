@@ -72,8 +72,13 @@ def is_temp(name):
 def make_sandbox(base, campaign, with_fuzzer=True):
     os.makedirs(os.path.join(base, "fuzz", "dict"))
     shutil.copyfile(campaign, os.path.join(base, "fuzz", "campaign.py"))
-    for name in ("targets.py", "targets.txt", "cliargs.py"):  # what campaign.py imports
-        shutil.copyfile(os.path.join(ROOT, "fuzz", name), os.path.join(base, "fuzz", name))
+    shutil.copyfile(os.path.join(ROOT, "fuzz", "targets.txt"), os.path.join(base, "fuzz", "targets.txt"))
+    # What campaign.py imports: the tooling package and the lists it reads.
+    shutil.copytree(os.path.join(ROOT, "tools", "vmbytes"), os.path.join(base, "tools", "vmbytes"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(base, "core", "src", "copy"))
+    shutil.copyfile(os.path.join(ROOT, "core", "src", "copy", "strategies.txt"),
+                    os.path.join(base, "core", "src", "copy", "strategies.txt"))
     shutil.copyfile(os.path.join(ROOT, "fuzz", "dict", f"{TARGET}.dict"),
                     os.path.join(base, "fuzz", "dict", f"{TARGET}.dict"))
     build = os.path.join(base, "build", "fuzz-asan", "fuzz")

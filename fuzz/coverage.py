@@ -26,8 +26,9 @@ import shutil
 import subprocess
 import sys
 
-import cliargs  # one argument checker for every tool
-import targets as _targets  # the one list, fuzz/targets.txt
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes import cliargs  # noqa: E402  # one argument checker for every tool
+from vmbytes import lists as _targets  # noqa: E402  (fuzz/targets.txt, core/src/copy/strategies.txt)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "reports", "coverage")
@@ -37,7 +38,7 @@ TARGETS = _targets.TARGETS
 MIN_LINES, MIN_BRANCHES = 95.0, 90.0
 # Every copy strategy but the dispatcher (which the plain replays run), and
 # every guest search; see replay_forced().
-COPY_STRATEGIES = ["libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
+COPY_STRATEGIES = _targets.STRATEGIES  # core/src/copy/strategies.txt
 COPY_CORPORA = ["slice", "guest"]
 GUEST_SEARCHES = ["plain", "avx2", "avx512"]
 SEARCH_CORPORA = ["guest", "layout", "api"]

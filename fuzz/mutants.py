@@ -36,7 +36,8 @@ import sys
 import threading
 import time
 
-import cliargs  # one argument checker for every tool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes import cliargs  # noqa: E402  # one argument checker for every tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, "build", "mutants-src")

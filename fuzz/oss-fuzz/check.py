@@ -71,8 +71,8 @@ import time
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import lists as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 
 CLANG, CLANGXX = "clang-14", "clang++-14"
 SYMBOLIZER = "/usr/lib/llvm-14/bin/llvm-symbolizer"
