@@ -43,7 +43,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from vmbytes import cliargs  # noqa: E402  (one argument checker for every tool)
+from vmbytes import cliargs, ctest  # noqa: E402  (one argument checker; CTest's JUnit results)
 from vmbytes import lists as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
 STAGES = ["static", "sanitizers", "fuzz", "chaos", "ossfuzz", "bench"]
@@ -89,19 +89,20 @@ def stage_sanitizers(args, log):
             verdicts.append(f"{preset}: build failed")
             ok = False
             continue
-        rc, out = run(["ctest", "--preset", preset], log)
-        summary = re.search(r"(\d+)% tests passed, (\d+) tests? failed out of (\d+)", out)
-        failed = re.findall(r"\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Not Run)", out)
-        if rc or not summary:
+        r = ctest.run(["--preset", preset], cwd=ROOT)
+        with open(log, "a") as f:
+            f.write(f"$ ctest --preset {preset}\n{r.output}")
+        if r.status or r.error or r.failed:
             ok = False
             # Case names start with the SPEC rule id they check (S2_..., G4_...).
-            rules = sorted({m.group(1) for f in failed
+            rules = sorted({m.group(1) for f in r.failed
                             for m in [re.match(r"[^.]+\.([SGIDR]\d+)", f)] if m},
-                           key=lambda r: (r[0], int(r[1:])))
-            verdicts.append(f"{preset}: {len(failed)} failed: {', '.join(failed[:6])}"
-                            + (f" (rules {', '.join(rules)})" if rules else ""))
+                           key=lambda rule: (rule[0], int(rule[1:])))
+            why = r.error or f"{len(r.failed)} failed: {', '.join(r.failed[:6])}"
+            verdicts.append(f"{preset}: {why}" + (f" (rules {', '.join(rules)})" if rules else ""))
         else:
-            verdicts.append(f"{preset}: {summary.group(3)} passed")
+            verdicts.append(f"{preset}: {len(r.passed) + len(r.skipped)} passed"
+                            + (f" ({len(r.skipped)} skipped)" if r.skipped else ""))
     return ok, "; ".join(verdicts)
 
 

@@ -37,7 +37,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-from vmbytes import cliargs  # noqa: E402  # one argument checker for every tool
+from vmbytes import cliargs, ctest  # noqa: E402  (one argument checker; CTest's JUnit results)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, "build", "mutants-src")
@@ -217,10 +217,12 @@ def short_fuzz(build, targets, seconds):
 def unit_tests(build, areas):
     """Killed when a unit test of the mutated file's area fails."""
     for area in areas:
-        rc, out = sh(["ctest", "--test-dir", build, "-R", f"^{area}\\.", "-j2"], 600)
-        if rc != 0:
-            m = re.search(r"\d+ - (\S+) \(", out)
-            return f"unit {m.group(1) if m else area}"
+        try:
+            r = ctest.run(["--test-dir", build, "-R", f"^{area}\\.", "-j2"], timeout=600)
+        except subprocess.TimeoutExpired:
+            return f"unit {area} (timeout)"
+        if r.status != 0 or r.failed:
+            return f"unit {r.failed[0] if r.failed else area}"
     return None
 
 

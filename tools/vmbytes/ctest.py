@@ -4,6 +4,7 @@ XML file per run) instead of from its console output: `./vmbytes test`,
 the gate's sanitizer stage and the mutation tester's unit-test kill check
 all go through run()."""
 import os
+import signal
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
@@ -35,15 +36,14 @@ def run(args, cwd=None, timeout=None, tee=None):
     """Run `ctest ARGS --output-junit FILE` and read FILE. With @tee (a
     text file object, such as sys.stdout) the output is copied there line
     by line as it comes (and @timeout does not apply); it is captured in
-    Results.output either way. A timeout kills ctest and raises
-    subprocess.TimeoutExpired."""
+    Results.output either way. A timeout kills ctest and every test it
+    started (they run in a session of their own, so a hung test dies
+    too) and raises subprocess.TimeoutExpired."""
     with tempfile.TemporaryDirectory(prefix="vmb-ctest-") as tmp:
         junit = os.path.join(tmp, "results.xml")
         cmd = ["ctest"] + list(args) + ["--output-junit", junit]
         if tee is None:
-            p = subprocess.run(cmd, cwd=cwd, timeout=timeout, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, errors="replace")
-            status, output = p.returncode, p.stdout
+            status, output = _run_session(cmd, cwd, timeout)
         else:
             status, output = _run_tee(cmd, cwd, tee)
         if not os.path.exists(junit):
@@ -64,3 +64,15 @@ def _run_tee(cmd, cwd, tee):
         tee.flush()
         out.append(line)
     return p.wait(), "".join(out)
+
+
+def _run_session(cmd, cwd, timeout):
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True, errors="replace", start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise
+    return p.returncode, out
