@@ -7,9 +7,6 @@ copy dispatcher. Standard library only.
 
   run.py bench [FILTER] [--quick] [--repetitions N] [--min-time S]
   run.py tune [--repetitions N] [--min-time S] [--margin PCT]
-
-With VMB_VALIDATE_ONLY=1 in the environment it only checks its arguments
-(exit 2 on a bad one), so that the driver can refuse a typo before building.
 """
 import argparse
 import datetime
@@ -1166,14 +1163,17 @@ def cmd_tune(args):
     return 0
 
 
-def main(argv):
+def parse(argv):
+    """The arguments of `bench ...`, `tune ...` or `render FILE`; a bad one
+    is one line on stderr and exit 2."""
     cmd = argv[0] if argv else "bench"
     try:
-        args = parse_args(argv)
+        return parse_args(argv)
     except UsageError as e:
         die_usage(cmd if cmd in ("bench", "tune") else "bench", str(e))
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+
+
+def execute(args):
     if args.cmd == "render":
         return cmd_render(args)
     if not os.access(BIN, os.X_OK):
@@ -1181,6 +1181,10 @@ def main(argv):
               file=sys.stderr)
         return 1
     return cmd_bench(args) if args.cmd == "bench" else cmd_tune(args)
+
+
+def main(argv):
+    return execute(parse(argv))
 
 
 if __name__ == "__main__":

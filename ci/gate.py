@@ -214,7 +214,7 @@ def stage_bench(args, log):
     return ok, "; ".join(notes)
 
 
-def main():
+def parse_args(argv=None):
     def stage_list(text):
         """--stages: a comma-separated, non-empty list of known stages."""
         names = text.split(",")
@@ -234,17 +234,17 @@ def main():
     p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
     p.add_argument("--base", type=cliargs.nonempty("REV"),
                    help="the revision the bench stage compares with (default: see bench/gate/base.py)")
-    args = p.parse_args()
-    stages = args.stages
+    args = p.parse_args(argv)
     if args.base is not None and subprocess.run(
             ["git", "-c", f"safe.directory={ROOT}", "-C", ROOT, "rev-parse", "--verify",
              "--quiet", f"{args.base}^{{commit}}"],
             capture_output=True).returncode != 0:
-        print(f"vmbytes gate: --base {args.base} is not a commit in this repository",
-              file=sys.stderr)
-        return 2
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+        cliargs.die(p.prog, f"--base {args.base} is not a commit in this repository")
+    return args
+
+
+def execute(args):
+    stages = args.stages
     os.makedirs(OUT, exist_ok=True)
     log = os.path.join(OUT, "gate.log")
     open(log, "w").close()
@@ -274,6 +274,10 @@ def main():
           f"({', '.join(r['stage'] + {True: '', None: ' SKIPPED', False: ' FAILED'}[r['pass']] for r in results)}); "
           f"log in {os.path.relpath(log, ROOT)}")
     return 0 if verdict else 1
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -838,7 +838,7 @@ def decode(args):
     return subprocess.run([replay, "-decode", args.file]).returncode
 
 
-def main():
+def parse_args(argv=None):
     p = cliargs.Parser(prog="vmbytes fuzz", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     target = cliargs.choice(TARGETS, "target")
@@ -858,14 +858,16 @@ def main():
     d = sub.add_parser("decode", help="print an input as an op script")
     d.add_argument("file", metavar="FILE")
     d.add_argument("--target", type=target)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     if args.cmd == "decode":
         if args.file == "":
             die_usage("empty FILE")
         if not os.path.isfile(args.file):
             die_usage(f"FILE '{args.file}' is not a file")
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+    return args
+
+
+def execute(args):
     if args.cmd == "run":
         if args.reports:
             global REPORTS, WORK, CRASHES, STATE
@@ -877,6 +879,10 @@ def main():
     if args.cmd == "prune":
         return prune(args)
     return decode(args)
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -185,13 +185,14 @@ def without(skipped, summary, export, lcov_path):
     return out, sorted(names)
 
 
-def main():
+def parse_args(argv=None):
     p = cliargs.Parser(prog="vmbytes coverage", description=__doc__.split("\n\n")[0])
     p.add_argument("build", metavar="BUILD_DIR", type=build_dir,
                    help="the coverage preset's build directory")
-    args = p.parse_args()
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+    return p.parse_args(argv)
+
+
+def execute(args):
     build = os.path.join(args.build, "fuzz")
     profraw = os.path.join(OUT, "profraw")
     shutil.rmtree(OUT, ignore_errors=True)
@@ -275,6 +276,10 @@ def main():
         return 1
     print(f"coverage: pass: at least {MIN_LINES}% of lines and {MIN_BRANCHES}% of branches")
     return 0
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":
