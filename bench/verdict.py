@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """Verdicts on a bar, from the repetitions of a paired ratio: what the
-report's checks (run.py) and the peers' (report_peers.py) share, so that
-noise gives the same tie in both. The sign test is scipy's binomtest
+report's checks (tools/vmbytes/bench/checks.py) and the peers'
+(report_peers.py) share, so that noise gives the same tie in both. The sign test is scipy's binomtest
 (tools/vmbytes/signtest.py)."""
 import os
 import sys

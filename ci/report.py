@@ -50,7 +50,7 @@ def md_table(head, rows):
 
 def bench_verdicts(rep, md):
     """[(group, verdict, title, detail)]: bench/latest.verdicts.json
-    (bench/run.py writes it beside latest.md), else the verdict bullets of
+    (tools/vmbytes/bench/report.py writes it beside latest.md), else the verdict bullets of
     the markdown, grouped by the section they sit in."""
     data = load(rep, "bench/latest.verdicts.json")
     out = []

@@ -174,7 +174,8 @@ def run_coverage(args):
 
 
 def bench_tool():
-    return tool("bench/run.py", "bench_run")
+    from .bench import command
+    return command
 
 
 def parse_bench(argv):
