@@ -138,9 +138,10 @@ def stage_fuzz(args, log):
     # A smoke starts from nothing: a stale summary or an earlier run's crash
     # index would give this change a verdict it did not earn.
     shutil.rmtree(reports, ignore_errors=True)
-    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "campaign.py"), "run", "--time",
+    rc, out = run([sys.executable, "-m", "vmbytes.fuzz.command", "run", "--time",
                    str(max(10, int(total))), "--engine", "both", "--jobs", str(args.jobs), "--fresh",
-                   "--no-merge", "--reports", reports], log)
+                   "--no-merge", "--reports", reports], log,
+                  env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools")))
     try:
         with open(os.path.join(reports, "summary.json")) as f:
             summary = json.load(f)

@@ -134,7 +134,8 @@ def run_replay(args):
 
 
 def campaign():
-    return tool("fuzz/campaign.py", "campaign")
+    from .fuzz import command
+    return command
 
 
 def parse_fuzz(argv):

@@ -2,6 +2,7 @@
 """Files written atomically (temporary name, fsync, rename, directory
 fsync), the one way every tool writes: a kill or a full disk leaves the
 old file or none, never a part."""
+import hashlib
 import json
 import os
 
@@ -52,6 +53,11 @@ def atomic_write(path, data):
         except OSError:
             pass
         raise Failed(f"cannot write {rel(path)}: {e.strerror}") from None
+
+
+def sha1_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha1(f.read()).hexdigest()
 
 
 def write_json(path, data):
