@@ -413,7 +413,7 @@ def main():
     p.add_argument("--trials", type=int, default=len(PLANS), help="kill plans to run "
                    f"(default {len(PLANS)}; more repeat them with other random moments)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
-    p.add_argument("--package", dest="campaign", default=os.path.join(ROOT, "tools", "vmbytes"),
+    p.add_argument("--package", dest="campaign", metavar="DIR", default=os.path.join(ROOT, "tools", "vmbytes"),
                    help="the tooling package under test, whose fuzz/ is the campaign "
                    "(default this tree's tools/vmbytes)")
     p.add_argument("--cases", default="kills,engines,diskfull")
