@@ -95,7 +95,7 @@ struct atomic_ctx {
 		size_t off = offset_for(c->mode, c->thread);                           \
 		uint64_t bad = 0;                                                      \
 		for (uint64_t i = 0; i < n; i++)                                       \
-			bad |= (uint64_t)(vmb_slice_store(s, off, sizeof(T), i, VORD, NULL) != 0); \
+			bad |= (uint64_t)(vmb_slice_store(s, off, sizeof(T), vmb_ordering_of(VORD), i, NULL) != 0); \
 		c->bad += bad;                                                         \
 	}                                                                              \
 	static void api_load_##W##_##ONAME(void *arg, uint64_t n)                      \
@@ -106,7 +106,8 @@ struct atomic_ctx {
 		uint64_t bad = 0, x = 0;                                               \
 		for (uint64_t i = 0; i < n; i++) {                                     \
 			bad |= (uint64_t)(vmb_slice_load(s, off, sizeof(T),             \
-					VORD == VMB_RELEASE ? VMB_ACQUIRE : VORD, &x, NULL) != 0); \
+					vmb_ordering_of(VORD == VMB_ORDER_RELEASE ? VMB_ORDER_ACQUIRE : VORD), \
+					&x, NULL) != 0);                                       \
 			vmb_bench_use(x);                                              \
 		}                                                                      \
 		c->bad += bad;                                                         \
@@ -114,9 +115,9 @@ struct atomic_ctx {
 
 /* Orderings by store name; a load at "release" strength is an acquire. */
 #define DEFINE_WIDTH(T, W)                                                             \
-	DEFINE_LOOPS(T, W, __ATOMIC_RELAXED, relaxed, VMB_RELAXED)                     \
-	DEFINE_LOOPS(T, W, __ATOMIC_RELEASE, release, VMB_RELEASE)                     \
-	DEFINE_LOOPS(T, W, __ATOMIC_SEQ_CST, seq_cst, VMB_SEQ_CST)
+	DEFINE_LOOPS(T, W, __ATOMIC_RELAXED, relaxed, VMB_ORDER_RELAXED)                     \
+	DEFINE_LOOPS(T, W, __ATOMIC_RELEASE, release, VMB_ORDER_RELEASE)                     \
+	DEFINE_LOOPS(T, W, __ATOMIC_SEQ_CST, seq_cst, VMB_ORDER_SEQ_CST)
 
 DEFINE_WIDTH(uint8_t, u8)
 DEFINE_WIDTH(uint16_t, u16)

@@ -45,27 +45,15 @@
 
 static struct vmb_guest *make_guest(size_t nregions, uint64_t len, uint64_t gap, size_t dirty)
 {
-	struct vmb_region **rs = xcalloc(nregions, sizeof(*rs));
+	const struct vmb_guest_ranges_config cfg = { .kind = VMB_REGION_ANON,
+						     .dirty_page_size = dirty };
+	struct vmb_range *rs = xcalloc(nregions, sizeof(*rs));
 	struct vmb_guest *g = NULL;
-	size_t made = 0;
 
-	for (; made < nregions; made++) {
-		struct vmb_region_config cfg = {
-			.start = made * (len + gap),
-			.len = len,
-			.kind = VMB_REGION_ANON,
-			.fd = -1,
-			.dirty_page_size = dirty,
-		};
-
-		if (vmb_region_new(&cfg, &rs[made], NULL) != 0)
-			break;
-	}
-	if (made < nregions || vmb_guest_new(rs, nregions, &g, NULL) != 0) {
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(rs[i]);
+	for (size_t i = 0; i < nregions; i++)
+		rs[i] = (struct vmb_range){ .start = i * (len + gap), .len = len };
+	if (vmb_guest_from_ranges(rs, nregions, &cfg, &g, NULL) != 0)
 		g = NULL;
-	}
 	free(rs);
 	return g;
 }
@@ -157,8 +145,8 @@ static void op_body(struct vmb_bench *b, void *arg)
 						rc = vmb_guest_write_slice(g, addr, buf, n, NULL);
 						break;
 					default:
-						rc = vmb_guest_store(g, addr, 8, (uint64_t)i,
-								     VMB_RELEASE, NULL);
+						rc = vmb_guest_store(g, addr, 8, VMB_RELEASE,
+								     (uint64_t)i, NULL);
 						break;
 					}
 					bad += rc != 0;
@@ -179,7 +167,7 @@ static void op_body(struct vmb_bench *b, void *arg)
 					rc = vmb_bytes_write_slice(m, addr, buf, n, NULL);
 					break;
 				default:
-					rc = vmb_bytes_store(m, addr, 8, (uint64_t)i, VMB_RELEASE,
+					rc = vmb_bytes_store(m, addr, 8, VMB_RELEASE, (uint64_t)i,
 							     NULL);
 					break;
 				}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """vmbytes coverage: line and branch coverage of core/src from the committed
-corpus alone, with clang's source-based coverage (llvm-cov).
+corpus alone (and the bad-argument unit tests that were once part of the
+api target), with clang's source-based coverage (llvm-cov).
 
 usage: coverage.py BUILD_DIR
 
@@ -211,6 +212,17 @@ def execute(args):
             sys.exit(f"coverage: replaying corpus/{t} failed")
         print(f"coverage: replayed corpus/{t} ({run.stderr.strip().splitlines()[-1]})")
         binaries.append(exe)
+    # The api target's bad-argument checks that read no input are a unit
+    # test runner now (core/tests/badinput.c): run with the corpus, so the
+    # figures still count what they reach.
+    unit = os.path.join(args.build, "core", "tests", "test_badinput")
+    env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(profraw, "unit-badinput-%p.profraw"))
+    run = subprocess.run([unit], env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        print(run.stderr[-3000:], file=sys.stderr)
+        sys.exit(f"coverage: {unit} failed (exit {run.returncode})")
+    print("coverage: ran core/tests/test_badinput")
+    binaries.append(unit)
     skipped = replay_forced(build, profraw)
     profdata = os.path.join(OUT, "corpus.profdata")
     subprocess.run([tool("llvm-profdata"), "merge", "-sparse", "-o", profdata]

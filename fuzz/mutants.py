@@ -7,7 +7,7 @@ usage: mutants.py [--time-per-mutant S] [--max N] [--file NAME] [--jobs N] [--fr
 Makes small faults in core/src (comparison flips, +/-1 on constants,
 dropped checks, swapped operands), one at a time, in a scratch copy of the
 tree, and asks whether the suite notices: first the replay regression
-(every op script of core/tests/ops and ../shared/conformance, then every
+(every op script of core/tests/ops and core/tests/conformance, then every
 corpus input through the oracle), then a short libFuzzer run of the
 targets that exercise the mutated file. A mutant that nothing kills is a
 survivor: the report lists each with its line, so that it is either
@@ -44,7 +44,7 @@ SCRATCH = os.path.join(ROOT, "build", "mutants-src")
 EQUIVALENT = os.path.join(ROOT, "fuzz", "mutants-equivalent.txt")
 VERDICTS = os.path.join(ROOT, "build", "mutants", "verdicts.json")
 OUT = os.path.join(ROOT, "reports", "mutants")
-CONFORMANCE = os.path.abspath(os.path.join(ROOT, "..", "shared", "conformance"))
+CONFORMANCE = os.path.join(ROOT, "core", "tests", "conformance")
 
 # The unit-test runners (core/tests/<area>.c) of each source file: the last
 # stage, for a mutant that the replay regression and the fuzzers missed.
@@ -158,8 +158,8 @@ def prepare(build, scratch):
     flags = ("-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined "
              "-fno-sanitize-recover=all")
     rc, out = sh(["cmake", "-S", scratch, "-B", build, "-G", "Ninja", "-DCMAKE_C_COMPILER=clang",
-                  f"-DCMAKE_C_FLAGS={flags}", "-DVMB_FUZZ_ENGINE=libfuzzer", "-DVMB_BUILD_TESTS=ON",
-                  f"-DVMB_CONFORMANCE_DIR={CONFORMANCE}"], 300)
+                  f"-DCMAKE_C_FLAGS={flags}", "-DVMB_FUZZ_ENGINE=libfuzzer", "-DVMB_BUILD_TESTS=ON"],
+                 300)
     if rc != 0:
         sys.exit(f"mutants: configure failed\n{out}")
 
@@ -257,8 +257,8 @@ def fingerprint():
     """A hash of everything a verdict depends on: the sources, the tests,
     the fuzz suite, the corpus and the conformance scripts."""
     h = hashlib.sha256()
-    for top in ("core", "fuzz", "corpus", "CMakeLists.txt", CONFORMANCE):
-        base = top if os.path.isabs(top) else os.path.join(ROOT, top)
+    for top in ("core", "fuzz", "corpus", "CMakeLists.txt"):  # core/ holds the conformance cases
+        base = os.path.join(ROOT, top)
         paths = [base] if os.path.isfile(base) else sorted(
             os.path.join(d, f) for d, _, fs in os.walk(base) for f in fs)
         for path in sorted(paths):

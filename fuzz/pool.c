@@ -135,16 +135,6 @@ void vmbf_pool_release(struct vmb_region *r)
 	give_back(r);
 }
 
-/* As the engine prints a failed set-up: the error with its details. */
-static void err_line(struct vmbo_text *out, int rc, const struct vmb_error *e)
-{
-	struct vmb_error bare = { .code = rc };
-	char buf[160];
-
-	vmb_error_format(e->code == rc ? e : &bare, buf, sizeof(buf));
-	vmbo_text_printf(out, "err %s", buf);
-}
-
 /*
  * The bytes of the data file's memfd an op of @s may write: [0, return).
  * Every write reaches the file at [addr, addr + n) of the op's own count,
@@ -221,12 +211,11 @@ static int open_file(struct vmbo_env *env, const struct vmbo_script *s, uint64_t
 	dirty = write_extent(s, len);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1; /* the engine's close must not close ours */
-	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_FILE;
 	rc = vmb_datafile_new(fd, len, &env->file, &e);
 	if (rc != 0) {
 		memset(env, 0, sizeof(*env));
-		err_line(out, rc, &e);
+		vmbo_text_err(out, rc, &e);
 		return -1;
 	}
 	env->bytes = vmb_datafile_bytes(env->file);
@@ -263,7 +252,6 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 		return vmbo_env_open(env, s, out);
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1;
-	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_REGION;
 	env->has_bitmap = bitmaps;
 	n = 0;
@@ -297,7 +285,7 @@ int vmbf_pool_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmb
 		for (size_t i = 0; i < n; i++)
 			give_back(regions[i]);
 		memset(env, 0, sizeof(*env));
-		err_line(out, rc, &e);
+		vmbo_text_err(out, rc, &e);
 		return -1;
 	}
 	env->bytes = vmb_guest_bytes(env->guest);

@@ -136,27 +136,16 @@ static __attribute__((noreturn)) void die(const char *what, int rc)
 
 static struct vmb_guest *guest(uint64_t len, unsigned count)
 {
-	struct vmb_region *rs[FIND_REGIONS];
+	static const struct vmb_guest_ranges_config anon = { .kind = VMB_REGION_ANON };
+	struct vmb_range rs[FIND_REGIONS];
 	struct vmb_guest *g = NULL;
-	int rc = 0;
-	unsigned made;
+	int rc;
 
-	for (made = 0; made < count; made++) {
-		struct vmb_region_config cfg = {
-			.start = made * len, .len = len, .kind = VMB_REGION_ANON, .fd = -1,
-		};
-
-		rc = vmb_region_new(&cfg, &rs[made], NULL);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0)
-		rc = vmb_guest_new(rs, count, &g, NULL);
-	if (rc != 0) {
-		for (unsigned i = 0; i < made; i++)
-			vmb_region_free(rs[i]);
+	for (unsigned i = 0; i < count; i++)
+		rs[i] = (struct vmb_range){ .start = i * len, .len = len };
+	rc = vmb_guest_from_ranges(rs, count, &anon, &g, NULL);
+	if (rc != 0)
 		die("cannot map the guest memory", rc);
-	}
 	return g;
 }
 

@@ -8,7 +8,7 @@ libvmbytes.a), as separate processes: in each round both start (which one
 first alternates), then take their samples alternately, operation by
 operation (A B, then B A); compared per operation. Standard library only.
 
-bench/run.py calls build() and measure() for ./vmbytes bench (with or
+tools/vmbytes/bench/command.py calls build() and measure() for ./vmbytes bench (with or
 without --quick) and checks()/section() for its report. By hand:
 
   vmmemory.py measure [--vmbytes-peer PATH] [--quick]

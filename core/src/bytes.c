@@ -170,17 +170,17 @@ int vmb__bytes_write_all(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst
 	return 0;
 }
 
-int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, uint64_t v, int order,
-		    struct vmb_error *err)
+int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width,
+		    struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	/* S9 [diverges]: the ordering is checked before anything else. */
 	if (b.ops == NULL || !vmb_order_valid_for_store(order) || !vmb_width_valid(width))
 		return bad_arg(err);
-	return b.ops->store(b.self, addr, width, v, order, err);
+	return b.ops->store(b.self, addr, width, order, v, err);
 }
 
-int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width, int order, uint64_t *v,
-		   struct vmb_error *err)
+int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width,
+		   struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	/* S9 [diverges]. */
 	if (b.ops == NULL || !vmb_order_valid_for_load(order) || !vmb_width_valid(width) ||

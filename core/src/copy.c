@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * The out-of-line half of the copy entry point: the size-class dispatcher
- * over the strategies of core/src/copy/, CPU feature detection, forcing a
- * strategy, and the tuned thresholds.
+ * The dispatcher: the out-of-line half of the copy entry point, by size
+ * class over the strategies of core/src/copy/ and core/src/arch/, forcing
+ * a strategy, and the thresholds in force. What the CPU can run comes from
+ * core/src/arch/ (cpu.h); the built-in thresholds, tuning files and the
+ * start-up environment from copy/tuning.c; vmb_move() is copy/move.c.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "arch/cpu.h"
 #include "copy/strategy.h"
 #include "internal.h"
 
@@ -18,17 +19,19 @@ static const char *const names[VMB_COPY_STRATEGY_COUNT] = {
 typedef vmb__copy_fn copy_fn;
 
 /* The strategies as vmb_copy_strategy_copy() runs them: any n, S10 for
- * n <= 8 inside each. */
+ * n <= 8 inside each. NULL: not in this build (never available). */
 static const copy_fn fns[VMB_COPY_STRATEGY_COUNT] = {
 	NULL,
 	vmb__copy_libc,
 	vmb__copy_bytes,
 	vmb__copy_words,
 	vmb__copy_reference,
+#if VMB_ARCH_X86_64
 	vmb__copy_rep_movsb,
 	vmb__copy_avx2,
 	vmb__copy_avx512,
 	vmb__copy_nt,
+#endif
 };
 
 /*
@@ -60,36 +63,18 @@ static struct {
 	.block_id = VMB_COPY_LIBC,
 };
 
-static bool cpu_has(enum vmb_copy_strategy s)
-{
-	unsigned a, b, c, d;
-
-	switch (s) {
-	case VMB_COPY_REP_MOVSB:
-		/* CPUID.7.0:EBX bit 9 is ERMS. */
-		__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
-		return (b >> 9) & 1;
-	case VMB_COPY_AVX2:
-	case VMB_COPY_NT:
-		return __builtin_cpu_supports("avx2");
-	case VMB_COPY_AVX512:
-		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		       __builtin_cpu_supports("avx512vl");
-	default:
-		return (unsigned)s < VMB_COPY_STRATEGY_COUNT;
-	}
-}
-
-/* Bit s set when the CPU can run strategy s; CPUID is slow, so ask once. */
+/* Bit s set when the CPU can run strategy s and the build has it; CPUID
+ * is slow, so ask once. */
 static unsigned available_mask(void)
 {
 	static unsigned mask;
 	unsigned m = __atomic_load_n(&mask, __ATOMIC_RELAXED);
 
 	if (m == 0) {
+		m = vmb__cpu_copy_mask();
 		for (int s = 0; s < VMB_COPY_STRATEGY_COUNT; s++)
-			if (cpu_has((enum vmb_copy_strategy)s))
-				m |= 1u << s;
+			if (s != VMB_COPY_DEFAULT && fns[s] == NULL)
+				m &= ~(1u << s);
 		/* Relaxed: every thread computes the same mask. */
 		__atomic_store_n(&mask, m, __ATOMIC_RELAXED);
 	}
@@ -181,21 +166,18 @@ static void publish(void)
 	__atomic_store_n(&vmb__copy_large_min, first_large, __ATOMIC_RELAXED);
 	if (forced != VMB_COPY_DEFAULT)
 		f = forced == VMB_COPY_LIBC ? memcpy : fns[forced];
+#if VMB_ARCH_X86_64
 	else if (block == VMB_COPY_AVX512)
 		f = vmb__dispatch_avx512;
 	else if (block == VMB_COPY_AVX2)
 		f = vmb__dispatch_avx2;
+#endif
 	else
 		f = first_large == SIZE_MAX ? memcpy : dispatch_libc;
 	__atomic_store_n(&vmb__copy_large, f, __ATOMIC_RELAXED);
 	__atomic_store_n(&vmb__copy_inline_max,
 			 forced != VMB_COPY_DEFAULT ? (size_t)VMB_SINGLE_ACCESS_MAX : (size_t)VMB__COPY_INLINE_MAX,
 			 __ATOMIC_RELAXED);
-}
-
-void vmb__move_large(void *dst, const void *src, size_t n)
-{
-	memmove(dst, src, n);
 }
 
 int vmb_copy_strategy_copy(enum vmb_copy_strategy s, void *dst, const void *src, size_t n)
@@ -247,107 +229,4 @@ void vmb_copy_get_tuning(struct vmb_copy_tuning *t)
 	t->movsb_min = LOAD(movsb_min);
 	t->movsb_max = LOAD(movsb_max);
 	t->nt_min = LOAD(nt_min);
-}
-
-/*
- * Whether this CPU is one the built-in size classes were measured on:
- * AMD family 1Ah (Zen 5) with AVX-512, where the dispatcher beat glibc's
- * memcpy at every size (MACHINE-FACTS.md; the table in bench/README.md).
- * CPUID leaf 0 gives the vendor, leaf 1 the family (base + extended).
- */
-static bool measured_cpu(void)
-{
-	unsigned a, b, c, d, family;
-
-	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-	/* "AuthenticAMD" in EBX, EDX, ECX. */
-	if (b != 0x68747541u || d != 0x69746e65u || c != 0x444d4163u)
-		return false;
-	__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	family = (a >> 8) & 0xf;
-	if (family == 0xf)
-		family += (a >> 20) & 0xff;
-	return family == 0x1a && cpu_has(VMB_COPY_AVX512) && cpu_has(VMB_COPY_NT) &&
-	       cpu_has(VMB_COPY_REP_MOVSB);
-}
-
-/*
- * The built-in thresholds. On a CPU they were measured on: the AVX-512
- * dispatcher, whose loop beat glibc (rep movsb there) while source and
- * destination fit L1 (0.6x at 16-24 KiB) and lost to rep movsb from
- * 28 KiB (1.3-1.6x), so rep movsb from 24 KiB, which also beat glibc's
- * vector loop at 1-8 MiB; streaming stores from 8 MiB, 0.7-0.9x glibc
- * there at any destination offset (paired, hot; bench/README.md). On
- * any other CPU they cannot know better, so they choose what is never
- * slower than memcpy: memcpy itself for every copy above the 63 bytes
- * vmb_copy() does inline (vmb__copy_large is then glibc's memcpy, one
- * indirect call as a PLT call is). `./vmbytes tune` measures the rest.
- */
-void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
-{
-	bool known = measured_cpu();
-
-	t->block = known ? VMB_COPY_AVX512 : VMB_COPY_LIBC;
-	t->movsb_min = known ? (size_t)24 << 10 : 0;
-	t->movsb_max = known ? (size_t)8 << 20 : 0;
-	t->nt_min = known ? (size_t)8 << 20 : SIZE_MAX;
-}
-
-__attribute__((constructor)) static void copy_init(void)
-{
-	struct vmb_copy_tuning t;
-	/* A constructor runs before main, on one thread: getenv is safe here. */
-	const char *path = getenv("VMB_COPY_TUNING");       /* NOLINT(concurrency-mt-unsafe) */
-	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
-
-	vmb__copy_default_tuning(&t);
-	(void)vmb_copy_set_tuning(&t); /* the defaults only name available strategies */
-	if (path && *path)
-		vmb__copy_tuning_from_env(path); /* core/src/copy/tuning.c */
-	if (force && *force) {
-		int s = vmb_copy_strategy_from_name(force);
-
-		if (s < 0 || vmb_copy_force((enum vmb_copy_strategy)s) != 0)
-			(void)fprintf(stderr, "vmbytes: VMB_COPY_STRATEGY=%s is not a strategy this CPU has; "
-					"using the dispatcher\n", force);
-	}
-}
-
-/* The S10 unit for @left bytes at the common alignment @g (a power of
- * two): the widest of 8, 4, 2 that both allow, else 1. */
-static inline size_t s10_unit(uintptr_t g, size_t left)
-{
-	if (g >= 8 && left >= 8)
-		return 8;
-	if (g >= 4 && left >= 4)
-		return 4;
-	return g >= 2 && left >= 2 ? 2 : 1;
-}
-
-void vmb_move(void *dst, const void *src, size_t n)
-{
-	if (n > VMB_SINGLE_ACCESS_MAX) {
-		vmb__move_large(dst, src, n);
-		return;
-	}
-	/*
-	 * S10 with overlap: load every unit into a register-sized buffer
-	 * first, then store them all. Each unit is still one load (from
-	 * @src) and one store (to @dst) of its natural width, because the
-	 * buffer is 8-aligned and leaves the unit sizes to @src and @dst.
-	 */
-	_Alignas(8) uint8_t tmp[VMB_SINGLE_ACCESS_MAX];
-	uintptr_t g = vmb__common_align(dst, src);
-	const uint8_t *s = (const uint8_t *)src;
-	uint8_t *d = (uint8_t *)dst;
-
-	/* The same unit sequence as vmb_copy_small(), done twice. */
-	for (size_t u, i = 0; i < n; i += u) {
-		u = s10_unit(g, n - i);
-		vmb_copy_small(tmp + i, s + i, u);
-	}
-	for (size_t u, j = 0; j < n; j += u) {
-		u = s10_unit(g, n - j);
-		vmb_copy_small(d + j, tmp + j, u);
-	}
 }

@@ -170,8 +170,8 @@ static int check_atomic(const struct vmb_datafile *f, uint64_t addr, unsigned wi
 	return 0;
 }
 
-static int df_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		    struct vmb_error *err)
+static int df_store(void *self, uint64_t addr, unsigned width,
+		    struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	struct vmb_datafile *f = self;
 	int rc = check_atomic(f, addr, width, err);
@@ -191,8 +191,8 @@ static int df_store(void *self, uint64_t addr, unsigned width, uint64_t v, int o
 	return 0;
 }
 
-static int df_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		   struct vmb_error *err)
+static int df_load(void *self, uint64_t addr, unsigned width,
+		   struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	struct vmb_datafile *f = self;
 	uint64_t x = 0;

@@ -334,8 +334,8 @@ static int g_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n,
 	return walk(self, addr, n, &a, done, err);
 }
 
-static int g_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		   struct vmb_error *err)
+static int g_store(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		   uint64_t v, struct vmb_error *err)
 {
 	struct vmb_region *r = vmb_guest_find_region(self, addr);
 
@@ -343,12 +343,12 @@ static int g_store(void *self, uint64_t addr, unsigned width, uint64_t v, int or
 	if (r == NULL)
 		return vmb__fail_guest_addr(err, addr);
 	return vmb__map_backend_error(err, vmb_slice_store(*vmb__region_slice(r),
-							   addr - vmb_region_start(r), width, v,
-							   order, err));
+							   addr - vmb_region_start(r), width, order,
+							   v, err));
 }
 
-static int g_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		  struct vmb_error *err)
+static int g_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		  uint64_t *v, struct vmb_error *err)
 {
 	struct vmb_region *r = vmb_guest_find_region(self, addr);
 
@@ -446,17 +446,17 @@ int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf, si
 	return vmb__exact_result(rc, n, len, err);
 }
 
-int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t v,
-			  int order, struct vmb_error *err)
+int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
+			  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	/* S9 [diverges]: the ordering is checked before anything else. */
 	if (g == NULL || !vmb_order_valid_for_store(order) || !vmb_width_valid(width))
 		return bad_arg(err);
-	return g_store(g, addr, width, v, order, err);
+	return g_store(g, addr, width, order, v, err);
 }
 
-int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
-			 uint64_t *v, struct vmb_error *err)
+int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
+			 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	/* S9 [diverges]. */
 	if (g == NULL || !vmb_order_valid_for_load(order) || !vmb_width_valid(width) || v == NULL)

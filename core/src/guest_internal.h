@@ -12,7 +12,7 @@
  * The search index (G3), kept up to date with the slots: the starts as
  * signed keys (start ^ 2^63, so that a signed compare orders them as
  * unsigned), in blocks of KEY_BLOCK padded with INT64_MAX, and top[j], the
- * first key of block j, padded to a multiple of 8. See guest.c.
+ * first key of block j, padded to a multiple of 8. See guest_index.h.
  */
 /* A region's start cannot change while a guest memory owns it, so its
  * slots (guest.h) stay as they were made. */
@@ -30,6 +30,21 @@ struct vmb_guest {
 	size_t cap;
 	size_t blocks;      /* ceil(n / KEY_BLOCK) */
 };
+
+/* The search index (guest_index.c), kept by guest.c's set-up, insert and
+ * remove: built when there are enough slots to want one, dropped, and
+ * moved with the slots after slots[at] was inserted or slots[i] removed
+ * (n already counts it). */
+void vmb__gindex_build(struct vmb_guest *g);
+void vmb__gindex_drop(struct vmb_guest *g);
+void vmb__gindex_inserted(struct vmb_guest *g, size_t at);
+void vmb__gindex_removed(struct vmb_guest *g, size_t i);
+/* vmb__gindex_upper() - the index of the last slot with start <= @addr,
+ * or n when none: the index, or the binary search without one. */
+size_t vmb__gindex_upper(const struct vmb_guest *g, uint64_t addr);
+/* vmb__gindex_table_wanted() - false when VMB_GUEST_SEARCH or
+ * VMB_GUEST_INDEX=always asked for the search itself (no bucket table). */
+bool vmb__gindex_table_wanted(void);
 
 /* The starts after a bucket's slot a lookup may step over; guest.h's
  * inline vmb_guest_find_region() makes the same two steps. */

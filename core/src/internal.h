@@ -207,10 +207,21 @@ static inline void vmb__slice_mark(const struct vmb_slice *s, size_t addr, size_
 int vmb__bytes_write_all(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst, size_t n,
 			 size_t *done, struct vmb_error *err);
 
+/* vmb__region_config_check() - what vmb_region_new() refuses before it
+ * maps anything (InvalidArgument, G1's InvalidGuestRegion); 0 if none. */
+int vmb__region_config_check(const struct vmb_region_config *cfg, struct vmb_error *err);
+/* vmb__guest_check_pair() - G2 for a region [@ps, @pl] followed by one that
+ * starts at @ns: UnsortedMemoryRegions, then MemoryRegionOverlap; else 0. */
+int vmb__guest_check_pair(uint64_t ps, uint64_t pl, uint64_t ns, struct vmb_error *err);
 /* Region ownership by a guest memory (guest.c sets it, region.c reads it). */
 bool vmb__region_owned(const struct vmb_region *r);
 void vmb__region_set_owned(struct vmb_region *r, bool owned);
 /* The whole region as a slice, without copying the struct. */
 const struct vmb_slice *vmb__region_slice(const struct vmb_region *r);
+
+/* vmb__diag() - one line of the start-up report (diag.c): "vmbytes: " and
+ * the formatted text, "vmbytes: warning: " for a @warning; printed to
+ * stderr only under VMB_DIAG. For the load-time constructors only. */
+__attribute__((format(printf, 2, 3))) void vmb__diag(bool warning, const char *fmt, ...);
 
 #endif /* VMBYTES_INTERNAL_H */

@@ -120,14 +120,11 @@ static int map_region(struct vmb_region *r, const struct vmb_region_config *cfg,
 	return 0;
 }
 
-int vmb_region_new(const struct vmb_region_config *cfg, struct vmb_region **out,
-		   struct vmb_error *err)
+int vmb__region_config_check(const struct vmb_region_config *cfg, struct vmb_error *err)
 {
-	size_t body;
 	uint64_t rounded;
-	int rc;
 
-	if (cfg == NULL || out == NULL || (cfg->flags & ~VMB_REGION_GUARD) ||
+	if (cfg == NULL || (cfg->flags & ~VMB_REGION_GUARD) ||
 	    (unsigned)cfg->kind > VMB_REGION_FILE ||
 	    (cfg->kind == VMB_REGION_FILE && cfg->fd < 0) ||
 	    (cfg->dirty_page_size != 0 && !vmb_is_pow2(cfg->dirty_page_size)))
@@ -137,6 +134,25 @@ int vmb_region_new(const struct vmb_region_config *cfg, struct vmb_region **out,
 	/* The host must be able to map the whole body plus two guard pages. */
 	if (vmb_align_up_overflow(cfg->len, vmb__page_size(), &rounded) ||
 	    rounded > (uint64_t)SIZE_MAX / 2 || cfg->file_offset > (uint64_t)INT64_MAX)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	return 0;
+}
+
+int vmb_region_new(const struct vmb_region_config *cfg, struct vmb_region **out,
+		   struct vmb_error *err)
+{
+	size_t body;
+	uint64_t rounded;
+	int rc;
+
+	if (cfg == NULL || out == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	rc = vmb__region_config_check(cfg, err);
+	if (rc != 0)
+		return rc;
+	/* The check passed, so the rounded len neither overflows nor exceeds
+	 * SIZE_MAX / 2. */
+	if (vmb_align_up_overflow(cfg->len, vmb__page_size(), &rounded))
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
 	body = (size_t)rounded;
 
@@ -300,14 +316,14 @@ static int r_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n,
 		err, vmb_slice_ops.write_volatile_to(SLICE(self), addr, dst, n, done, err));
 }
 
-static int r_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		   struct vmb_error *err)
+static int r_store(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		   uint64_t v, struct vmb_error *err)
 {
-	return vmb__map_backend_error(err, vmb_slice_ops.store(SLICE(self), addr, width, v, order, err));
+	return vmb__map_backend_error(err, vmb_slice_ops.store(SLICE(self), addr, width, order, v, err));
 }
 
-static int r_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		  struct vmb_error *err)
+static int r_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		  uint64_t *v, struct vmb_error *err)
 {
 	return vmb__map_backend_error(err, vmb_slice_ops.load(SLICE(self), addr, width, order, v, err));
 }

@@ -117,15 +117,15 @@ static int rp_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t n
 }
 
 /* R1: no atomic access across processes. */
-static int rp_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		    struct vmb_error *err)
+static int rp_store(void *self, uint64_t addr, unsigned width,
+		    struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	(void)self, (void)addr, (void)width, (void)v, (void)order;
 	return vmb__fail(err, VMB_EUNSUPPORTED);
 }
 
-static int rp_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		   struct vmb_error *err)
+static int rp_load(void *self, uint64_t addr, unsigned width,
+		   struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	(void)self, (void)addr, (void)width, (void)order, (void)v;
 	return vmb__fail(err, VMB_EUNSUPPORTED);

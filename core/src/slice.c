@@ -192,8 +192,8 @@ int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink
 	return rc;
 }
 
-int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v, int order,
-			  struct vmb_error *err)
+int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width,
+			  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	int rc;
 
@@ -206,13 +206,13 @@ int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint6
 		return rc;
 	if (((uintptr_t)s.base + addr) & (width - 1))
 		return vmb__fail_misaligned(err, addr, width);
-	vmb_atomic_store_raw(s.base + addr, width, v, order);
+	vmb_atomic_store_raw(s.base + addr, width, order, v);
 	vmb__slice_mark(&s, addr, width);
 	return 0;
 }
 
-int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order, uint64_t *v,
-			 struct vmb_error *err)
+int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width,
+			 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	int rc;
 
@@ -305,14 +305,14 @@ static int ops_write_to(void *self, uint64_t addr, struct vmb_sink *dst, size_t 
 	return vmb_slice_write_volatile_to(*(struct vmb_slice *)self, addr, dst, n, done, err);
 }
 
-static int ops_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		     struct vmb_error *err)
+static int ops_store(void *self, uint64_t addr, unsigned width,
+		     struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
-	return vmb_slice_store(*(struct vmb_slice *)self, addr, width, v, order, err);
+	return vmb_slice_store(*(struct vmb_slice *)self, addr, width, order, v, err);
 }
 
-static int ops_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		    struct vmb_error *err)
+static int ops_load(void *self, uint64_t addr, unsigned width,
+		    struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	return vmb_slice_load(*(struct vmb_slice *)self, addr, width, order, v, err);
 }

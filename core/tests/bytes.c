@@ -187,15 +187,15 @@ static int mock_atomic_check(struct mock *m, uint64_t addr, unsigned width,
 	return 0;
 }
 
-static int mock_store(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		      struct vmb_error *err)
+static int mock_store(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		      uint64_t v, struct vmb_error *err)
 {
 	struct mock *m = self;
 	int rc;
 
 	m->n_store++;
 	m->last_width = width;
-	m->last_order = order;
+	m->last_order = (int)order.order;
 	if (!vmb_width_valid(width) || !vmb_order_valid_for_store(order))
 		m->broken++;
 	rc = mock_atomic_check(m, addr, width, err);
@@ -206,15 +206,15 @@ static int mock_store(void *self, uint64_t addr, unsigned width, uint64_t v, int
 	return 0;
 }
 
-static int mock_load(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		     struct vmb_error *err)
+static int mock_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		     uint64_t *v, struct vmb_error *err)
 {
 	struct mock *m = self;
 	int rc;
 
 	m->n_load++;
 	m->last_width = width;
-	m->last_order = order;
+	m->last_order = (int)order.order;
 	if (!vmb_width_valid(width) || !vmb_order_valid_for_load(order) || v == NULL)
 		m->broken++;
 	rc = mock_atomic_check(m, addr, width, err);
@@ -278,17 +278,6 @@ static struct vmb_bytes mock_init(struct mock *m, size_t len, const struct vmb_b
 	return (struct vmb_bytes){ ops, m };
 }
 
-static uint8_t pattern(size_t i)
-{
-	return (uint8_t)(0x31 + i * 11);
-}
-
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = pattern(i);
-}
-
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -341,7 +330,7 @@ TEST(S3_short_copy_and_errors_pass_through)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	/* S3: 6 bytes at 5 of 10: 5 copied, not an error. */
 	CHECK_RC(vmb_bytes_write(b, 5, in, 6, &done, &e), 0);
 	CHECK_EQ(done, 5);
@@ -410,7 +399,7 @@ TEST(S4_write_slice_read_slice_table)
 	};
 	uint8_t in[16], out[16];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct mock m;
 		struct vmb_bytes b = mock_init(&m, 10, &mock_loop_ops);
@@ -449,7 +438,7 @@ TEST(S4_mock_agrees_with_slice)
 	uint8_t in[12], out_m[12], out_s[12];
 	uint8_t smem[8];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (uint64_t a = 0; a <= 10; a++) {
 		for (size_t n = 0; n <= 10; n++) {
 			struct mock m;
@@ -672,7 +661,7 @@ TEST(S1_empty_handle_rejected)
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(none, 0, &src.base, 4, &e),
 		 VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(none, 0, &dst.base, 4, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(none, 0, 4, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(none, 0, 4, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(none, 0, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
 	/* Nothing was consumed or appended. */
@@ -684,8 +673,8 @@ TEST(S1_empty_handle_rejected)
  * not 1, 2, 4 or 8, is InvalidArgument before anything else. */
 TEST(S9_invalid_order_or_width_rejected_before_container)
 {
-	static const int bad_store_orders[] = { VMB_ACQUIRE, VMB_ACQ_REL, -1, 5, 100 };
-	static const int bad_load_orders[] = { VMB_RELEASE, VMB_ACQ_REL, -1, 5, 100 };
+	static const int bad_store_orders[] = { VMB_ORDER_ACQUIRE, VMB_ORDER_ACQ_REL, -1, 5, 100 };
+	static const int bad_load_orders[] = { VMB_ORDER_RELEASE, VMB_ORDER_ACQ_REL, -1, 5, 100 };
 	static const unsigned bad_widths[] = { 0, 3, 5, 6, 7, 9, 16, 32, UINT32_MAX };
 	struct mock m;
 	struct vmb_bytes b = mock_init(&m, 16, &mock_loop_ops);
@@ -695,15 +684,15 @@ TEST(S9_invalid_order_or_width_rejected_before_container)
 	memset(m.mem, 0x42, MOCK_CAP);
 	for (size_t i = 0; i < 5; i++) {
 		/* At a good address and at one the container would refuse. */
-		CHECK_RC(vmb_bytes_store(b, 0, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 0, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
 		CHECK_ERR(e, "invalid_argument");
-		CHECK_RC(vmb_bytes_store(b, 99, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_store(b, 1, 4, 1, bad_store_orders[i], &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_load(b, 0, 4, bad_load_orders[i], &v, &e), VMB_EINVALID_ARGUMENT);
-		CHECK_RC(vmb_bytes_load(b, 99, 4, bad_load_orders[i], &v, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 99, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 1, 4, vmb_ordering_of(bad_store_orders[i]), 1, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_load(b, 0, 4, vmb_ordering_of(bad_load_orders[i]), &v, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_load(b, 99, 4, vmb_ordering_of(bad_load_orders[i]), &v, &e), VMB_EINVALID_ARGUMENT);
 	}
 	for (size_t i = 0; i < sizeof(bad_widths) / sizeof(bad_widths[0]); i++) {
-		CHECK_RC(vmb_bytes_store(b, 0, bad_widths[i], 1, VMB_SEQ_CST, &e),
+		CHECK_RC(vmb_bytes_store(b, 0, bad_widths[i], VMB_SEQ_CST, 1, &e),
 			 VMB_EINVALID_ARGUMENT);
 		CHECK_RC(vmb_bytes_load(b, 0, bad_widths[i], VMB_SEQ_CST, &v, &e),
 			 VMB_EINVALID_ARGUMENT);
@@ -719,8 +708,8 @@ TEST(S9_invalid_order_or_width_rejected_before_container)
 TEST(S9_valid_atomics_reach_container)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct mock m;
 	struct vmb_bytes b = mock_init(&m, 16, &mock_loop_ops);
 	struct vmb_error e;
@@ -735,12 +724,12 @@ TEST(S9_valid_atomics_reach_container)
 			uint64_t v = 0;
 
 			memset(m.mem, 0, MOCK_CAP);
-			CHECK_RC(vmb_bytes_store(b, 8, width, UINT64_C(0x8877665544332211),
-						 store_orders[o], &e),
+			CHECK_RC(vmb_bytes_store(b, 8, width, vmb_ordering_of(store_orders[o]),
+						 UINT64_C(0x8877665544332211), &e),
 				 0);
 			CHECK_EQ(m.last_width, width);
 			CHECK_EQ(m.last_order, store_orders[o]);
-			CHECK_RC(vmb_bytes_load(b, 8, width, load_orders[o], &v, &e), 0);
+			CHECK_RC(vmb_bytes_load(b, 8, width, vmb_ordering_of(load_orders[o]), &v, &e), 0);
 			CHECK_EQ(m.last_width, width);
 			CHECK_EQ(m.last_order, load_orders[o]);
 			CHECK_EQ(v, want);
@@ -752,7 +741,7 @@ TEST(S9_valid_atomics_reach_container)
 	/* The container's own errors pass through: bounds, then alignment. */
 	uint64_t v;
 
-	CHECK_RC(vmb_bytes_store(b, 12, 8, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(b, 12, 8, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x14");
 	CHECK_RC(vmb_bytes_load(b, 2, 4, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x2 alignment=4");
@@ -769,11 +758,11 @@ TEST(S9_ref_check_atomic_accesses)
 
 	CHECK_RC(vmb_bytes_load(b, 4, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 0);
-	CHECK_RC(vmb_bytes_store(b, 4, 4, 100, VMB_RELAXED, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, 4, 4, VMB_RELAXED, 100, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, 4, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 100);
 	CHECK(vmb_bytes_load(b, 16, 4, VMB_RELAXED, &v, &e) != 0);
-	CHECK(vmb_bytes_store(b, 16, 4, 100, VMB_RELAXED, &e) != 0);
+	CHECK(vmb_bytes_store(b, 16, 4, VMB_RELAXED, 100, &e) != 0);
 }
 
 /* ---- S8: exact I/O forms in the loop style ----------------------------- */
@@ -793,7 +782,7 @@ TEST(S8_loop_range_checked_first)
 	};
 	uint8_t in[16], store[16];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		struct mock m;
 		struct vmb_bytes b = mock_init(&m, 10, &mock_loop_ops);
@@ -832,7 +821,7 @@ TEST(S8_loop_calls_until_done)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, three, 1, true), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 2, &fs.base, 10, &e), 0);
@@ -877,7 +866,7 @@ TEST(S8_loop_eof_write_zero_and_errors)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eof_after_4, 2, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &fs.base, 10, &e), VMB_EIO);
@@ -894,7 +883,7 @@ TEST(S8_loop_eof_write_zero_and_errors)
 	CHECK_MEM(m.mem, in, 4);
 	CHECK(all_bytes(m.mem + 4, MOCK_CAP - 4, 0));
 
-	fill_pattern(m.mem, 16);
+	vmbt_fill_pattern(m.mem, 16, 0x30);
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, eof_after_4, 2, false), 0);
@@ -921,7 +910,7 @@ TEST(I3_loop_short_buffer_fails_without_copying)
 	struct vmb_buf_source src;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&src, in, sizeof(in)), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &src.base, 7, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
@@ -956,7 +945,7 @@ TEST(G7_compare_one_call_then_partial_buffer)
 	struct vmb_buf_sink bk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	/* A short read is not retried: one call, then PartialBuffer{n, total}. */
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, three, 1, true), 0);
@@ -984,7 +973,7 @@ TEST(G7_compare_one_call_then_partial_buffer)
 	CHECK_ERR(e, "partial_buffer expected=8 completed=0");
 
 	/* The sink side: a 4-byte sink takes 4 of 10. */
-	fill_pattern(m.mem, 16);
+	vmbt_fill_pattern(m.mem, 16, 0x30);
 	CHECK_RC(vmb_buf_sink_init(&bk, store, 4), 0);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(b, 0, &bk.base, 10, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=10 completed=4");
@@ -1010,7 +999,7 @@ TEST(G7_compare_errors_pass_through)
 	struct vmb_fault_sink fk;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, eio, 1, false), 0);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(b, 0, &fs.base, 8, &e), VMB_EIO);
@@ -1041,7 +1030,7 @@ TEST(S7_one_shot_forms_pass_through)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x30);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 5, &bs.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 3);

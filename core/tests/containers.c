@@ -156,93 +156,25 @@ static const struct ccase table[] = {
 	{ WRITE_ALL_TO, SIZE_MAX, 2, 2, 0,
 	  ADDR("err overflow base=0xffffffffffffffff offset=0x2", IGA(0xffffffffffffffff)) },
 	/* S9/G8/R1: atomics. */
-	{ STORE, 0, 4, 0, VMB_RELAXED, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 8, 8, 0, VMB_SEQ_CST, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 1, 1, 0, VMB_RELEASE, ATOM("ok", "ok", "ok") },
-	{ STORE, L - 2, 4, 0, VMB_RELAXED, ATOM(OOB(0x2002), IBA, IBA) },
-	{ STORE, L, 4, 0, VMB_RELAXED, ATOM(OOB(0x2004), IBA, IGA(0x2000)) },
-	{ STORE, 2, 4, 0, VMB_RELAXED, ATOM("err misaligned addr=0x2 alignment=4", IBA, IBA) },
-	{ STORE, 1, 2, 0, VMB_RELAXED, ATOM("err misaligned addr=0x1 alignment=2", IBA, IBA) },
-	{ STORE, SIZE_MAX - 3, 8, 0, VMB_RELAXED,
+	{ STORE, 0, 4, 0, VMB_ORDER_RELAXED, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 8, 8, 0, VMB_ORDER_SEQ_CST, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 1, 1, 0, VMB_ORDER_RELEASE, ATOM("ok", "ok", "ok") },
+	{ STORE, L - 2, 4, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2002), IBA, IBA) },
+	{ STORE, L, 4, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2004), IBA, IGA(0x2000)) },
+	{ STORE, 2, 4, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x2 alignment=4", IBA, IBA) },
+	{ STORE, 1, 2, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x1 alignment=2", IBA, IBA) },
+	{ STORE, SIZE_MAX - 3, 8, 0, VMB_ORDER_RELAXED,
 	  ATOM("err overflow base=0xfffffffffffffffc offset=0x8", IBA, IGA(0xfffffffffffffffc)) },
-	{ STORE, 0, 4, 0, VMB_ACQUIRE, ALL("err invalid_argument") },
-	{ STORE, 0, 3, 0, VMB_RELAXED, ALL("err invalid_argument") },
-	{ LOAD, 8, 8, 0, VMB_ACQUIRE, ATOM("ok", "ok", "ok") },
-	{ LOAD, L - 2, 2, 0, VMB_SEQ_CST, ATOM("ok", "ok", "ok") },
-	{ LOAD, L - 1, 2, 0, VMB_RELAXED, ATOM(OOB(0x2001), IBA, IBA) },
-	{ LOAD, L, 1, 0, VMB_RELAXED, ATOM(OOB(0x2001), IBA, IGA(0x2000)) },
-	{ LOAD, 4, 8, 0, VMB_RELAXED, ATOM("err misaligned addr=0x4 alignment=8", IBA, IBA) },
-	{ LOAD, 0, 4, 0, VMB_RELEASE, ALL("err invalid_argument") },
-	{ LOAD, 0, 4, 0, VMB_ACQ_REL, ALL("err invalid_argument") },
+	{ STORE, 0, 4, 0, VMB_ORDER_ACQUIRE, ALL("err invalid_argument") },
+	{ STORE, 0, 3, 0, VMB_ORDER_RELAXED, ALL("err invalid_argument") },
+	{ LOAD, 8, 8, 0, VMB_ORDER_ACQUIRE, ATOM("ok", "ok", "ok") },
+	{ LOAD, L - 2, 2, 0, VMB_ORDER_SEQ_CST, ATOM("ok", "ok", "ok") },
+	{ LOAD, L - 1, 2, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2001), IBA, IBA) },
+	{ LOAD, L, 1, 0, VMB_ORDER_RELAXED, ATOM(OOB(0x2001), IBA, IGA(0x2000)) },
+	{ LOAD, 4, 8, 0, VMB_ORDER_RELAXED, ATOM("err misaligned addr=0x4 alignment=8", IBA, IBA) },
+	{ LOAD, 0, 4, 0, VMB_ORDER_RELEASE, ALL("err invalid_argument") },
+	{ LOAD, 0, 4, 0, VMB_ORDER_ACQ_REL, ALL("err invalid_argument") },
 };
-
-/* ---- the remote child: maps L bytes, then serves peek/poke on a pipe. ---- */
-
-struct child {
-	pid_t pid;
-	int cmd, res;
-	uint64_t base;
-};
-
-struct cmd {
-	char op; /* 'r' peek, 'w' poke */
-	uint64_t off, len;
-};
-
-static void child_main(int cmd, int res)
-{
-	uint8_t *m = mmap(NULL, L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint64_t base = (uint64_t)(uintptr_t)m;
-	struct cmd c;
-	uint8_t ack = 1;
-
-	if (m == MAP_FAILED || !vmbt_write_full(res, &base, sizeof(base)))
-		_exit(3);
-	while (vmbt_read_full(cmd, &c, sizeof(c))) {
-		if (c.op == 'r' && !vmbt_write_full(res, m + c.off, c.len))
-			_exit(4);
-		if (c.op == 'w' && (!vmbt_read_full(cmd, m + c.off, c.len) || !vmbt_write_full(res, &ack, 1)))
-			_exit(5);
-	}
-	_exit(0);
-}
-
-static bool child_start(struct child *c)
-{
-	int to[2], from[2];
-
-	c->pid = -1;
-	c->cmd = c->res = -1;
-	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
-		return false;
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		child_main(to[0], from[1]);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->cmd = to[1];
-	c->res = from[0];
-	return c->pid > 0 && vmbt_read_full(c->res, &c->base, sizeof(c->base));
-}
-
-static void child_stop(struct child *c)
-{
-	int status = 0;
-
-	if (c->cmd >= 0)
-		close(c->cmd);
-	if (c->res >= 0)
-		close(c->res);
-	if (c->pid > 0) {
-		CHECK_EQ(waitpid(c->pid, &status, 0), c->pid);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
-	c->pid = c->cmd = c->res = -1;
-}
 
 /* ---- backends ---- */
 
@@ -255,7 +187,7 @@ struct inst {
 	struct vmb_guest *g;
 	struct vmb_datafile *df;
 	int fd;
-	struct child c;
+	struct vmbo_child c; /* the remote backend's (core/tools/child.h) */
 	struct vmb_remote *rm;
 };
 
@@ -292,31 +224,13 @@ static void host_poke(struct inst *t, const void *buf)
 	memcpy(t->s.base, buf, L);
 }
 
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-containers-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("containers test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 static bool region_setup_kind(struct inst *t, enum vmb_region_kind kind)
 {
 	struct vmb_region_config cfg = { .start = 0x40000, .len = L, .kind = kind, .fd = -1,
 					 .flags = VMB_REGION_GUARD };
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file(L);
+		cfg.fd = vmbt_disk_file(L);
 	CHECK_RC(vmb_region_new(&cfg, &t->r, NULL), 0);
 	if (cfg.fd >= 0)
 		close(cfg.fd);
@@ -374,7 +288,7 @@ static void guest_teardown(struct inst *t)
 
 static bool datafile_setup(struct inst *t)
 {
-	t->fd = tmp_file(L);
+	t->fd = vmbt_disk_file(L);
 	CHECK_RC(vmb_datafile_new(t->fd, L, &t->df, NULL), 0);
 	t->b = vmb_datafile_bytes(t->df);
 	return t->df != NULL;
@@ -398,17 +312,14 @@ static void file_poke(struct inst *t, const void *buf)
 
 static bool remote_setup(struct inst *t)
 {
-	if (!child_start(&t->c)) {
-		CHECK(!"remote child did not start");
-		child_stop(&t->c);
+	if (!vmbt_child_start(&t->c, L))
 		return false;
-	}
 	struct vmb_error e;
 	int rc = vmb_remote_new(t->c.pid, t->c.base, L, &t->rm, &e);
 
 	CHECK_RC(rc, 0);
 	if (rc != 0) {
-		child_stop(&t->c);
+		vmbt_child_stop(&t->c);
 		return false;
 	}
 	t->b = vmb_remote_bytes(t->rm);
@@ -424,7 +335,7 @@ static bool remote_setup(struct inst *t)
 			CHECK(!"remote probe read");
 		}
 		vmb_remote_free(t->rm);
-		child_stop(&t->c);
+		vmbt_child_stop(&t->c);
 		return false;
 	}
 	return true;
@@ -433,25 +344,17 @@ static bool remote_setup(struct inst *t)
 static void remote_teardown(struct inst *t)
 {
 	vmb_remote_free(t->rm);
-	child_stop(&t->c);
+	vmbt_child_stop(&t->c);
 }
 
 static void remote_peek(struct inst *t, void *buf)
 {
-	struct cmd m = { 'r', 0, L };
-
-	if (!vmbt_write_full(t->c.cmd, &m, sizeof(m)) || !vmbt_read_full(t->c.res, buf, L))
-		vmbt_fail(__FILE__, __LINE__, "remote peek failed");
+	vmbt_child_peek(&t->c, 0, buf, L);
 }
 
 static void remote_poke(struct inst *t, const void *buf)
 {
-	struct cmd m = { 'w', 0, L };
-	uint8_t ack;
-
-	if (!vmbt_write_full(t->c.cmd, &m, sizeof(m)) || !vmbt_write_full(t->c.cmd, buf, L) ||
-	    !vmbt_read_full(t->c.res, &ack, 1))
-		vmbt_fail(__FILE__, __LINE__, "remote poke failed");
+	vmbt_child_poke(&t->c, 0, buf, L);
 }
 
 static const struct backend backends[] = {
@@ -515,7 +418,7 @@ static int pipe_with(const uint8_t *data, size_t n)
 		perror("pipe");
 		abort();
 	}
-	if (n > 0 && !vmbt_write_full(p[1], data, n)) {
+	if (n > 0 && !vmbo_write_full(p[1], data, n)) {
 		perror("pipe write");
 		abort();
 	}
@@ -592,12 +495,12 @@ static void run_case(struct inst *t, const struct ccase *c, size_t idx, uint8_t 
 	case STORE:
 		v = 0x8a7b6c5d4e3f2011ull;
 		memcpy(data, &v, sizeof(v)); /* host order: what lands */
-		rc = vmb_bytes_store(t->b, c->addr, (unsigned)c->n, v, c->order, &e);
+		rc = vmb_bytes_store(t->b, c->addr, (unsigned)c->n, vmb_ordering_of(c->order), v, &e);
 		writes = true;
 		break;
 	case LOAD:
 		v = 0x5555;
-		rc = vmb_bytes_load(t->b, c->addr, (unsigned)c->n, c->order, &v, &e);
+		rc = vmb_bytes_load(t->b, c->addr, (unsigned)c->n, vmb_ordering_of(c->order), &v, &e);
 		break;
 	}
 	result_text(got, sizeof(got), rc, &e, counted, done);

@@ -15,25 +15,6 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A real (unlinked) file of @len zero bytes. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-datafile-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("datafile test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 struct df {
 	int fd; /* ours, for checking with pread */
 	struct vmb_datafile *f;
@@ -43,7 +24,7 @@ struct df {
 /* A data file of @len bytes over a fresh file of @file_len bytes. */
 static bool df_open(struct df *d, uint64_t len, size_t file_len)
 {
-	d->fd = tmp_file(file_len);
+	d->fd = vmbt_disk_file(file_len);
 	d->f = NULL;
 	CHECK_RC(vmb_datafile_new(d->fd, len, &d->f, NULL), 0);
 	d->b = vmb_datafile_bytes(d->f);
@@ -87,64 +68,13 @@ static void expect_file_zero(int fd, uint64_t off, size_t n, int line)
 }
 #define EXPECT_FILE_ZERO(fd, off, n) expect_file_zero((fd), (off), (n), __LINE__)
 
-static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 29 + (i >> 8) + 1);
-}
-
-/* A source and a sink that count their calls (and fail if @inner is NULL). */
-struct spy_source {
-	struct vmb_source base;
-	struct vmb_source *inner;
-	size_t calls, last_asked;
-};
-
-static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct spy_source *s = (struct spy_source *)self;
-
-	s->calls++;
-	s->last_asked = n;
-	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
-}
-
-static void spy_source_init(struct spy_source *s, struct vmb_source *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.read = spy_read;
-	s->inner = inner;
-}
-
-struct spy_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	size_t calls, last_asked;
-};
-
-static ssize_t spy_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct spy_sink *s = (struct spy_sink *)self;
-
-	s->calls++;
-	s->last_asked = n;
-	return s->inner ? s->inner->write(s->inner, src, n) : -EIO;
-}
-
-static void spy_sink_init(struct spy_sink *s, struct vmb_sink *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.write = spy_write;
-	s->inner = inner;
-}
-
 /* D1: creation errors, the length, and the container's own descriptor. */
 TEST(D1_new_errors_and_len)
 {
 	struct vmb_datafile *f = (struct vmb_datafile *)(uintptr_t)0x5a5a5a50;
 	struct vmb_datafile *const sentinel = f;
 	struct vmb_error e;
-	int fd = tmp_file(0x100);
+	int fd = vmbt_disk_file(0x100);
 
 	CHECK_RC(vmb_datafile_new(-1, 0x100, &f, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
@@ -179,7 +109,7 @@ TEST(D1_new_errors_and_len)
 	CHECK_EQ(done, 0);
 
 	/* L may be larger than the file, and 0. */
-	fd = tmp_file(0);
+	fd = vmbt_disk_file(0);
 	CHECK_RC(vmb_datafile_new(fd, 0, &f, NULL), 0);
 	vmb_datafile_free(f);
 	CHECK_RC(vmb_datafile_new(fd, (uint64_t)INT64_MAX, &f, NULL), 0);
@@ -352,20 +282,20 @@ TEST(D1_S5_range_errors)
 
 	if (!df_open(&d, 100, 100))
 		return;
-	fill_pattern(data, sizeof(data), 3);
+	vmbt_fill_pattern(data, sizeof(data), 3);
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct vmb_buf_source bs;
 		struct vmb_buf_sink bk;
-		struct spy_source src;
-		struct spy_sink dst;
+		struct vmbt_spy_source src;
+		struct vmbt_spy_sink dst;
 		uint8_t out[100];
 		struct vmb_error e;
 		int rc;
 
 		vmb_buf_source_init(&bs, data, sizeof(data));
 		vmb_buf_sink_init(&bk, out, sizeof(out));
-		spy_source_init(&src, &bs.base);
-		spy_sink_init(&dst, &bk.base);
+		vmbt_spy_source_init(&src, &bs.base);
+		vmbt_spy_sink_init(&dst, &bk.base);
 		rc = vmb_bytes_read_exact_volatile_from(d.b, cases[i].a, &src.base, cases[i].n, &e);
 		if (cases[i].want == NULL) {
 			CHECK_RC(rc, 0);
@@ -398,16 +328,16 @@ TEST(D1_S7_one_shot_io)
 	uint8_t data[0x100], out[0x100];
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct spy_source src;
+	struct vmbt_spy_source src;
 	size_t done;
 
 	if (!df_open(&d, 0x100, 0x100))
 		return;
-	fill_pattern(data, sizeof(data), 7);
+	vmbt_fill_pattern(data, sizeof(data), 7);
 
 	/* a == L: ok 0 without calling the source; a > L: OutOfBounds{a}. */
 	vmb_buf_source_init(&bs, data, sizeof(data));
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	done = 9;
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0x100, &src.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
@@ -464,11 +394,11 @@ TEST(D1_S7_one_shot_io)
 	/* The sink side. */
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
-	struct spy_sink dst;
+	struct vmbt_spy_sink dst;
 
 	CHECK_EQ(pwrite(d.fd, data, sizeof(data), 0), (ssize_t)sizeof(data));
 	vmb_buf_sink_init(&bk, out, sizeof(out));
-	spy_sink_init(&dst, &bk.base);
+	vmbt_spy_sink_init(&dst, &bk.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(d.b, 0x100, &dst.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
 	CHECK_EQ(dst.calls, 0);
@@ -506,7 +436,7 @@ TEST(D1_S8_exact_io)
 
 	if (!df_open(&d, 0x100, 0x100))
 		return;
-	fill_pattern(data, sizeof(data), 11);
+	vmbt_fill_pattern(data, sizeof(data), 11);
 
 	/* A source that hands out 3 bytes per call still fills everything. */
 	static const struct vmb_fault short3[] = { { VMB_FAULT_SHORT, 3 } };
@@ -553,7 +483,7 @@ TEST(D1_S8_exact_io)
 		close(z);
 	}
 	/* An empty file as a source: end of data at once. */
-	int empty = tmp_file(0);
+	int empty = vmbt_disk_file(0);
 
 	vmb_fd_source_init(&fds, empty);
 	CHECK_RC(vmb_bytes_read_exact_volatile_from(d.b, 0, &fds.base, 1, &e), VMB_EIO);
@@ -596,13 +526,13 @@ TEST(D1_S8_large_transfers)
 		free(out);
 		return;
 	}
-	fill_pattern(data, L, 13);
+	vmbt_fill_pattern(data, L, 13);
 
 	struct vmb_buf_source bs;
-	struct spy_source src;
+	struct vmbt_spy_source src;
 
 	vmb_buf_source_init(&bs, data, L);
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(d.b, 0, &src.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(src.calls, 1);
@@ -624,7 +554,7 @@ TEST(D1_S8_large_transfers)
 	CHECK_MEM(out, data, L);
 
 	/* write/read of the whole file in one call. */
-	fill_pattern(data, L, 17);
+	vmbt_fill_pattern(data, L, 17);
 	CHECK_RC(vmb_bytes_write(d.b, 0, data, L, &done, &e), 0);
 	CHECK_EQ(done, L);
 	EXPECT_FILE(d.fd, 0, data, L);
@@ -640,8 +570,8 @@ TEST(D1_S8_large_transfers)
 TEST(D1_S9_store_load)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct df d;
 	struct vmb_error e;
 	uint64_t v;
@@ -656,19 +586,19 @@ TEST(D1_S9_store_load)
 		for (size_t o = 0; o < 3; o++) {
 			uint64_t at = 0x40 * i + 8 * o;
 
-			CHECK_RC(vmb_bytes_store(d.b, at, w, val + o, store_orders[o], &e), 0);
+			CHECK_RC(vmb_bytes_store(d.b, at, w, vmb_ordering_of(store_orders[o]), val + o, &e), 0);
 			uint64_t want = (val + o) & mask;
 
 			EXPECT_FILE(d.fd, at, &want, w); /* host order (little-endian) */
 			v = 0;
-			CHECK_RC(vmb_bytes_load(d.b, at, w, load_orders[o], &v, &e), 0);
+			CHECK_RC(vmb_bytes_load(d.b, at, w, vmb_ordering_of(load_orders[o]), &v, &e), 0);
 			CHECK_EQ(v, want);
 		}
 		/* The last aligned slot; one past it. */
-		CHECK_RC(vmb_bytes_store(d.b, 0x100 - w, w, val, VMB_RELAXED, &e), 0);
+		CHECK_RC(vmb_bytes_store(d.b, 0x100 - w, w, VMB_RELAXED, val, &e), 0);
 		CHECK_RC(vmb_bytes_load(d.b, 0x100 - w, w, VMB_RELAXED, &v, &e), 0);
 		CHECK_EQ(v, val & mask);
-		CHECK_RC(vmb_bytes_store(d.b, 0x100, w, val, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+		CHECK_RC(vmb_bytes_store(d.b, 0x100, w, VMB_RELAXED, val, &e), VMB_EOUT_OF_BOUNDS);
 		CHECK_EQ(e.addr, 0x100 + w);
 	}
 	/* A value the file holds is what load returns. */
@@ -679,14 +609,14 @@ TEST(D1_S9_store_load)
 	CHECK_EQ(v, 0xcafebabe);
 
 	/* Misaligned offsets. */
-	CHECK_RC(vmb_bytes_store(d.b, 2, 4, 1, VMB_RELAXED, &e), VMB_EMISALIGNED);
+	CHECK_RC(vmb_bytes_store(d.b, 2, 4, VMB_RELAXED, 1, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x2 alignment=4");
 	CHECK_RC(vmb_bytes_load(d.b, 0x11, 2, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x11 alignment=2");
 	CHECK_RC(vmb_bytes_load(d.b, 0x84, 8, VMB_RELAXED, &v, &e), VMB_EMISALIGNED);
 	CHECK_ERR(e, "misaligned addr=0x84 alignment=8");
 	/* Bounds come first: u16 at 0xff is OutOfBounds, not Misaligned. */
-	CHECK_RC(vmb_bytes_store(d.b, 0xff, 2, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(d.b, 0xff, 2, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x101");
 	CHECK_RC(vmb_bytes_load(d.b, SIZE_MAX - 1, 4, VMB_RELAXED, &v, &e), VMB_EOVERFLOW);
 	CHECK_ERR(e, "overflow base=0xfffffffffffffffe offset=0x4");
@@ -695,18 +625,18 @@ TEST(D1_S9_store_load)
 	/* misaligned_atomic: an 8-byte file, u64 at 1 is OutOfBounds{9}. */
 	if (!df_open(&d, 8, 8))
 		return;
-	CHECK_RC(vmb_bytes_store(d.b, 1, 8, 1, VMB_RELAXED, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_RC(vmb_bytes_store(d.b, 1, 8, VMB_RELAXED, 1, &e), VMB_EOUT_OF_BOUNDS);
 	CHECK_ERR(e, "out_of_bounds addr=0x9");
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, UINT64_MAX, VMB_SEQ_CST, &e), 0);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_SEQ_CST, UINT64_MAX, &e), 0);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_SEQ_CST, &v, &e), 0);
 	CHECK_EQ(v, UINT64_MAX);
 
 	/* Invalid orderings and widths: InvalidArgument, nothing written. */
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, 0, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_ACQUIRE, 0, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_ERR(e, "invalid_argument");
-	CHECK_RC(vmb_bytes_store(d.b, 0, 8, 0, VMB_ACQ_REL, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(d.b, 0, 3, 0, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(d.b, 99, 8, 0, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 8, VMB_ACQ_REL, 0, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 0, 3, VMB_RELAXED, 0, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(d.b, 99, 8, VMB_ACQUIRE, 0, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_ACQ_REL, &v, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(d.b, 0, 8, VMB_RELAXED, NULL, &e), VMB_EINVALID_ARGUMENT);
@@ -719,7 +649,7 @@ TEST(D1_S9_store_load)
 /* D1: errors of the file itself come back as IO{errno}. */
 TEST(D1_file_errors_are_io)
 {
-	int fd = tmp_file(0x100);
+	int fd = vmbt_disk_file(0x100);
 	char path[64];
 	struct vmb_datafile *ro = NULL, *wo = NULL;
 	struct vmb_error e;
@@ -738,7 +668,7 @@ TEST(D1_file_errors_are_io)
 		CHECK_RC(vmb_bytes_write(vmb_datafile_bytes(ro), 0, buf, 8, &done, &e), VMB_EIO);
 		CHECK_ERR(e, "io errno=EBADF");
 		CHECK_EQ(done, 0);
-		CHECK_RC(vmb_bytes_store(vmb_datafile_bytes(ro), 0, 4, 1, VMB_RELAXED, &e), VMB_EIO);
+		CHECK_RC(vmb_bytes_store(vmb_datafile_bytes(ro), 0, 4, VMB_RELAXED, 1, &e), VMB_EIO);
 		CHECK_ERR(e, "io errno=EBADF");
 		CHECK_RC(vmb_bytes_read(vmb_datafile_bytes(ro), 0, buf, 8, &done, &e), 0);
 		CHECK_EQ(done, 8);
@@ -773,7 +703,7 @@ TEST(D1_file_errors_are_io)
  */
 TEST(D1_works_when_its_dup_is_fd_0)
 {
-	int fd = tmp_file(4096);
+	int fd = vmbt_disk_file(4096);
 
 	fflush(NULL);
 	pid_t pid = fork();

@@ -99,11 +99,11 @@ TEST(SEC6_codes_have_their_documented_values)
 	CHECK_EQ(VMB_IO_UNEXPECTED_EOF, 1);
 	CHECK_EQ(VMB_IO_WRITE_ZERO, 2);
 	/* The orderings are ABI too (op scripts and callers pass them). */
-	CHECK_EQ(VMB_RELAXED, 0);
-	CHECK_EQ(VMB_ACQUIRE, 1);
-	CHECK_EQ(VMB_RELEASE, 2);
-	CHECK_EQ(VMB_ACQ_REL, 3);
-	CHECK_EQ(VMB_SEQ_CST, 4);
+	CHECK_EQ(VMB_ORDER_RELAXED, 0);
+	CHECK_EQ(VMB_ORDER_ACQUIRE, 1);
+	CHECK_EQ(VMB_ORDER_RELEASE, 2);
+	CHECK_EQ(VMB_ORDER_ACQ_REL, 3);
+	CHECK_EQ(VMB_ORDER_SEQ_CST, 4);
 }
 
 TEST(SEC7_error_name_for_every_code)

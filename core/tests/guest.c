@@ -15,25 +15,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* A real (unlinked) file of @len zero bytes. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-guest-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("guest test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, uint64_t len,
 				    size_t dirty_page)
 {
@@ -44,7 +25,7 @@ static struct vmb_region *region_of(enum vmb_region_kind kind, uint64_t start, u
 	int rc;
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)len);
+		cfg.fd = vmbt_disk_file((size_t)len);
 	rc = vmb_region_new(&cfg, &r, &e);
 	if (rc != 0)
 		vmbt_fail(__FILE__, __LINE__, "region (0x%" PRIx64 ", 0x%" PRIx64 "): %s", start, len,
@@ -63,27 +44,34 @@ struct range {
 	uint64_t start, len;
 };
 
-/* A guest over @n ranges of @kind; NULL (and a recorded failure) if it
- * cannot be built. */
+/* A guest over @n ranges of @kind, in one call (GR3): files are one
+ * temporary file with each range at its own page-aligned offset; NULL (and
+ * a recorded failure) if it cannot be built. */
 static struct vmb_guest *guest_kind(const struct range *rs, size_t n, enum vmb_region_kind kind,
 				    size_t dirty_page)
 {
-	struct vmb_region **regs = calloc(n, sizeof(*regs));
+	struct vmb_guest_ranges_config cfg = { .kind = kind, .fd = -1,
+					       .dirty_page_size = dirty_page };
+	struct vmb_range *v = calloc(n, sizeof(*v));
 	struct vmb_guest *g = NULL;
 	struct vmb_error e;
+	uint64_t at = 0;
 	int rc;
 
-	if (regs == NULL)
+	if (v == NULL)
 		abort();
-	for (size_t i = 0; i < n; i++)
-		regs[i] = region_of(kind, rs[i].start, rs[i].len, dirty_page);
-	rc = vmb_guest_new(regs, n, &g, &e);
-	if (rc != 0) {
-		vmbt_fail(__FILE__, __LINE__, "guest_new: %s", vmb_error_name(rc));
-		for (size_t i = 0; i < n; i++)
-			vmb_region_free(regs[i]);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct vmb_range){ rs[i].start, rs[i].len, at };
+		at += (rs[i].len + 0xfff) & ~(uint64_t)0xfff;
 	}
-	free(regs);
+	if (kind == VMB_REGION_FILE)
+		cfg.fd = vmbt_disk_file((size_t)at);
+	rc = vmb_guest_from_ranges(v, n, &cfg, &g, &e);
+	if (rc != 0)
+		vmbt_fail(__FILE__, __LINE__, "guest_from_ranges: %s", vmb_error_name(rc));
+	if (cfg.fd >= 0)
+		close(cfg.fd);
+	free(v);
 	return g;
 }
 
@@ -517,10 +505,10 @@ TEST(G3_regions_near_uint64_max)
 
 	CHECK_RC(vmb_bytes_write_obj(b, UINT64_MAX - 4, &v, 8, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=8 completed=4");
-	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 1, 0x5a, VMB_SEQ_CST, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 1, VMB_SEQ_CST, 0x5a, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, UINT64_MAX - 1, 1, VMB_SEQ_CST, &v, &e), 0);
 	CHECK_EQ(v, 0x5a);
-	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 2, 0, VMB_SEQ_CST, &e),
+	CHECK_RC(vmb_bytes_store(b, UINT64_MAX - 1, 2, VMB_SEQ_CST, 0, &e),
 		 VMB_EINVALID_BACKEND_ADDRESS);
 
 	/* A huge count from a small source ends at the top too. */
@@ -585,12 +573,6 @@ TEST(G3_get_host_address)
 	}
 }
 
-static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 13 + (i >> 8));
-}
-
 static uint8_t *host_at(struct vmb_guest *g, uint64_t a)
 {
 	void *p = NULL;
@@ -612,13 +594,13 @@ TEST(G4_walk_spec_example)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(buf, sizeof(buf), 1);
+	vmbt_fill_pattern(buf, sizeof(buf), 1);
 	/* write(0x500 bytes, 0): the hole at 0x400 ends the walk: ok 0x400. */
 	CHECK_RC(vmb_bytes_write(b, 0, buf, 0x500, &done, &e), 0);
 	CHECK_EQ(done, 0x400);
 	CHECK_MEM(host_at(g, 0), buf, 0x400);
 	/* The exact form reports the shortfall; the 0x400 bytes were written. */
-	fill_pattern(buf, sizeof(buf), 2);
+	vmbt_fill_pattern(buf, sizeof(buf), 2);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, buf, 0x500, &e), VMB_EPARTIAL_BUFFER);
 	CHECK_ERR(e, "partial_buffer expected=1280 completed=1024");
 	CHECK_MEM(host_at(g, 0), buf, 0x400);
@@ -631,7 +613,7 @@ TEST(G4_walk_spec_example)
 	CHECK_ERR(e, "partial_buffer expected=1280 completed=1024");
 
 	/* At 0xa00, 0x400 bytes span 0x200 + 0x200 over two touching regions. */
-	fill_pattern(buf, sizeof(buf), 3);
+	vmbt_fill_pattern(buf, sizeof(buf), 3);
 	CHECK_RC(vmb_bytes_write(b, 0xa00, buf, 0x400, &done, &e), 0);
 	CHECK_EQ(done, 0x400);
 	CHECK_MEM(host_at(g, 0xa00), buf, 0x200);
@@ -708,7 +690,7 @@ TEST(G4_walk_model_cross_check)
 		struct vmb_error e;
 		int rc;
 
-		fill_pattern(buf, len, (unsigned)iter);
+		vmbt_fill_pattern(buf, len, (unsigned)iter);
 		if (iter & 1) {
 			rc = vmb_bytes_write(b, a, buf, len, &done, &e);
 		} else {
@@ -811,55 +793,6 @@ TEST(G4_access_cross_boundary)
 	}
 }
 
-/* A source and a sink that record that they were called. */
-struct spy_source {
-	struct vmb_source base;
-	struct vmb_source *inner; /* NULL: fail with EIO */
-	size_t calls;
-	size_t asked[8];
-};
-
-static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct spy_source *s = (struct spy_source *)self;
-
-	if (s->calls < 8)
-		s->asked[s->calls] = n;
-	s->calls++;
-	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
-}
-
-struct spy_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	size_t calls;
-	size_t asked[8];
-};
-
-static ssize_t spy_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct spy_sink *s = (struct spy_sink *)self;
-
-	if (s->calls < 8)
-		s->asked[s->calls] = n;
-	s->calls++;
-	return s->inner ? s->inner->write(s->inner, src, n) : -EIO;
-}
-
-static void spy_source_init(struct spy_source *s, struct vmb_source *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.read = spy_read;
-	s->inner = inner;
-}
-
-static void spy_sink_init(struct spy_sink *s, struct vmb_sink *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.write = spy_write;
-	s->inner = inner;
-}
-
 /* G5, test_zero_length_accesses: n == 0 is ok 0 at any address, mapped or
  * not, and no source or sink is called. */
 TEST(G5_zero_length_any_address)
@@ -875,12 +808,12 @@ TEST(G5_zero_length_any_address)
 
 	for (size_t i = 0; i < NELEM(addrs); i++) {
 		uint64_t a = addrs[i];
-		struct spy_source src;
-		struct spy_sink dst;
+		struct vmbt_spy_source src;
+		struct vmbt_spy_sink dst;
 		size_t done = 99;
 
-		spy_source_init(&src, NULL);
-		spy_sink_init(&dst, NULL);
+		vmbt_spy_source_init(&src, NULL);
+		vmbt_spy_sink_init(&dst, NULL);
 		CHECK_RC(vmb_bytes_write(b, a, buf, 0, &done, NULL), 0);
 		CHECK_EQ(done, 0);
 		done = 99;
@@ -967,7 +900,7 @@ TEST(G7_read_from_one_read_per_chunk)
 	struct vmb_guest *g = guest(rs, 2);
 	uint8_t image[0x80];
 	struct vmb_buf_source bs;
-	struct spy_source spy;
+	struct vmbt_spy_source spy;
 	size_t done = 0;
 
 	if (g == NULL)
@@ -975,7 +908,7 @@ TEST(G7_read_from_one_read_per_chunk)
 	for (size_t i = 0; i < sizeof(image); i++)
 		image[i] = (uint8_t)i;
 	vmb_buf_source_init(&bs, image, sizeof(image));
-	spy_source_init(&spy, &bs.base);
+	vmbt_spy_source_init(&spy, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(vmb_guest_bytes(g), 0x30, &spy.base, 0x20, &done,
 					      NULL),
 		 0);
@@ -999,7 +932,7 @@ TEST(G7_read_from_stops_at_short_read)
 	uint8_t image[0x80];
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct spy_source spy;
+	struct vmbt_spy_source spy;
 	size_t done = 0;
 
 	if (g == NULL)
@@ -1010,7 +943,7 @@ TEST(G7_read_from_stops_at_short_read)
 		image[i] = (uint8_t)(0x80 | i);
 	vmb_buf_source_init(&bs, image, sizeof(image));
 	vmb_fault_source_init(&fs, &bs.base, short4, 1, false);
-	spy_source_init(&spy, &fs.base);
+	vmbt_spy_source_init(&spy, &fs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &spy.base, 0x20, &done, NULL), 0);
 	CHECK_EQ(done, 4);
 	CHECK_EQ(spy.calls, 1);
@@ -1070,7 +1003,7 @@ TEST(G7_read_from_error_midway)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 9);
+	vmbt_fill_pattern(image, sizeof(image), 9);
 	vmb_buf_source_init(&bs, image, sizeof(image));
 	vmb_fault_source_init(&fs, &bs.base, plan, 2, false);
 	CHECK_RC(vmb_bytes_read_volatile_from(b, 0x30, &fs.base, 0x20, &done, &e), VMB_EIO);
@@ -1101,7 +1034,7 @@ TEST(G7_write_to_chunks_whole)
 	uint8_t image[0x80], out[0x100];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fsink;
-	struct spy_sink spy;
+	struct vmbt_spy_sink spy;
 	struct vmb_error e;
 	size_t done = 0;
 
@@ -1109,12 +1042,12 @@ TEST(G7_write_to_chunks_whole)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 5);
+	vmbt_fill_pattern(image, sizeof(image), 5);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 
 	vmb_buf_sink_init(&bsink, out, sizeof(out));
 	vmb_fault_sink_init(&fsink, &bsink.base, short3, 1, false);
-	spy_sink_init(&spy, &fsink.base);
+	vmbt_spy_sink_init(&spy, &fsink.base);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &spy.base, 0x20, &done, &e), 0);
 	CHECK_EQ(done, 0x20);
 	CHECK_EQ(bsink.len, 0x20);
@@ -1139,7 +1072,7 @@ TEST(G7_write_to_chunks_whole)
 	CHECK_MEM(out, image + 0x30, 0x18);
 
 	/* A failing sink: IO{errno}. */
-	spy_sink_init(&spy, NULL);
+	vmbt_spy_sink_init(&spy, NULL);
 	CHECK_RC(vmb_bytes_write_volatile_to(b, 0x30, &spy.base, 0x20, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=EIO");
 	vmb_guest_free(g);
@@ -1164,7 +1097,7 @@ TEST(G7_write_to_count_on_sink_failure)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 6);
+	vmbt_fill_pattern(image, sizeof(image), 6);
 	CHECK_RC(vmb_bytes_write_slice(b, 0, image, sizeof(image), NULL), 0);
 	/* 0x10 bytes of chunk one, then 8 of chunk two, then the sink is full. */
 	vmb_buf_sink_init(&bsink, out, 0x18);
@@ -1197,7 +1130,7 @@ TEST(G7_exact_forms_partial_buffer)
 		return;
 	struct vmb_bytes b = vmb_guest_bytes(g);
 
-	fill_pattern(image, sizeof(image), 11);
+	vmbt_fill_pattern(image, sizeof(image), 11);
 	int fd = pipe_with(image, sizeof(image));
 
 	vmb_fd_source_init(&fds, fd);
@@ -1277,23 +1210,23 @@ TEST(G8_store_load)
 
 	CHECK_RC(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 0);
-	CHECK_RC(vmb_bytes_store(b, 0x1000, 4, 100, VMB_RELAXED, &e), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x1000, 4, VMB_RELAXED, 100, &e), 0);
 	CHECK_RC(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, &e), 0);
 	CHECK_EQ(v, 100);
 	CHECK_RC(vmb_bytes_load(b, 0x2000, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0x2000");
-	CHECK_RC(vmb_bytes_store(b, 0x2000, 4, 100, VMB_RELAXED, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0x2000, 4, VMB_RELAXED, 100, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0x2000");
-	CHECK_RC(vmb_bytes_store(b, 0xfff, 1, 1, VMB_RELAXED, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0xfff, 1, VMB_RELAXED, 1, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK_ERR(e, "invalid_guest_address addr=0xfff");
 	/* Misaligned within the region. */
-	CHECK_RC(vmb_bytes_store(b, 0x1001, 4, 1, VMB_RELAXED, &e), VMB_EINVALID_BACKEND_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0x1001, 4, VMB_RELAXED, 1, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_ERR(e, "invalid_backend_address");
 	CHECK_RC(vmb_bytes_load(b, 0x1002, 8, VMB_SEQ_CST, &v, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	/* An invalid ordering is InvalidArgument before any lookup. */
-	CHECK_RC(vmb_bytes_store(b, 0x5000, 4, 1, VMB_ACQ_REL, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(b, 0x5000, 4, VMB_ACQ_REL, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(b, 0x5000, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(b, 0x1000, 3, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(b, 0x1000, 3, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	vmb_guest_free(g);
 
 	/* Straddling a region end is InvalidBackendAddress even when the next
@@ -1304,7 +1237,7 @@ TEST(G8_store_load)
 	if (g == NULL)
 		return;
 	b = vmb_guest_bytes(g);
-	CHECK_RC(vmb_bytes_store(b, 0xffc, 8, 1, VMB_RELAXED, &e), VMB_EINVALID_BACKEND_ADDRESS);
+	CHECK_RC(vmb_bytes_store(b, 0xffc, 8, VMB_RELAXED, 1, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_ERR(e, "invalid_backend_address");
 	CHECK_RC(vmb_bytes_load(b, 0xffe, 4, VMB_RELAXED, &v, &e), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_EQ(host_at(g, 0xffc)[0], 0);
@@ -1316,8 +1249,8 @@ TEST(G8_store_load)
 		uint64_t mask = w == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * w)) - 1);
 
 		for (uint64_t at = 0x1000 - w; at < 0x2000; at += 0x1000) {
-			CHECK_RC(vmb_bytes_store(b, at, w, 0x0102030405060708ull * (i + 1),
-						 VMB_RELEASE, &e),
+			CHECK_RC(vmb_bytes_store(b, at, w, VMB_RELEASE,
+						 0x0102030405060708ull * (i + 1), &e),
 				 0);
 			CHECK_RC(vmb_bytes_load(b, at, w, VMB_ACQUIRE, &v, &e), 0);
 			CHECK_EQ(v, (0x0102030405060708ull * (i + 1)) & mask);
@@ -1524,7 +1457,7 @@ TEST(S11_guest_dirty_tracking_per_region)
 	CHECK_RC(vmb_bytes_write_obj(b, 0x4000, &val, 8, NULL), 0);
 	CHECK(guest_range_is(g, 0x4000, sizeof(buf), true));
 	CHECK(guest_range_is(g, 0x5000, sizeof(buf), false));
-	CHECK_RC(vmb_bytes_store(b, 0x5000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x5000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(guest_range_is(g, 0x5000, sizeof(buf), true));
 	CHECK(guest_range_is(g, 0x6000, 0xa000, false));
 	vmb_guest_free(g);
@@ -1552,7 +1485,7 @@ TEST(S11_guest_dirty_tracking_per_region)
 
 	CHECK_RC(vmb_bytes_load(b, 0x13000, 8, VMB_RELAXED, &v, NULL), 0);
 	CHECK(all_clean(b0, 0, 0x2000) && all_clean(b1, 0, 0x2000));
-	CHECK_RC(vmb_bytes_store(b, 0x13008, 8, 1, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x13008, 8, VMB_RELAXED, 1, NULL), 0);
 	CHECK(all_clean(b0, 0, 0x2000));
 	CHECK(!vmb_bitmap_is_page_dirty(b1, 0) && vmb_bitmap_is_page_dirty(b1, 1));
 	vmb_bitmap_reset(b1);

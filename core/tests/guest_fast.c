@@ -29,54 +29,23 @@ static const struct range layout[] = { { 0x0, 0x1000 },    { 0x1000, 0x800 },
 				       { 0x8100, 0x1 },    { 0x8200, 0x3 } };
 enum { SPACE = 0x9000 };
 
+/* A guest over @n anonymous ranges (GR3), dirty tracking by @dirty_page. */
 static struct vmb_guest *make(const struct range *rs, size_t n, size_t dirty_page)
 {
-	struct vmb_region *regs[16] = { NULL };
+	const struct vmb_guest_ranges_config cfg = { .kind = VMB_REGION_ANON,
+						     .dirty_page_size = dirty_page };
+	struct vmb_range *v = calloc(n, sizeof(*v));
 	struct vmb_guest *g = NULL;
-	size_t made = 0;
 
-	if (n > NELEM(regs))
+	if (v == NULL)
 		abort();
-	for (; made < n; made++) {
-		struct vmb_region_config cfg = { .start = rs[made].start, .len = rs[made].len,
-						 .kind = VMB_REGION_ANON, .fd = -1,
-						 .dirty_page_size = dirty_page };
-
-		if (vmb_region_new(&cfg, &regs[made], NULL) != 0)
-			break;
-	}
-	if (made < n || vmb_guest_new(regs, n, &g, NULL) != 0) {
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct vmb_range){ .start = rs[i].start, .len = rs[i].len };
+	if (vmb_guest_from_ranges(v, n, &cfg, &g, NULL) != 0) {
 		vmbt_fail(__FILE__, __LINE__, "cannot make the guest memory");
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(regs[i]);
-		return NULL;
-	}
-	return g;
-}
-
-/* A guest over @n ranges (more than make() takes). */
-static struct vmb_guest *make_many(const struct range *rs, size_t n)
-{
-	struct vmb_region **regs = calloc(n, sizeof(*regs));
-	struct vmb_guest *g = NULL;
-	size_t made = 0;
-
-	if (regs == NULL)
-		abort();
-	for (; made < n; made++) {
-		struct vmb_region_config cfg = { .start = rs[made].start, .len = rs[made].len,
-						 .kind = VMB_REGION_ANON, .fd = -1 };
-
-		if (vmb_region_new(&cfg, &regs[made], NULL) != 0)
-			break;
-	}
-	if (made < n || vmb_guest_new(regs, n, &g, NULL) != 0) {
-		vmbt_fail(__FILE__, __LINE__, "cannot make the guest memory");
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(regs[i]);
 		g = NULL;
 	}
-	free(regs);
+	free(v);
 	return g;
 }
 
@@ -174,13 +143,13 @@ static void one_op(struct vmb_guest *t, struct vmb_guest *g, uint64_t *x, uint8_
 		CHECK_EQ(vt, vg);
 		break;
 	case 6:
-		rt = vmb_guest_store(t, a, width, val, order, &et);
-		rg = vmb_bytes_store(b, a, width, val, order, &eg);
+		rt = vmb_guest_store(t, a, width, vmb_ordering_of(order), val, &et);
+		rg = vmb_bytes_store(b, a, width, vmb_ordering_of(order), val, &eg);
 		same_result(rt, &et, rg, &eg, "store", a, width);
 		break;
 	default:
-		rt = vmb_guest_load(t, a, width, order, &vt, &et);
-		rg = vmb_bytes_load(b, a, width, order, &vg, &eg);
+		rt = vmb_guest_load(t, a, width, vmb_ordering_of(order), &vt, &et);
+		rg = vmb_bytes_load(b, a, width, vmb_ordering_of(order), &vg, &eg);
 		same_result(rt, &et, rg, &eg, "load", a, width);
 		CHECK_EQ(vt, vg);
 		break;
@@ -235,7 +204,7 @@ TEST(G5_typed_arguments)
 	CHECK_RC(vmb_guest_read(NULL, 0x1000, buf, 8, NULL, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_write_slice(NULL, 0x1000, buf, 0, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_read_obj(NULL, 0x1000, &v, 8, NULL), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_guest_store(NULL, 0x1000, 8, 1, VMB_RELAXED, NULL), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_guest_store(NULL, 0x1000, 8, VMB_RELAXED, 1, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_load(NULL, 0x1000, 8, VMB_RELAXED, &v, NULL), VMB_EINVALID_ARGUMENT);
 	/* G5: a zero length is ok 0 anywhere, even with no buffer. */
 	CHECK_RC(vmb_guest_write(g, 0, NULL, 0, &done, NULL), 0);
@@ -245,12 +214,12 @@ TEST(G5_typed_arguments)
 	CHECK_RC(vmb_guest_write(g, 0x1000, NULL, 8, &done, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_read_slice(g, 0x1000, NULL, 8, NULL), VMB_EINVALID_ARGUMENT);
 	/* S9: ordering and width first, NULL out-parameter. */
-	CHECK_RC(vmb_guest_store(g, 0x1000, 8, 1, VMB_ACQUIRE, NULL), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_guest_store(g, 0x1000, 8, VMB_ACQUIRE, 1, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_load(g, 0x1000, 8, VMB_RELEASE, &v, NULL), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_guest_store(g, 0x1000, 3, 1, VMB_RELAXED, NULL), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_guest_store(g, 0x1000, 3, VMB_RELAXED, 1, NULL), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_guest_load(g, 0x1000, 8, VMB_RELAXED, NULL, NULL), VMB_EINVALID_ARGUMENT);
 	/* G8: misaligned and straddling the end. */
-	CHECK_RC(vmb_guest_store(g, 0x1001, 8, 1, VMB_RELAXED, NULL), VMB_EINVALID_BACKEND_ADDRESS);
+	CHECK_RC(vmb_guest_store(g, 0x1001, 8, VMB_RELAXED, 1, NULL), VMB_EINVALID_BACKEND_ADDRESS);
 	CHECK_RC(vmb_guest_load(g, 0x1ffc, 8, VMB_RELAXED, &v, NULL), VMB_EINVALID_BACKEND_ADDRESS);
 	/* An access that wraps past 2^64 from inside the region. */
 	CHECK_RC(vmb_guest_read(g, 0x1ff0, buf, SIZE_MAX, &done, NULL), 0);
@@ -291,7 +260,7 @@ TEST(G2_hot_region_follows_insert_and_remove)
 	CHECK_RC(vmb_guest_remove(g, 0x0, 0x1000, &moved, NULL), 0);
 	vmb_region_free(moved);
 	CHECK_RC(vmb_guest_read_obj(g, 0x8, &got, 8, &e), VMB_EINVALID_GUEST_ADDRESS);
-	CHECK_RC(vmb_guest_store(g, 0x8, 8, 1, VMB_RELAXED, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_guest_store(g, 0x8, 8, VMB_RELAXED, 1, &e), VMB_EINVALID_GUEST_ADDRESS);
 	CHECK(vmb_guest_find_region(g, 0x8) == NULL);
 	vmb_guest_free(g);
 }
@@ -346,7 +315,7 @@ TEST(G3_find_region_bucket_table)
 			rs[i].len = len;
 			at = rs[i].start + len;
 		}
-		struct vmb_guest *g = make_many(rs, N);
+		struct vmb_guest *g = make(rs, N, 0);
 
 		if (g == NULL)
 			return;
@@ -407,7 +376,7 @@ static void *hot_worker_run(void *arg)
 		w->bad += vmb_guest_write_val(w->g, a, &i, NULL) != 0;
 		w->bad += vmb_guest_read_val(w->g, a, &got, NULL) != 0;
 		w->bad += got != i;
-		w->bad += vmb_guest_store(w->g, a, 8, i, VMB_RELEASE, NULL) != 0;
+		w->bad += vmb_guest_store(w->g, a, 8, VMB_RELEASE, i, NULL) != 0;
 		w->bad += vmb_guest_load(w->g, a, 8, VMB_ACQUIRE, &got, NULL) != 0 || got != i;
 		w->bad += vmb_guest_find_region(w->g, a) == NULL;
 	}

@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -120,32 +121,93 @@ void vmbt_guarded_free(struct vmbt_guarded *g)
 	memset(g, 0, sizeof(*g));
 }
 
-/* read(2) or write(2) until @n bytes moved, retrying EINTR; false on an
- * error or end of file. */
-static bool xfer_full(int fd, uint8_t *p, size_t n, bool to_fd)
+void vmbt_fill_pattern(uint8_t *p, size_t n, unsigned seed)
 {
-	while (n > 0) {
-		ssize_t r = to_fd ? write(fd, p, n) : read(fd, p, n);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + 1 + i * 31 + (i >> 8));
+}
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		p += r;
-		n -= (size_t)r;
+/* The n of a call to a spy: counted, and the first few remembered. */
+static void spy_note(size_t *calls, size_t *zero_calls, size_t *last, size_t *asked, size_t n)
+{
+	if (*calls < 8)
+		asked[*calls] = n;
+	(*calls)++;
+	*zero_calls += n == 0;
+	*last = n;
+}
+
+static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
+{
+	struct vmbt_spy_source *s = (struct vmbt_spy_source *)(void *)self;
+
+	spy_note(&s->calls, &s->zero_calls, &s->last_asked, s->asked, n);
+	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
+}
+
+static size_t spy_available(const struct vmb_source *self)
+{
+	const struct vmbt_spy_source *s = (const struct vmbt_spy_source *)(const void *)self;
+
+	return s->inner->available(s->inner);
+}
+
+static ssize_t spy_write(struct vmb_sink *self, const void *src, size_t n)
+{
+	struct vmbt_spy_sink *s = (struct vmbt_spy_sink *)(void *)self;
+
+	spy_note(&s->calls, &s->zero_calls, &s->last_asked, s->asked, n);
+	return s->inner ? s->inner->write(s->inner, src, n) : -EIO;
+}
+
+void vmbt_spy_source_init(struct vmbt_spy_source *s, struct vmb_source *inner)
+{
+	memset(s, 0, sizeof(*s));
+	s->base.read = spy_read;
+	s->inner = inner;
+}
+
+void vmbt_spy_source_init_available(struct vmbt_spy_source *s, struct vmb_source *inner)
+{
+	vmbt_spy_source_init(s, inner);
+	/* Keep what the inner source knows (I3). */
+	if (inner != NULL && inner->available != NULL)
+		s->base.available = spy_available;
+}
+
+void vmbt_spy_sink_init(struct vmbt_spy_sink *s, struct vmb_sink *inner)
+{
+	memset(s, 0, sizeof(*s));
+	s->base.write = spy_write;
+	s->inner = inner;
+}
+
+bool vmbt_child_start(struct vmbo_child *c, size_t len)
+{
+	int rc = vmbo_child_start(c, len);
+
+	if (rc != 0)
+		vmbt_fail(__FILE__, __LINE__, "remote child did not start: %s", strerror(-rc));
+	return rc == 0;
+}
+
+void vmbt_child_stop(struct vmbo_child *c)
+{
+	CHECK_EQ(vmbo_child_stop(c), 0);
+}
+
+void vmbt_child_peek(struct vmbo_child *c, uint64_t off, void *buf, size_t n)
+{
+	if (!vmbo_child_peek(c, off, buf, n)) {
+		vmbt_fail(__FILE__, __LINE__, "peek failed");
+		memset(buf, 0xee, n);
 	}
-	return true;
 }
 
-bool vmbt_read_full(int fd, void *p, size_t n)
+void vmbt_child_poke(struct vmbo_child *c, uint64_t off, const void *buf, size_t n)
 {
-	return xfer_full(fd, p, n, false);
-}
-
-bool vmbt_write_full(int fd, const void *p, size_t n)
-{
-	/* Only write(2) reads through the pointer when to_fd is set. */
-	return xfer_full(fd, (uint8_t *)(uintptr_t)p, n, true);
+	if (!vmbo_child_poke(c, off, buf, n))
+		vmbt_fail(__FILE__, __LINE__, "poke failed");
 }
 
 int vmbt_wait_exit(pid_t pid)
@@ -163,6 +225,24 @@ int vmbt_temp_file(size_t len)
 
 	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
 		perror("harness: temp file");
+		abort();
+	}
+	return fd;
+}
+
+int vmbt_disk_file(size_t len)
+{
+	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		char path[] = "/tmp/vmbt-XXXXXX";
+
+		fd = mkstemp(path);
+		if (fd >= 0)
+			unlink(path);
+	}
+	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
+		perror("harness: disk file");
 		abort();
 	}
 	return fd;

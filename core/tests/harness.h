@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "child.h"
 #include "vmbytes.h"
 
 typedef void (*vmbt_fn)(void);
@@ -90,10 +91,52 @@ struct vmbt_guarded {
 void vmbt_guarded_alloc(struct vmbt_guarded *g, size_t len, bool at_start);
 void vmbt_guarded_free(struct vmbt_guarded *g);
 
-/* All @n bytes through a pipe or file, retrying EINTR and short counts;
- * false on error or end of file. For test children and their parents. */
-bool vmbt_read_full(int fd, void *p, size_t n);
-bool vmbt_write_full(int fd, const void *p, size_t n);
+/*
+ * Test data: byte i is seed + 1 + 31 i + i / 256 (mod 256). Neighbours
+ * always differ, two seeds (mod 256) differ at every index, and a block
+ * moved by a multiple of 256 bytes does not match itself.
+ */
+void vmbt_fill_pattern(uint8_t *p, size_t n, unsigned seed);
+
+/*
+ * A source and a sink that record how they are called and pass each call
+ * on to @inner (every call fails with EIO when @inner is NULL). The
+ * source's available() is NULL (unknown, I3) unless made with
+ * vmbt_spy_source_init_available(), which answers as @inner does.
+ */
+struct vmbt_spy_source {
+	struct vmb_source base; /* first member: the interface */
+	struct vmb_source *inner;
+	size_t calls;
+	size_t zero_calls; /* calls with n == 0, which I1 forbids */
+	size_t last_asked; /* n of the last call */
+	size_t asked[8];   /* n of the first 8 calls */
+};
+
+struct vmbt_spy_sink {
+	struct vmb_sink base;
+	struct vmb_sink *inner;
+	size_t calls;
+	size_t zero_calls;
+	size_t last_asked;
+	size_t asked[8];
+};
+
+void vmbt_spy_source_init(struct vmbt_spy_source *s, struct vmb_source *inner);
+void vmbt_spy_source_init_available(struct vmbt_spy_source *s, struct vmb_source *inner);
+void vmbt_spy_sink_init(struct vmbt_spy_sink *s, struct vmb_sink *inner);
+
+/*
+ * A child process holding @len bytes for a remote container
+ * (core/tools/child.h), checked: a child that does not start fails the
+ * case (false). vmbt_child_stop() checks that it served every command
+ * (exit status 0); peek and poke fail the case when the child does not
+ * answer (a failed peek leaves 0xee bytes).
+ */
+bool vmbt_child_start(struct vmbo_child *c, size_t len);
+void vmbt_child_stop(struct vmbo_child *c);
+void vmbt_child_peek(struct vmbo_child *c, uint64_t off, void *buf, size_t n);
+void vmbt_child_poke(struct vmbo_child *c, uint64_t off, const void *buf, size_t n);
 
 /* Waits for the child @pid: its exit status, or -1 when waitpid fails or
  * the child did not exit (a signal). */
@@ -101,5 +144,9 @@ int vmbt_wait_exit(pid_t pid);
 
 /* A memfd-backed temporary file of @len zero bytes; returns the fd. */
 int vmbt_temp_file(size_t len);
+
+/* A real, unlinked file on disk (O_TMPFILE in /tmp, else mkstemp) of @len
+ * zero bytes, not a memfd; returns the fd. */
+int vmbt_disk_file(size_t len);
 
 #endif /* VMBYTES_TEST_HARNESS_H */

@@ -16,66 +16,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* A source that counts the calls it gets and forwards them to @inner. */
-struct counting_source {
-	struct vmb_source base; /* first member: the interface */
-	struct vmb_source *inner;
-	unsigned calls;
-	unsigned zero_calls; /* calls with n == 0, which I1 forbids */
-};
-
-static ssize_t counting_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct counting_source *c = (struct counting_source *)(void *)self;
-
-	c->calls++;
-	if (n == 0)
-		c->zero_calls++;
-	return c->inner->read(c->inner, dst, n);
-}
-
-static size_t counting_available(const struct vmb_source *self)
-{
-	const struct counting_source *c = (const struct counting_source *)(const void *)self;
-
-	return c->inner->available(c->inner);
-}
-
-static void counting_source_init(struct counting_source *c, struct vmb_source *inner)
-{
-	c->base.read = counting_read;
-	/* Keep what the inner source knows (I3). */
-	c->base.available = inner->available ? counting_available : NULL;
-	c->inner = inner;
-	c->calls = 0;
-	c->zero_calls = 0;
-}
-
-struct counting_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	unsigned calls;
-	unsigned zero_calls;
-};
-
-static ssize_t counting_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct counting_sink *c = (struct counting_sink *)(void *)self;
-
-	c->calls++;
-	if (n == 0)
-		c->zero_calls++;
-	return c->inner->write(c->inner, src, n);
-}
-
-static void counting_sink_init(struct counting_sink *c, struct vmb_sink *inner)
-{
-	c->base.write = counting_write;
-	c->inner = inner;
-	c->calls = 0;
-	c->zero_calls = 0;
-}
-
 /* A source that claims to have moved one byte more than it was asked for. */
 static ssize_t lying_read(struct vmb_source *self, void *dst, size_t n)
 {
@@ -100,17 +40,6 @@ static void mem_init(struct mem *m, size_t len, uint8_t fill)
 static void mem_free(struct mem *m)
 {
 	vmbt_guarded_free(&m->g);
-}
-
-static uint8_t pattern(size_t i)
-{
-	return (uint8_t)(0xa0 + i * 7);
-}
-
-static void fill_pattern(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = pattern(i);
 }
 
 /* A memfd holding @n bytes of @data, positioned at 0. */
@@ -154,7 +83,7 @@ TEST(I2_fd_source_pipe_then_eof)
 	struct vmb_fd_source src;
 
 	CHECK_RC(pipe(p), 0);
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_EQ(write(p[1], in, sizeof(in)), sizeof(in));
 	CHECK_RC(vmb_fd_source_init(&src, p[0]), 0);
 	/* I2: one read(2) per call; a pipe gives what it holds. */
@@ -209,7 +138,7 @@ TEST(I2_fd_sink_pipe_and_errno)
 	struct vmb_fd_sink dst;
 
 	CHECK_RC(pipe(p), 0);
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_fd_sink_init(&dst, p[1]), 0);
 	CHECK_EQ(dst.base.write(&dst.base, in, sizeof(in)), sizeof(in));
 	CHECK_EQ(read(p[0], out, sizeof(out)), sizeof(in));
@@ -229,7 +158,7 @@ TEST(I2_fd_file_source_and_sink)
 	struct vmb_fd_source src;
 	struct stat st;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_fd_sink_init(&dst, fd), 0);
 	CHECK_EQ(dst.base.write(&dst.base, in, sizeof(in)), sizeof(in));
 	CHECK_RC(fstat(fd, &st), 0);
@@ -284,7 +213,7 @@ TEST(I2_buf_source_cursor)
 	uint8_t in[7], out[8];
 	struct vmb_buf_source src;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_buf_source_init(&src, in, sizeof(in)), 0);
 	CHECK(src.base.available != NULL);
 	CHECK_EQ(src.base.available(&src.base), 7);
@@ -304,7 +233,7 @@ TEST(I2_buf_source_cursor)
 	/* The source never copies from its caller's buffer. */
 	uint8_t again[7];
 
-	fill_pattern(again, sizeof(again));
+	vmbt_fill_pattern(again, sizeof(again), 0x9f);
 	CHECK_MEM(in, again, sizeof(in));
 }
 
@@ -313,7 +242,7 @@ TEST(I2_buf_sink_appends_up_to_cap)
 	uint8_t store[8], in[5];
 	struct vmb_buf_sink dst;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	memset(store, 0xee, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&dst, store, 7), 0);
 	CHECK_EQ(dst.base.write(&dst.base, in, 4), 4);
@@ -341,7 +270,7 @@ TEST(I2_fault_source_every_kind)
 	struct vmb_buf_source inner;
 	struct vmb_fault_source f;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_buf_source_init(&inner, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&f, &inner.base, plan, 7, false), 0);
 	memset(out, 0, sizeof(out));
@@ -378,7 +307,7 @@ TEST(I2_fault_sink_every_kind)
 	struct vmb_buf_sink inner;
 	struct vmb_fault_sink f;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&inner, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&f, &inner.base, plan, 6, false), 0);
@@ -407,7 +336,7 @@ TEST(I2_fault_cycle_repeats_plan)
 	struct vmb_buf_source inner;
 	struct vmb_fault_source f;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_buf_source_init(&inner, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&f, &inner.base, plan, 2, true), 0);
 	memset(out, 0, sizeof(out));
@@ -430,7 +359,7 @@ TEST(I2_fault_sink_cycle_repeats_plan)
 	struct vmb_buf_sink inner;
 	struct vmb_fault_sink f;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&inner, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&f, &inner.base, plan, 2, true), 0);
@@ -447,7 +376,7 @@ TEST(I2_fault_empty_plan_passes_through)
 	struct vmb_buf_source inner;
 	struct vmb_fault_source f;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	CHECK_RC(vmb_buf_source_init(&inner, in, sizeof(in)), 0);
 	/* A NULL plan of 0 steps, cycling or not, never injects anything. */
 	CHECK_RC(vmb_fault_source_init(&f, &inner.base, NULL, 0, true), 0);
@@ -511,7 +440,7 @@ TEST(S7_ref_test_read_volatile)
 		size_t done = 99;
 		int fd;
 
-		fill_pattern(in, n);
+		vmbt_fill_pattern(in, n, 0x9f);
 		memcpy(expect, in, want);
 
 		/* A memory buffer. */
@@ -572,7 +501,7 @@ TEST(S7_ref_test_write_volatile)
 		int fd;
 
 		mem_init(&m, n, 0);
-		fill_pattern(m.g.p, n);
+		vmbt_fill_pattern(m.g.p, n, 0x9f);
 		memcpy(expect, m.g.p, want);
 
 		memset(store, 0, sizeof(store));
@@ -681,7 +610,7 @@ TEST(S7_ref_read_from_exceeds_size)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 32, 0);
 	CHECK_RC(vmb_buf_source_init(&src, in, sizeof(in)), 0);
 	CHECK_RC(vmb_slice_read_volatile_from(m.s, 0, &src.base, 32, &done, &e), 0);
@@ -696,17 +625,17 @@ TEST(S7_count_clamped_and_addr_checked)
 	uint8_t in[16];
 	struct mem m;
 	struct vmb_buf_source bs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	uint8_t store[16];
 	struct vmb_buf_sink bk;
-	struct counting_sink ck;
+	struct vmbt_spy_sink ck;
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 8, 0x11);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
-	counting_source_init(&cs, &bs.base);
+	vmbt_spy_source_init_available(&cs, &bs.base);
 	/* From 5, at most L - 5 = 3 of the 10 asked. */
 	CHECK_RC(vmb_slice_read_volatile_from(m.s, 5, &cs.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 3);
@@ -737,7 +666,7 @@ TEST(S7_count_clamped_and_addr_checked)
 	/* The sink side, the same way. */
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
-	counting_sink_init(&ck, &bk.base);
+	vmbt_spy_sink_init(&ck, &bk.base);
 	CHECK_RC(vmb_slice_write_volatile_to(m.s, 6, &ck.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 2);
 	CHECK_MEM(store, m.g.p + 6, 2);
@@ -779,19 +708,19 @@ TEST(S7_one_call_returns_short_count)
 	struct mem m;
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
-	struct counting_sink ck;
+	struct vmbt_spy_sink ck;
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 10, 0);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	/* Cycle: every call is short, so only one call happened if we get 3. */
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 1, true), 0);
-	counting_source_init(&cs, &fs.base);
+	vmbt_spy_source_init_available(&cs, &fs.base);
 	CHECK_RC(vmb_slice_read_volatile_from(m.s, 0, &cs.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	CHECK_EQ(cs.calls, 1);
@@ -801,7 +730,7 @@ TEST(S7_one_call_returns_short_count)
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 1, true), 0);
-	counting_sink_init(&ck, &fk.base);
+	vmbt_spy_sink_init(&ck, &fk.base);
 	CHECK_RC(vmb_slice_write_volatile_to(m.s, 0, &ck.base, 10, &done, &e), 0);
 	CHECK_EQ(done, 3);
 	CHECK_EQ(ck.calls, 1);
@@ -819,18 +748,18 @@ TEST(S7_eintr_retried)
 	struct mem m;
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
-	struct counting_sink ck;
+	struct vmbt_spy_sink ck;
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 8, 0);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 3, false), 0);
-	counting_source_init(&cs, &fs.base);
+	vmbt_spy_source_init_available(&cs, &fs.base);
 	/* Three interruptions, then the one real read. */
 	CHECK_RC(vmb_slice_read_volatile_from(m.s, 0, &cs.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 8);
@@ -840,7 +769,7 @@ TEST(S7_eintr_retried)
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 3, false), 0);
-	counting_sink_init(&ck, &fk.base);
+	vmbt_spy_sink_init(&ck, &fk.base);
 	CHECK_RC(vmb_slice_write_volatile_to(m.s, 0, &ck.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 8);
 	CHECK_EQ(ck.calls, 4);
@@ -865,18 +794,18 @@ TEST(S7_errors_surface_as_io_errno)
 		struct mem m;
 		struct vmb_buf_source bs;
 		struct vmb_fault_source fs;
-		struct counting_source cs;
+		struct vmbt_spy_source cs;
 		struct vmb_buf_sink bk;
 		struct vmb_fault_sink fk;
-		struct counting_sink ck;
+		struct vmbt_spy_sink ck;
 		struct vmb_error e;
 		size_t done = 99;
 
-		fill_pattern(in, sizeof(in));
+		vmbt_fill_pattern(in, sizeof(in), 0x9f);
 		mem_init(&m, 4, 0x33);
 		CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 		CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 1, false), 0);
-		counting_source_init(&cs, &fs.base);
+		vmbt_spy_source_init_available(&cs, &fs.base);
 		CHECK_RC(vmb_slice_read_volatile_from(m.s, 0, &cs.base, 4, &done, &e), VMB_EIO);
 		CHECK_ERR(e, cases[t].text);
 		CHECK_EQ(done, 0);
@@ -886,7 +815,7 @@ TEST(S7_errors_surface_as_io_errno)
 		memset(store, 0, sizeof(store));
 		CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 		CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 1, false), 0);
-		counting_sink_init(&ck, &fk.base);
+		vmbt_spy_sink_init(&ck, &fk.base);
 		done = 99;
 		CHECK_RC(vmb_slice_write_volatile_to(m.s, 0, &ck.base, 4, &done, &e), VMB_EIO);
 		CHECK_ERR(e, cases[t].text);
@@ -935,7 +864,7 @@ TEST(S7_eof_is_ok_zero)
 	struct vmb_error e;
 	size_t done = 99;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 4, 0);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 1, false), 0);
@@ -984,7 +913,7 @@ TEST(S11_read_from_marks_bytes_moved)
 	struct vmb_error e;
 	size_t done;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 16, 0);
 	CHECK_RC(vmb_bitmap_new(16, 1, &bm), 0);
 	CHECK_RC(vmb_slice_set_bitmap(&m.s, bm, 0), 0);
@@ -1023,14 +952,14 @@ TEST(S8_read_exact_loops_over_short_reads)
 	struct mem m;
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 10, 0);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, true), 0);
-	counting_source_init(&cs, &fs.base);
+	vmbt_spy_source_init_available(&cs, &fs.base);
 	/* 3 + 3 + 3 + 1, with an EINTR between each: 7 calls. */
 	CHECK_RC(vmb_slice_read_exact_volatile_from(m.s, 0, &cs.base, 10, &e), 0);
 	CHECK_MEM(m.g.p, in, 10);
@@ -1047,15 +976,15 @@ TEST(S8_write_all_loops_over_short_writes)
 	struct mem m;
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
-	struct counting_sink ck;
+	struct vmbt_spy_sink ck;
 	struct vmb_error e;
 
 	mem_init(&m, 10, 0);
-	fill_pattern(m.g.p, 10);
+	vmbt_fill_pattern(m.g.p, 10, 0x9f);
 	memset(store, 0, sizeof(store));
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 2, true), 0);
-	counting_sink_init(&ck, &fk.base);
+	vmbt_spy_sink_init(&ck, &fk.base);
 	/* 4 + 4 + 2 from offset 0, each after an EINTR: 6 calls. */
 	CHECK_RC(vmb_slice_write_all_volatile_to(m.s, 0, &ck.base, 10, &e), 0);
 	CHECK_EQ(bk.len, 10);
@@ -1077,7 +1006,7 @@ TEST(S8_read_exact_eof_keeps_moved_bytes)
 	struct vmb_fault_source fs;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 10, 0x55);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 3, false), 0);
@@ -1105,7 +1034,7 @@ TEST(S8_exact_errors_keep_moved_bytes)
 		struct vmb_fault_sink fk;
 		struct vmb_error e;
 
-		fill_pattern(in, sizeof(in));
+		vmbt_fill_pattern(in, sizeof(in), 0x9f);
 		mem_init(&m, 8, 0x66);
 		CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 		CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, false), 0);
@@ -1114,7 +1043,7 @@ TEST(S8_exact_errors_keep_moved_bytes)
 		CHECK_MEM(m.g.p, in, 3);
 		CHECK(all_bytes(m.g.p + 3, 6, 0x66));
 
-		fill_pattern(m.g.p, 8);
+		vmbt_fill_pattern(m.g.p, 8, 0x9f);
 		memset(store, 0, sizeof(store));
 		CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 		CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 2, false), 0);
@@ -1137,7 +1066,7 @@ TEST(S8_write_all_write_zero)
 	struct vmb_error e;
 
 	mem_init(&m, 8, 0);
-	fill_pattern(m.g.p, 8);
+	vmbt_fill_pattern(m.g.p, 8, 0x9f);
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bk.base, plan, 2, false), 0);
 	CHECK_RC(vmb_slice_write_all_volatile_to(m.s, 2, &fk.base, 6, &e), VMB_EIO);
@@ -1170,17 +1099,17 @@ TEST(S8_exact_range_errors_first)
 	uint8_t in[32], store[32];
 	struct mem m;
 	struct vmb_buf_source bs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	struct vmb_buf_sink bk;
-	struct counting_sink ck;
+	struct vmbt_spy_sink ck;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 8, 0x77);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
-	counting_source_init(&cs, &bs.base);
+	vmbt_spy_source_init_available(&cs, &bs.base);
 	CHECK_RC(vmb_buf_sink_init(&bk, store, sizeof(store)), 0);
-	counting_sink_init(&ck, &bk.base);
+	vmbt_spy_sink_init(&ck, &bk.base);
 	for (size_t t = 0; t < sizeof(cases) / sizeof(cases[0]); t++) {
 		int want = cases[t].want;
 
@@ -1212,15 +1141,15 @@ TEST(I3_exact_short_buffer_vs_fd)
 	uint8_t in[6];
 	struct mem m;
 	struct vmb_buf_source bs;
-	struct counting_source cs;
+	struct vmbt_spy_source cs;
 	struct vmb_fd_source fs;
 	struct vmb_error e;
 	int p[2];
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 8, 0x12);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
-	counting_source_init(&cs, &bs.base);
+	vmbt_spy_source_init_available(&cs, &bs.base);
 	CHECK_RC(vmb_slice_read_exact_volatile_from(m.s, 0, &cs.base, 8, &e), VMB_EIO);
 	CHECK_ERR(e, "io kind=unexpected_eof");
 	CHECK(all_bytes(m.g.p, 9, 0x12));
@@ -1251,7 +1180,7 @@ TEST(I3_fault_wrapped_buffer_copies_then_fails)
 	struct vmb_fault_source fs;
 	struct vmb_error e;
 
-	fill_pattern(in, sizeof(in));
+	vmbt_fill_pattern(in, sizeof(in), 0x9f);
 	mem_init(&m, 8, 0);
 	CHECK_RC(vmb_buf_source_init(&bs, in, sizeof(in)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &bs.base, plan, 2, false), 0);

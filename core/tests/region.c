@@ -25,25 +25,6 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* A real (unlinked) file on disk of @len zero bytes, not a memfd. */
-static int tmp_file(size_t len)
-{
-	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		char path[] = "/tmp/vmbt-region-XXXXXX";
-
-		fd = mkstemp(path);
-		if (fd >= 0)
-			unlink(path);
-	}
-	if (fd < 0 || ftruncate(fd, (off_t)len) != 0) {
-		perror("region test: temp file");
-		abort();
-	}
-	return fd;
-}
-
 /* The number of open file descriptors of this process. */
 static size_t count_fds(void)
 {
@@ -133,7 +114,7 @@ static struct vmb_region *new_region(enum vmb_region_kind kind, uint64_t start, 
 	int rc;
 
 	if (kind == VMB_REGION_FILE)
-		cfg.fd = tmp_file((size_t)len);
+		cfg.fd = vmbt_disk_file((size_t)len);
 	rc = vmb_region_new(&cfg, &r, &e);
 	CHECK_RC(rc, 0);
 	if (cfg.fd >= 0)
@@ -210,7 +191,7 @@ TEST(G1_region_new_accessors)
 	}
 
 	/* A file region at a page-aligned offset reports that offset. */
-	int fd = tmp_file(0x1400);
+	int fd = vmbt_disk_file(0x1400);
 	struct vmb_region_config cfg = { .start = 0, .len = 0x400, .kind = VMB_REGION_FILE,
 					 .fd = fd, .file_offset = 0x1000 };
 	struct vmb_region *r = NULL;
@@ -236,7 +217,7 @@ TEST(G1_region_new_accessors)
 /* test_mmap_region_new: size 0 is refused (G1 makes it InvalidGuestRegion). */
 TEST(G1_zero_len_refused)
 {
-	int fd = tmp_file(0x2000);
+	int fd = vmbt_disk_file(0x2000);
 
 	for (size_t k = 0; k < NKINDS; k++) {
 		for (unsigned flags = 0; flags <= VMB_REGION_GUARD; flags++) {
@@ -259,7 +240,7 @@ TEST(G1_zero_len_refused)
 TEST(G1_end_overflow_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(2 * pg);
+	int fd = vmbt_disk_file(2 * pg);
 	static const struct {
 		uint64_t start, len;
 	} bad[] = {
@@ -341,7 +322,7 @@ TEST(G1_invalid_config_arguments)
 TEST(G11_file_shorter_than_range_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(2 * pg);
+	int fd = vmbt_disk_file(2 * pg);
 	struct vmb_region_config cfg = { .start = 0, .kind = VMB_REGION_FILE, .fd = fd };
 	struct vmb_region *r = NULL;
 
@@ -372,7 +353,7 @@ TEST(G11_file_shorter_than_range_refused)
 	}
 
 	/* An empty file cannot back anything. */
-	int empty = tmp_file(0);
+	int empty = vmbt_disk_file(0);
 
 	cfg.fd = empty;
 	cfg.file_offset = 0;
@@ -388,7 +369,7 @@ TEST(G11_file_shorter_than_range_refused)
 TEST(G11_file_offset_unaligned_io_einval)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(10 * 1024 + 2 * pg);
+	int fd = vmbt_disk_file(10 * 1024 + 2 * pg);
 	struct vmb_region_config cfg = { .start = 0, .len = 1000, .kind = VMB_REGION_FILE,
 					 .fd = fd };
 
@@ -418,7 +399,7 @@ TEST(G11_file_offset_unaligned_io_einval)
 TEST(G11_file_offset_overflow_refused)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(10 * 1024);
+	int fd = vmbt_disk_file(10 * 1024);
 	uint64_t offsets[] = { UINT64_MAX, UINT64_MAX & ~(uint64_t)(pg - 1),
 			       (uint64_t)INT64_MAX + 1 };
 
@@ -465,7 +446,7 @@ TEST(G11_unmappable_fd_io_error)
 TEST(G11_file_region_contents)
 {
 	static const uint8_t sample[5] = { 1, 2, 3, 4, 5 };
-	int fd = tmp_file(0);
+	int fd = vmbt_disk_file(0);
 
 	CHECK_EQ(pwrite(fd, sample, sizeof(sample), 0), (ssize_t)sizeof(sample));
 
@@ -501,7 +482,7 @@ TEST(G11_file_region_contents)
 TEST(G11_file_region_writes_reach_file)
 {
 	size_t pg = page_size();
-	int fd = tmp_file(3 * pg);
+	int fd = vmbt_disk_file(3 * pg);
 	struct vmb_region_config cfg = { .start = 0x40000, .len = pg, .kind = VMB_REGION_FILE,
 					 .fd = fd, .file_offset = pg };
 	struct vmb_region *r = NULL;
@@ -833,7 +814,7 @@ TEST(S11_region_bitmap_region_relative)
 		CHECK_EQ(dirty_mask(bm), 0);
 
 		/* store marks its page; write_obj its pages. */
-		CHECK_RC(vmb_bytes_store(b, 0x508, 8, 1, VMB_RELAXED, NULL), 0);
+		CHECK_RC(vmb_bytes_store(b, 0x508, 8, VMB_RELAXED, 1, NULL), 0);
 		CHECK_EQ(dirty_mask(bm), 1u << 5);
 		uint32_t w = 7;
 
@@ -862,7 +843,7 @@ TEST(S11_region_bitmap_region_relative)
 		vmb_bitmap_reset(bm);
 		CHECK_RC(vmb_bytes_write(b, 0x1000, buf, 1, &done, NULL),
 			 VMB_EINVALID_BACKEND_ADDRESS);
-		CHECK_RC(vmb_bytes_store(b, 0x101, 4, 1, VMB_RELAXED, NULL),
+		CHECK_RC(vmb_bytes_store(b, 0x101, 4, VMB_RELAXED, 1, NULL),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_EQ(dirty_mask(bm), 0);
 
@@ -917,7 +898,7 @@ TEST(S11_region_dirty_tracking_ref)
 	CHECK_RC(vmb_bytes_write_obj(b, 0x3000, &val, sizeof(val), NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x3000) && vmb_bitmap_is_dirty(bm, 0x33ff));
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x4000));
-	CHECK_RC(vmb_bytes_store(b, 0x4000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_bytes_store(b, 0x4000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x4000) && vmb_bitmap_is_dirty(bm, 0x43ff));
 	CHECK_EQ(dirty_mask(bm), 0x1f);
 
@@ -930,13 +911,13 @@ TEST(S11_region_dirty_tracking_ref)
 	CHECK(vmb_bitmap_is_dirty(whole.bitmap, 0x1000));
 	CHECK(vmb_bitmap_is_dirty(s2.bitmap, s2.bitmap_offset));
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x2000));
-	CHECK_RC(vmb_slice_store(whole, 0x2000, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_slice_store(whole, 0x2000, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x2000));
 	struct vmb_slice arr;
 
 	CHECK(!vmb_bitmap_is_dirty(bm, 0x3000));
 	CHECK_RC(vmb_slice_get_array(whole, 0x3000, 1, 8, &arr, NULL), 0);
-	CHECK_RC(vmb_slice_store(arr, 0, 8, val, VMB_RELAXED, NULL), 0);
+	CHECK_RC(vmb_slice_store(arr, 0, 8, VMB_RELAXED, val, NULL), 0);
 	CHECK(vmb_bitmap_is_dirty(bm, 0x3000));
 	CHECK_EQ(dirty_mask(bm), 0xe);
 	vmb_region_free(r);
@@ -992,17 +973,17 @@ TEST(G9_region_bytes_error_mapping)
 			 VMB_EINVALID_BACKEND_ADDRESS);
 
 		/* S9 -> G8/G9: straddling, past the end, misaligned, wrapping. */
-		CHECK_RC(vmb_bytes_store(b, 0x3fe, 4, 1, VMB_RELAXED, &e),
+		CHECK_RC(vmb_bytes_store(b, 0x3fe, 4, VMB_RELAXED, 1, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_ERR(e, "invalid_backend_address");
-		CHECK_RC(vmb_bytes_store(b, 0x201, 4, 1, VMB_RELAXED, &e),
+		CHECK_RC(vmb_bytes_store(b, 0x201, 4, VMB_RELAXED, 1, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_RC(vmb_bytes_load(b, 0x202, 8, VMB_RELAXED, &v, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		CHECK_RC(vmb_bytes_load(b, UINT64_MAX - 1, 4, VMB_RELAXED, &v, &e),
 			 VMB_EINVALID_BACKEND_ADDRESS);
 		/* An invalid ordering stays InvalidArgument. */
-		CHECK_RC(vmb_bytes_store(b, 0x200, 4, 1, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+		CHECK_RC(vmb_bytes_store(b, 0x200, 4, VMB_ACQUIRE, 1, &e), VMB_EINVALID_ARGUMENT);
 		CHECK_RC(vmb_bytes_load(b, 0x200, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
 
 		/* S7: a == L clamps to 0, a > L is an address error. */
@@ -1075,7 +1056,7 @@ TEST(G9_region_get_slice)
 	/* as_volatile_slice: the whole length; a u32 stored at 0x200 loads back. */
 	CHECK_RC(vmb_region_as_slice(r, &s), 0);
 	CHECK_EQ(s.len, 0x400);
-	CHECK_RC(vmb_slice_store(s, 0x200, 4, 0x12345678, VMB_RELEASE, NULL), 0);
+	CHECK_RC(vmb_slice_store(s, 0x200, 4, VMB_RELEASE, 0x12345678, NULL), 0);
 	CHECK_RC(vmb_slice_load(s, 0x200, 4, VMB_ACQUIRE, &v, NULL), 0);
 	CHECK_EQ(v, 0x12345678);
 	CHECK_RC(vmb_region_as_slice(r, NULL), VMB_EINVALID_ARGUMENT);
@@ -1099,11 +1080,11 @@ TEST(S9_region_atomic_accesses)
 		b = vmb_region_bytes(r);
 		CHECK_RC(vmb_bytes_load(b, 0, 4, VMB_RELAXED, &v, NULL), 0);
 		CHECK_EQ(v, 0);
-		CHECK_RC(vmb_bytes_store(b, 0, 4, 100, VMB_RELAXED, NULL), 0);
+		CHECK_RC(vmb_bytes_store(b, 0, 4, VMB_RELAXED, 100, NULL), 0);
 		CHECK_RC(vmb_bytes_load(b, 0, 4, VMB_RELAXED, &v, NULL), 0);
 		CHECK_EQ(v, 100);
 		CHECK(vmb_bytes_load(b, 0x1000, 4, VMB_RELAXED, &v, NULL) != 0);
-		CHECK(vmb_bytes_store(b, 0x1000, 4, 100, VMB_RELAXED, NULL) != 0);
+		CHECK(vmb_bytes_store(b, 0x1000, 4, VMB_RELAXED, 100, NULL) != 0);
 
 		for (size_t i = 0; i < 4; i++) {
 			unsigned w = widths[i];
@@ -1111,7 +1092,7 @@ TEST(S9_region_atomic_accesses)
 			uint64_t want = 0xa1b2c3d4e5f60718ull & mask;
 			uint64_t at = 0x1000 - w;
 
-			CHECK_RC(vmb_bytes_store(b, at, w, 0xa1b2c3d4e5f60718ull, VMB_SEQ_CST, NULL),
+			CHECK_RC(vmb_bytes_store(b, at, w, VMB_SEQ_CST, 0xa1b2c3d4e5f60718ull, NULL),
 				 0);
 			CHECK_RC(vmb_bytes_load(b, at, w, VMB_SEQ_CST, &v, NULL), 0);
 			CHECK_EQ(v, want);

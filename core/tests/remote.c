@@ -19,103 +19,19 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-struct child {
-	pid_t pid;
-	int cmd;        /* parent -> child */
-	int res;        /* child -> parent */
-	uint64_t base;  /* the child's mapping */
-	size_t pages;   /* mapped pages; one more, unmapped, follows */
-};
-
-struct cmd {
-	char op; /* 'r' peek, 'w' poke, 'u' unmap */
-	uint64_t off, len;
-};
-
 static size_t page_size(void)
 {
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* Padding zeroed, so that no uninitialised byte goes down the pipe (MSan). */
-static struct cmd make_cmd(char op, size_t off, size_t len)
+/* Starts a child with @pages mapped pages; one more, unmapped, follows,
+ * where partial transfers end (core/tools/child.h). Returns false (and
+ * skips the case) when this host does not let us use process_vm_readv on
+ * it. */
+static bool child_start(struct vmbo_child *c, size_t pages)
 {
-	struct cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.op = op;
-	c.off = off;
-	c.len = len;
-	return c;
-}
-
-static void child_main(int cmd, int res, size_t pages)
-{
-	size_t pg = page_size();
-	uint8_t *m = mmap(NULL, (pages + 1) * pg, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	struct cmd c;
-
-	if (m == MAP_FAILED)
-		_exit(3);
-	/* The page after the range is a hole: partial transfers end there. */
-	munmap(m + pages * pg, pg);
-	uint64_t base = (uint64_t)(uintptr_t)m;
-
-	if (!vmbt_write_full(res, &base, sizeof(base)))
-		_exit(4);
-	while (vmbt_read_full(cmd, &c, sizeof(c))) {
-		uint8_t ack = 1;
-
-		switch (c.op) {
-		case 'r':
-			if (!vmbt_write_full(res, m + c.off, c.len))
-				_exit(5);
-			break;
-		case 'w':
-			if (!vmbt_read_full(cmd, m + c.off, c.len) || !vmbt_write_full(res, &ack, 1))
-				_exit(6);
-			break;
-		case 'u':
-			munmap(m + c.off, c.len);
-			if (!vmbt_write_full(res, &ack, 1))
-				_exit(7);
-			break;
-		default:
-			_exit(0);
-		}
-	}
-	_exit(0);
-}
-
-/* Starts a child with @pages mapped pages. Returns false (and skips the
- * case) when this host does not let us use process_vm_readv on it. */
-static bool child_start(struct child *c, size_t pages)
-{
-	int to[2], from[2];
-
-	memset(c, 0, sizeof(*c));
-	c->pid = -1;
-	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) {
-		CHECK(!"pipe");
+	if (!vmbt_child_start(c, pages * page_size()))
 		return false;
-	}
-	fflush(NULL);
-	c->pid = fork();
-	if (c->pid == 0) {
-		close(to[1]);
-		close(from[0]);
-		child_main(to[0], from[1], pages);
-	}
-	close(to[0]);
-	close(from[1]);
-	c->cmd = to[1];
-	c->res = from[0];
-	c->pages = pages;
-	if (c->pid < 0 || !vmbt_read_full(c->res, &c->base, sizeof(c->base))) {
-		CHECK(!"child start");
-		return false;
-	}
 
 	/* Can we reach it at all? */
 	uint8_t probe;
@@ -132,66 +48,26 @@ static bool child_start(struct child *c, size_t pages)
 	return true;
 }
 
-static void child_stop(struct child *c)
+static void unmap_in_child(struct vmbo_child *c, uint64_t off, size_t n)
 {
-	int status = 0;
-
-	if (c->cmd > 0)
-		close(c->cmd);
-	if (c->res > 0)
-		close(c->res);
-	c->cmd = c->res = -1;
-	if (c->pid > 0) {
-		CHECK_EQ(waitpid(c->pid, &status, 0), c->pid);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
-	c->pid = -1;
-}
-
-/* The child's bytes [off, off + n), read by the child itself. */
-static void peek(struct child *c, uint64_t off, void *buf, size_t n)
-{
-	struct cmd m = make_cmd('r', off, n);
-
-	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_read_full(c->res, buf, n)) {
-		vmbt_fail(__FILE__, __LINE__, "peek failed");
-		memset(buf, 0xee, n);
-	}
-}
-
-static void poke(struct child *c, uint64_t off, const void *buf, size_t n)
-{
-	struct cmd m = make_cmd('w', off, n);
-	uint8_t ack;
-
-	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_write_full(c->cmd, buf, n) ||
-	    !vmbt_read_full(c->res, &ack, 1))
-		vmbt_fail(__FILE__, __LINE__, "poke failed");
-}
-
-static void unmap_in_child(struct child *c, uint64_t off, size_t n)
-{
-	struct cmd m = make_cmd('u', off, n);
-	uint8_t ack;
-
-	if (!vmbt_write_full(c->cmd, &m, sizeof(m)) || !vmbt_read_full(c->res, &ack, 1))
+	if (!vmbo_child_unmap(c, off, n))
 		vmbt_fail(__FILE__, __LINE__, "unmap failed");
 }
 
-static void expect_child(struct child *c, uint64_t off, const void *want, size_t n, int line)
+static void expect_child(struct vmbo_child *c, uint64_t off, const void *want, size_t n, int line)
 {
 	uint8_t *got = malloc(n ? n : 1);
 
 	if (got == NULL)
 		abort();
-	peek(c, off, got, n);
+	vmbt_child_peek(c, off, got, n);
 	if (memcmp(got, want, n) != 0)
 		vmbt_fail(__FILE__, line, "child bytes at 0x%" PRIx64 " (+%zu) differ", off, n);
 	free(got);
 }
 #define EXPECT_CHILD(c, off, want, n) expect_child((c), (off), (want), (n), __LINE__)
 
-static void expect_child_zero(struct child *c, uint64_t off, size_t n, int line)
+static void expect_child_zero(struct vmbo_child *c, uint64_t off, size_t n, int line)
 {
 	uint8_t *z = calloc(1, n ? n : 1);
 
@@ -202,15 +78,9 @@ static void expect_child_zero(struct child *c, uint64_t off, size_t n, int line)
 }
 #define EXPECT_CHILD_ZERO(c, off, n) expect_child_zero((c), (off), (n), __LINE__)
 
-static void fill_pattern(uint8_t *p, size_t n, unsigned seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 31 + (i >> 8) + 1);
-}
-
 /* A child plus a container over @len bytes of its mapping. */
 struct rp {
-	struct child c;
+	struct vmbo_child c;
 	struct vmb_remote *r;
 	struct vmb_bytes b;
 };
@@ -219,13 +89,13 @@ static bool rp_open(struct rp *p, size_t pages, uint64_t len)
 {
 	p->r = NULL;
 	if (!child_start(&p->c, pages)) {
-		child_stop(&p->c);
+		vmbt_child_stop(&p->c);
 		return false;
 	}
 	CHECK_RC(vmb_remote_new(p->c.pid, p->c.base, len, &p->r, NULL), 0);
 	p->b = vmb_remote_bytes(p->r);
 	if (p->r == NULL) {
-		child_stop(&p->c);
+		vmbt_child_stop(&p->c);
 		return false;
 	}
 	return true;
@@ -234,29 +104,7 @@ static bool rp_open(struct rp *p, size_t pages, uint64_t len)
 static void rp_close(struct rp *p)
 {
 	vmb_remote_free(p->r);
-	child_stop(&p->c);
-}
-
-struct spy_source {
-	struct vmb_source base;
-	struct vmb_source *inner;
-	size_t calls, last_asked;
-};
-
-static ssize_t spy_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct spy_source *s = (struct spy_source *)self;
-
-	s->calls++;
-	s->last_asked = n;
-	return s->inner ? s->inner->read(s->inner, dst, n) : -EIO;
-}
-
-static void spy_source_init(struct spy_source *s, struct vmb_source *inner)
-{
-	memset(s, 0, sizeof(*s));
-	s->base.read = spy_read;
-	s->inner = inner;
+	vmbt_child_stop(&p->c);
 }
 
 /* R1: creation errors; a pid that is gone is IO{ESRCH} at creation. */
@@ -367,7 +215,7 @@ TEST(R1_S3_short_copy_round_trip)
 		free(got);
 		return;
 	}
-	fill_pattern(buf, 3 * pg, 1);
+	vmbt_fill_pattern(buf, 3 * pg, 1);
 	CHECK_RC(vmb_bytes_write(p.b, 3 * pg - 2, buf, 4, &done, NULL), 0);
 	CHECK_EQ(done, 2);
 	EXPECT_CHILD(&p.c, 3 * pg - 2, buf, 2);
@@ -376,8 +224,8 @@ TEST(R1_S3_short_copy_round_trip)
 	CHECK_EQ(done, 3 * pg);
 	EXPECT_CHILD(&p.c, 0, buf, 3 * pg);
 
-	fill_pattern(buf, 3 * pg, 2);
-	poke(&p.c, 0, buf, 3 * pg);
+	vmbt_fill_pattern(buf, 3 * pg, 2);
+	vmbt_child_poke(&p.c, 0, buf, 3 * pg);
 	memset(got, 0, 3 * pg);
 	CHECK_RC(vmb_bytes_read(p.b, 0, got, 3 * pg, &done, NULL), 0);
 	CHECK_EQ(done, 3 * pg);
@@ -439,17 +287,17 @@ TEST(R1_S5_range_errors)
 
 	if (!rp_open(&p, 1, 100))
 		return;
-	fill_pattern(data, sizeof(data), 5);
+	vmbt_fill_pattern(data, sizeof(data), 5);
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct vmb_buf_source bs;
 		struct vmb_buf_sink bk;
-		struct spy_source src;
+		struct vmbt_spy_source src;
 		uint8_t out[200];
 		struct vmb_error e;
 		int rc;
 
 		vmb_buf_source_init(&bs, data, sizeof(data));
-		spy_source_init(&src, &bs.base);
+		vmbt_spy_source_init(&src, &bs.base);
 		vmb_buf_sink_init(&bk, out, sizeof(out));
 		rc = vmb_bytes_read_exact_volatile_from(p.b, cases[i].a, &src.base, cases[i].n, &e);
 		if (cases[i].want == NULL) {
@@ -481,14 +329,14 @@ TEST(R1_S7_one_shot_io)
 	uint8_t data[0x100], out[0x100];
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
-	struct spy_source src;
+	struct vmbt_spy_source src;
 	size_t done;
 
 	if (!rp_open(&p, 1, 0x100))
 		return;
-	fill_pattern(data, sizeof(data), 7);
+	vmbt_fill_pattern(data, sizeof(data), 7);
 	vmb_buf_source_init(&bs, data, sizeof(data));
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	done = 9;
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0x100, &src.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
@@ -525,7 +373,7 @@ TEST(R1_S7_one_shot_io)
 	struct vmb_buf_sink bk;
 	struct vmb_fault_sink fk;
 
-	poke(&p.c, 0, data, sizeof(data));
+	vmbt_child_poke(&p.c, 0, data, sizeof(data));
 	vmb_buf_sink_init(&bk, out, sizeof(out));
 	CHECK_RC(vmb_bytes_write_volatile_to(p.b, 0x100, &bk.base, 8, &done, &e), 0);
 	CHECK_EQ(done, 0);
@@ -561,7 +409,7 @@ TEST(R1_S8_exact_io)
 		free(out);
 		return;
 	}
-	fill_pattern(data, L, 9);
+	vmbt_fill_pattern(data, L, 9);
 
 	struct vmb_buf_source bs;
 	struct vmb_fault_source fs;
@@ -601,8 +449,8 @@ TEST(R1_S8_exact_io)
 	struct vmb_buf_sink bk;
 	size_t done = 0;
 
-	fill_pattern(data, L, 10);
-	poke(&p.c, 0, data, L);
+	vmbt_fill_pattern(data, L, 10);
+	vmbt_child_poke(&p.c, 0, data, L);
 	vmb_buf_sink_init(&bk, out, L);
 	CHECK_RC(vmb_bytes_write_all_volatile_to(p.b, 0, &bk.base, L, &e), 0);
 	CHECK_EQ(bk.len, L);
@@ -615,10 +463,10 @@ TEST(R1_S8_exact_io)
 
 	/* One-shot calls over the whole range may be short but move at least
 	 * one byte, in one call. */
-	struct spy_source src;
+	struct vmbt_spy_source src;
 
 	vmb_buf_source_init(&bs, data, L);
-	spy_source_init(&src, &bs.base);
+	vmbt_spy_source_init(&src, &bs.base);
 	CHECK_RC(vmb_bytes_read_volatile_from(p.b, 0, &src.base, L, &done, &e), 0);
 	CHECK(done > 0 && done <= L);
 	CHECK_EQ(src.calls, 1);
@@ -645,7 +493,7 @@ TEST(R1_unmapped_range_efault)
 	/* Two mapped pages, then the child's hole: L covers all three. */
 	if (!rp_open(&p, 2, 3 * pg))
 		return;
-	fill_pattern(buf, sizeof(buf), 3);
+	vmbt_fill_pattern(buf, sizeof(buf), 3);
 	CHECK_RC(vmb_bytes_write(p.b, 2 * pg - 4, buf, 8, &done, &e), 0);
 	CHECK_EQ(done, 4);
 	EXPECT_CHILD(&p.c, 2 * pg - 4, buf, 4);
@@ -690,7 +538,7 @@ TEST(R1_process_gone)
 	if (!rp_open(&p, 1, 0x100))
 		return;
 	CHECK_RC(vmb_bytes_write(p.b, 0, buf, 8, &done, &e), 0);
-	child_stop(&p.c); /* exits and is reaped */
+	vmbt_child_stop(&p.c); /* exits and is reaped */
 	CHECK_RC(vmb_bytes_write(p.b, 0, buf, 8, &done, &e), VMB_EIO);
 	CHECK_ERR(e, "io errno=ESRCH");
 	CHECK_RC(vmb_bytes_read(p.b, 0, buf, 8, &done, &e), VMB_EIO);
@@ -703,8 +551,8 @@ TEST(R1_process_gone)
 TEST(R1_store_load_unsupported)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int store_orders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int load_orders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int store_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int load_orders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	struct rp p;
 	struct vmb_error e;
 	uint64_t v = 77;
@@ -713,18 +561,18 @@ TEST(R1_store_load_unsupported)
 		return;
 	for (size_t i = 0; i < NELEM(widths); i++) {
 		for (size_t o = 0; o < 3; o++) {
-			CHECK_RC(vmb_bytes_store(p.b, 0, widths[i], UINT64_MAX, store_orders[o], &e),
+			CHECK_RC(vmb_bytes_store(p.b, 0, widths[i], vmb_ordering_of(store_orders[o]), UINT64_MAX, &e),
 				 VMB_EUNSUPPORTED);
 			CHECK_ERR(e, "unsupported");
-			CHECK_RC(vmb_bytes_load(p.b, 0, widths[i], load_orders[o], &v, &e),
+			CHECK_RC(vmb_bytes_load(p.b, 0, widths[i], vmb_ordering_of(load_orders[o]), &v, &e),
 				 VMB_EUNSUPPORTED);
 			CHECK_ERR(e, "unsupported");
 		}
 	}
 	CHECK_EQ(v, 77);
-	CHECK_RC(vmb_bytes_store(p.b, 0, 4, 1, VMB_ACQUIRE, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(p.b, 0, 4, VMB_ACQUIRE, 1, &e), VMB_EINVALID_ARGUMENT);
 	CHECK_RC(vmb_bytes_load(p.b, 0, 4, VMB_RELEASE, &v, &e), VMB_EINVALID_ARGUMENT);
-	CHECK_RC(vmb_bytes_store(p.b, 0, 3, 1, VMB_RELAXED, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_bytes_store(p.b, 0, 3, VMB_RELAXED, 1, &e), VMB_EINVALID_ARGUMENT);
 	EXPECT_CHILD_ZERO(&p.c, 0, 0x100);
 	rp_close(&p);
 }

@@ -3,7 +3,7 @@
  * Volatile slice (SPEC section 2, rules S1-S9 and S11; S10's copy entry
  * points functionally). Every slice under test sits in a guarded buffer, so
  * a one-byte overrun faults instead of passing silently. Expected values
- * come from SPEC.md; where it is silent, from the reference's tests in
+ * come from docs/SPEC.md; where it is silent, from the reference's tests in
  * volatile_memory.rs, io.rs and bitmap/mod.rs, whose names the cases carry.
  */
 #include "harness.h"
@@ -42,12 +42,6 @@ static struct vmb_slice guarded_slice(struct vmbt_guarded *g, size_t len, bool a
 	memset(&s, 0, sizeof(s));
 	CHECK_RC(vmb_slice_init(&s, g->p, len), 0);
 	return s;
-}
-
-static void fill_pattern(uint8_t *p, size_t n, uint8_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed + i * 7);
 }
 
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
@@ -100,57 +94,6 @@ static bool range_clean(const struct vmb_bitmap *bm, size_t start, size_t len)
 		if (vmb_bitmap_is_dirty(bm, a))
 			return false;
 	return true;
-}
-
-/*
- * A source wrapper that counts calls and remembers whether it was ever
- * asked for 0 bytes (io.h: n is never 0).
- */
-struct counting_source {
-	struct vmb_source base;
-	struct vmb_source *inner;
-	unsigned calls;
-	unsigned zero_calls;
-};
-
-static ssize_t counting_read(struct vmb_source *self, void *dst, size_t n)
-{
-	struct counting_source *c = (struct counting_source *)(void *)self;
-
-	c->calls++;
-	c->zero_calls += n == 0;
-	return c->inner->read(c->inner, dst, n);
-}
-
-static void counting_source_init(struct counting_source *c, struct vmb_source *inner)
-{
-	memset(c, 0, sizeof(*c));
-	c->base.read = counting_read;
-	c->base.available = NULL;
-	c->inner = inner;
-}
-
-struct counting_sink {
-	struct vmb_sink base;
-	struct vmb_sink *inner;
-	unsigned calls;
-	unsigned zero_calls;
-};
-
-static ssize_t counting_write(struct vmb_sink *self, const void *src, size_t n)
-{
-	struct counting_sink *c = (struct counting_sink *)(void *)self;
-
-	c->calls++;
-	c->zero_calls += n == 0;
-	return c->inner->write(c->inner, src, n);
-}
-
-static void counting_sink_init(struct counting_sink *c, struct vmb_sink *inner)
-{
-	memset(c, 0, sizeof(*c));
-	c->base.write = counting_write;
-	c->inner = inner;
 }
 
 /* ---- set-up and argument checks ---------------------------------------- */
@@ -754,12 +697,12 @@ TEST(S7_count_clamps_to_slice_and_end_is_allowed)
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 5, false);
 	struct vmb_buf_source buf;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	size_t done = 99;
 
 	memset(g.p, 0, 5);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
-	counting_source_init(&src, &buf.base);
+	vmbt_spy_source_init(&src, &buf.base);
 	/* n = 10 at 3: min(n, L - a) = 2. */
 	CHECK_RC(vmb_slice_read_volatile_from(s, 3, &src.base, 10, &done, &E), 0);
 	CHECK_EQ(done, 2);
@@ -797,14 +740,14 @@ TEST(S7_exactly_one_call_retrying_eintr)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fault;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	size_t done = 0;
 
 	/* A short read is the result: no second call to fill the rest. */
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, short3, 1, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), 0);
 	CHECK_EQ(done, 3);
 	CHECK_EQ(src.calls, 1);
@@ -815,7 +758,7 @@ TEST(S7_exactly_one_call_retrying_eintr)
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, intr, 3, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), 0);
 	CHECK_EQ(done, 2);
 	CHECK_EQ(src.calls, 3);
@@ -832,17 +775,17 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fs;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	uint8_t out[8];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fk;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 	size_t done;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fs, &buf.base, eio, 1, false), 0);
-	counting_source_init(&src, &fs.base);
+	vmbt_spy_source_init(&src, &fs.base);
 	done = 99;
 	EXPECT(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EIO");
@@ -852,7 +795,7 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 
 	/* EAGAIN is not retried: it is an I/O error like any other. */
 	CHECK_RC(vmb_fault_source_init(&fs, &buf.base, eagain, 1, false), 0);
-	counting_source_init(&src, &fs.base);
+	vmbt_spy_source_init(&src, &fs.base);
 	EXPECT(vmb_slice_read_volatile_from(s, 0, &src.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EAGAIN");
 	CHECK_EQ(src.calls, 1);
@@ -860,7 +803,7 @@ TEST(S7_source_and_sink_errors_are_io_errno)
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fk, &bsink.base, eio, 1, false), 0);
-	counting_sink_init(&sink, &fk.base);
+	vmbt_spy_sink_init(&sink, &fk.base);
 	done = 99;
 	EXPECT(vmb_slice_write_volatile_to(s, 0, &sink.base, 8, &done, &E), VMB_EIO,
 	       "io errno=EIO");
@@ -876,10 +819,10 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 	struct vmb_slice s = guarded_slice(&g, 5, false);
 	uint8_t out[7];
 	struct vmb_buf_sink sink;
-	struct counting_sink cs;
+	struct vmbt_spy_sink cs;
 	size_t done = 0;
 
-	fill_pattern(g.p, 5, 0x31);
+	vmbt_fill_pattern(g.p, 5, 0x31);
 	/* A 4-byte sink takes 4 of 5, then 0 once full. */
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 4), 0);
@@ -893,7 +836,7 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 	/* test_write_volatile_for_cursor: 4 bytes, then 3 (capacity 7). */
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
-	counting_sink_init(&cs, &sink.base);
+	vmbt_spy_sink_init(&cs, &sink.base);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 0, &cs.base, 4, &done, &E), 0);
 	CHECK_EQ(done, 4);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 1, &cs.base, 4, &done, &E), 0);
@@ -904,7 +847,7 @@ TEST(S7_ref_test_write_volatile_buffer_sink)
 
 	/* The count clamps at the slice end; a == L moves nothing; a > L fails. */
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
-	counting_sink_init(&cs, &sink.base);
+	vmbt_spy_sink_init(&cs, &sink.base);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 3, &cs.base, 100, &done, &E), 0);
 	CHECK_EQ(done, 2);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 5, &cs.base, 100, &done, &E), 0);
@@ -987,7 +930,7 @@ TEST(S7_ref_test_write_volatile_fd_file)
 	int fd = vmbt_temp_file(0);
 	size_t done = 0;
 
-	fill_pattern(g.p, 64, 3);
+	vmbt_fill_pattern(g.p, 64, 3);
 	CHECK_RC(vmb_fd_sink_init(&sink, fd), 0);
 	CHECK_RC(vmb_slice_write_volatile_to(s, 16, &sink.base, 40, &done, &E), 0);
 	CHECK_EQ(done, 40);
@@ -1007,14 +950,14 @@ TEST(S8_range_errors_before_anything_moves)
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 	uint8_t out[16];
 	struct vmb_buf_sink bsink;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
-	counting_source_init(&src, &buf.base);
+	vmbt_spy_source_init(&src, &buf.base);
 	EXPECT(vmb_slice_read_exact_volatile_from(s, 4, &src.base, 8, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0xc");
 	EXPECT(vmb_slice_read_exact_volatile_from(s, 9, &src.base, 0, &E), VMB_EOUT_OF_BOUNDS,
@@ -1031,7 +974,7 @@ TEST(S8_range_errors_before_anything_moves)
 
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
-	counting_sink_init(&sink, &bsink.base);
+	vmbt_spy_sink_init(&sink, &bsink.base);
 	EXPECT(vmb_slice_write_all_volatile_to(s, 4, &sink.base, 8, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0xc");
 	EXPECT(vmb_slice_write_all_volatile_to(s, 2, &sink.base, SIZE_MAX, &E), VMB_EOVERFLOW,
@@ -1156,12 +1099,12 @@ TEST(S8_read_exact_loops_over_short_reads_and_eintr)
 	struct vmb_slice s = guarded_slice(&g, 8, false);
 	struct vmb_buf_source buf;
 	struct vmb_fault_source fault;
-	struct counting_source src;
+	struct vmbt_spy_source src;
 
 	memset(g.p, 0, 8);
 	CHECK_RC(vmb_buf_source_init(&buf, data, sizeof(data)), 0);
 	CHECK_RC(vmb_fault_source_init(&fault, &buf.base, plan, 4, false), 0);
-	counting_source_init(&src, &fault.base);
+	vmbt_spy_source_init(&src, &fault.base);
 	CHECK_RC(vmb_slice_read_exact_volatile_from(s, 0, &src.base, 8, &E), 0);
 	CHECK_MEM(g.p, data, 8);
 	/* 1 + EINTR + 2 + EINTR + the remaining 5 in one pass. */
@@ -1207,7 +1150,7 @@ TEST(S8_ref_write_all_sink_write_zero)
 	uint8_t out[8] = { 0 };
 	struct vmb_buf_sink sink;
 
-	fill_pattern(g.p, 8, 0x40);
+	vmbt_fill_pattern(g.p, 8, 0x40);
 	CHECK_RC(vmb_buf_sink_init(&sink, out, 7), 0);
 	EXPECT(vmb_slice_write_all_volatile_to(s, 0, &sink.base, 8, &E), VMB_EIO,
 	       "io kind=write_zero");
@@ -1227,13 +1170,13 @@ TEST(S8_write_all_loops_over_short_writes_and_eintr)
 	uint8_t out[16];
 	struct vmb_buf_sink bsink;
 	struct vmb_fault_sink fault;
-	struct counting_sink sink;
+	struct vmbt_spy_sink sink;
 
-	fill_pattern(g.p, 8, 0x60);
+	vmbt_fill_pattern(g.p, 8, 0x60);
 	memset(out, 0, sizeof(out));
 	CHECK_RC(vmb_buf_sink_init(&bsink, out, sizeof(out)), 0);
 	CHECK_RC(vmb_fault_sink_init(&fault, &bsink.base, plan, 4, false), 0);
-	counting_sink_init(&sink, &fault.base);
+	vmbt_spy_sink_init(&sink, &fault.base);
 	CHECK_RC(vmb_slice_write_all_volatile_to(s, 1, &sink.base, 7, &E), 0);
 	CHECK_EQ(bsink.len, 7);
 	CHECK_MEM(out, g.p + 1, 7);
@@ -1258,7 +1201,7 @@ TEST(S8_write_all_to_pipe)
 	uint8_t back[300];
 	int p[2];
 
-	fill_pattern(g.p, 300, 0x13);
+	vmbt_fill_pattern(g.p, 300, 0x13);
 	CHECK(pipe(p) == 0);
 	CHECK_RC(vmb_fd_sink_init(&sink, p[1]), 0);
 	CHECK_RC(vmb_slice_write_all_volatile_to(s, 44, &sink.base, 256, &E), 0);
@@ -1274,8 +1217,8 @@ TEST(S8_write_all_to_pipe)
 TEST(S9_store_load_every_width_and_ordering)
 {
 	static const unsigned widths[] = { 1, 2, 4, 8 };
-	static const int sorders[] = { VMB_RELAXED, VMB_RELEASE, VMB_SEQ_CST };
-	static const int lorders[] = { VMB_RELAXED, VMB_ACQUIRE, VMB_SEQ_CST };
+	static const int sorders[] = { VMB_ORDER_RELAXED, VMB_ORDER_RELEASE, VMB_ORDER_SEQ_CST };
+	static const int lorders[] = { VMB_ORDER_RELAXED, VMB_ORDER_ACQUIRE, VMB_ORDER_SEQ_CST };
 	const uint64_t pattern = 0x8877665544332211ull;
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 24, true);
@@ -1297,14 +1240,14 @@ TEST(S9_store_load_every_width_and_ordering)
 			}
 			memset(g.p, 0xcc, 24);
 			/* Bits above the width are ignored. */
-			CHECK_RC(vmb_slice_store(s, 8, width, v | ~mask, sorders[so], &E), 0);
+			CHECK_RC(vmb_slice_store(s, 8, width, vmb_ordering_of(sorders[so]), v | ~mask, &E), 0);
 			CHECK_MEM(g.p + 8, want, width);
 			CHECK(all_bytes(g.p, 8, 0xcc));
 			CHECK(all_bytes(g.p + 8 + width, 16 - width, 0xcc));
 			for (size_t lo = 0; lo < 3; lo++) {
 				uint64_t got = 0xdeadbeefdeadbeefull;
 
-				CHECK_RC(vmb_slice_load(s, 8, width, lorders[lo], &got, &E), 0);
+				CHECK_RC(vmb_slice_load(s, 8, width, vmb_ordering_of(lorders[lo]), &got, &E), 0);
 				CHECK_EQ(got, v);
 			}
 		}
@@ -1313,11 +1256,11 @@ TEST(S9_store_load_every_width_and_ordering)
 	{
 		uint64_t got = 0;
 
-		CHECK_RC(vmb_slice_store(s, 2, 2, (uint64_t)(int64_t)-2, VMB_SEQ_CST, &E), 0);
+		CHECK_RC(vmb_slice_store(s, 2, 2, VMB_SEQ_CST, (uint64_t)(int64_t)-2, &E), 0);
 		CHECK_RC(vmb_slice_load(s, 2, 2, VMB_SEQ_CST, &got, &E), 0);
 		CHECK_EQ(got, 0xfffe);
 		CHECK_EQ((int16_t)got, -2);
-		CHECK_RC(vmb_slice_store(s, 16, 8, (uint64_t)INT64_MIN, VMB_RELAXED, &E), 0);
+		CHECK_RC(vmb_slice_store(s, 16, 8, VMB_RELAXED, (uint64_t)INT64_MIN, &E), 0);
 		CHECK_RC(vmb_slice_load(s, 16, 8, VMB_RELAXED, &got, &E), 0);
 		CHECK_EQ((int64_t)got, INT64_MIN);
 	}
@@ -1326,8 +1269,8 @@ TEST(S9_store_load_every_width_and_ordering)
 
 TEST(S9_invalid_ordering_is_invalid_argument_touching_nothing)
 {
-	static const int bad_store[] = { VMB_ACQUIRE, VMB_ACQ_REL, 5, -1, 100 };
-	static const int bad_load[] = { VMB_RELEASE, VMB_ACQ_REL, 5, -1, 100 };
+	static const int bad_store[] = { VMB_ORDER_ACQUIRE, VMB_ORDER_ACQ_REL, 5, -1, 100 };
+	static const int bad_load[] = { VMB_ORDER_RELEASE, VMB_ORDER_ACQ_REL, 5, -1, 100 };
 	static const unsigned bad_width[] = { 0, 3, 5, 16 };
 	struct vmbt_guarded g;
 	struct vmb_slice s = guarded_slice(&g, 16, true);
@@ -1340,27 +1283,27 @@ TEST(S9_invalid_ordering_is_invalid_argument_touching_nothing)
 		uint64_t v = 0x1111;
 
 		/* Also where bounds or alignment would fail: the ordering comes first. */
-		EXPECT(vmb_slice_store(s, 0, 4, 0xffffffff, bad_store[i], &E),
+		EXPECT(vmb_slice_store(s, 0, 4, vmb_ordering_of(bad_store[i]), 0xffffffff, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
-		EXPECT(vmb_slice_store(s, 15, 8, 0xffffffff, bad_store[i], &E),
+		EXPECT(vmb_slice_store(s, 15, 8, vmb_ordering_of(bad_store[i]), 0xffffffff, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
-		EXPECT(vmb_slice_store(s, 1, 4, 0xffffffff, bad_store[i], &E),
+		EXPECT(vmb_slice_store(s, 1, 4, vmb_ordering_of(bad_store[i]), 0xffffffff, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
-		EXPECT(vmb_slice_load(s, 0, 4, bad_load[i], &v, &E), VMB_EINVALID_ARGUMENT,
+		EXPECT(vmb_slice_load(s, 0, 4, vmb_ordering_of(bad_load[i]), &v, &E), VMB_EINVALID_ARGUMENT,
 		       "invalid_argument");
-		EXPECT(vmb_slice_load(s, SIZE_MAX, 8, bad_load[i], &v, &E), VMB_EINVALID_ARGUMENT,
+		EXPECT(vmb_slice_load(s, SIZE_MAX, 8, vmb_ordering_of(bad_load[i]), &v, &E), VMB_EINVALID_ARGUMENT,
 		       "invalid_argument");
 		CHECK_EQ(v, 0x1111);
 		/* The generic interface agrees. */
-		EXPECT(vmb_bytes_store(vmb_slice_bytes(&s), 0, 4, 0, bad_store[i], &E),
+		EXPECT(vmb_bytes_store(vmb_slice_bytes(&s), 0, 4, vmb_ordering_of(bad_store[i]), 0, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
-		EXPECT(vmb_bytes_load(vmb_slice_bytes(&s), 0, 4, bad_load[i], &v, &E),
+		EXPECT(vmb_bytes_load(vmb_slice_bytes(&s), 0, 4, vmb_ordering_of(bad_load[i]), &v, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
 	}
 	for (size_t i = 0; i < 4; i++) {
 		uint64_t v = 0x2222;
 
-		EXPECT(vmb_slice_store(s, 0, bad_width[i], 0, VMB_RELAXED, &E),
+		EXPECT(vmb_slice_store(s, 0, bad_width[i], VMB_RELAXED, 0, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
 		EXPECT(vmb_slice_load(s, 0, bad_width[i], VMB_RELAXED, &v, &E),
 		       VMB_EINVALID_ARGUMENT, "invalid_argument");
@@ -1382,24 +1325,24 @@ TEST(S9_bounds_before_alignment)
 
 	memset(g.p, 0, 8);
 	/* misaligned_atomic: u64 at 1 of an 8-byte slice is out of bounds first. */
-	EXPECT(vmb_slice_store(s, 1, 8, 1, VMB_RELAXED, &E), VMB_EOUT_OF_BOUNDS,
+	EXPECT(vmb_slice_store(s, 1, 8, VMB_RELAXED, 1, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x9");
 	EXPECT(vmb_slice_load(s, 1, 8, VMB_RELAXED, &v, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x9");
-	EXPECT(vmb_slice_store(s, 7, 2, 1, VMB_RELAXED, &E), VMB_EOUT_OF_BOUNDS,
+	EXPECT(vmb_slice_store(s, 7, 2, VMB_RELAXED, 1, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x9");
 	EXPECT(vmb_slice_load(s, 8, 8, VMB_ACQUIRE, &v, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x10");
 	EXPECT(vmb_slice_load(s, 8, 1, VMB_ACQUIRE, &v, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x9");
-	EXPECT(vmb_slice_store(s, SIZE_MAX, 8, 1, VMB_RELAXED, &E), VMB_EOVERFLOW,
+	EXPECT(vmb_slice_store(s, SIZE_MAX, 8, VMB_RELAXED, 1, &E), VMB_EOVERFLOW,
 	       "overflow base=" SMAX_HEX " offset=0x8");
 	EXPECT(vmb_slice_load(s, SIZE_MAX - 1, 4, VMB_RELAXED, &v, &E), VMB_EOVERFLOW,
 	       "overflow base=0xfffffffffffffffe offset=0x4");
 	CHECK_EQ(v, 7);
 	CHECK(all_bytes(g.p, 8, 0));
 	/* The u64 at 0 is fine. */
-	CHECK_RC(vmb_slice_store(s, 0, 8, 0x0102030405060708ull, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0, 8, VMB_RELAXED, 0x0102030405060708ull, &E), 0);
 	CHECK_RC(vmb_slice_load(s, 0, 8, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 0x0102030405060708ull);
 	vmbt_guarded_free(&g);
@@ -1412,11 +1355,11 @@ TEST(S9_misaligned_reports_relative_offset)
 	uint64_t v = 5;
 
 	memset(g.p, 0, 16);
-	EXPECT(vmb_slice_store(s, 1, 2, 1, VMB_RELAXED, &E), VMB_EMISALIGNED,
+	EXPECT(vmb_slice_store(s, 1, 2, VMB_RELAXED, 1, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x1 alignment=2");
-	EXPECT(vmb_slice_store(s, 2, 4, 1, VMB_RELAXED, &E), VMB_EMISALIGNED,
+	EXPECT(vmb_slice_store(s, 2, 4, VMB_RELAXED, 1, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x2 alignment=4");
-	EXPECT(vmb_slice_store(s, 4, 8, 1, VMB_SEQ_CST, &E), VMB_EMISALIGNED,
+	EXPECT(vmb_slice_store(s, 4, 8, VMB_SEQ_CST, 1, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x4 alignment=8");
 	EXPECT(vmb_slice_load(s, 7, 8, VMB_SEQ_CST, &v, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x7 alignment=8");
@@ -1427,12 +1370,12 @@ TEST(S9_misaligned_reports_relative_offset)
 	/* Alignment is of the host address: a sub-slice at 1 shifts it, and the
 	 * error still names the sub-slice's own offset. */
 	CHECK_RC(vmb_slice_subslice(s, 1, 15, &sub, &E), 0);
-	EXPECT(vmb_slice_store(sub, 0, 2, 1, VMB_RELAXED, &E), VMB_EMISALIGNED,
+	EXPECT(vmb_slice_store(sub, 0, 2, VMB_RELAXED, 1, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x0 alignment=2");
 	EXPECT(vmb_slice_load(sub, 5, 4, VMB_RELAXED, &v, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x5 alignment=4");
-	CHECK_RC(vmb_slice_store(sub, 1, 2, 0xbeef, VMB_RELAXED, &E), 0);
-	CHECK_RC(vmb_slice_store(sub, 7, 8, 0x1122334455667788ull, VMB_RELEASE, &E), 0);
+	CHECK_RC(vmb_slice_store(sub, 1, 2, VMB_RELAXED, 0xbeef, &E), 0);
+	CHECK_RC(vmb_slice_store(sub, 7, 8, VMB_RELEASE, 0x1122334455667788ull, &E), 0);
 	CHECK_RC(vmb_slice_load(s, 2, 2, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 0xbeef);
 	CHECK_RC(vmb_slice_load(s, 8, 8, VMB_ACQUIRE, &v, &E), 0);
@@ -1453,7 +1396,7 @@ TEST(S9_ref_alignment)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		for (unsigned w = 1; w <= 8; w *= 2) {
-			int rc = vmb_slice_store(s, rows[i].off, w, 0, VMB_RELAXED, NULL);
+			int rc = vmb_slice_store(s, rows[i].off, w, VMB_RELAXED, 0, NULL);
 
 			CHECK_RC(rc, w <= rows[i].widest ? 0 : VMB_EMISALIGNED);
 		}
@@ -1473,8 +1416,8 @@ TEST(S9_ref_misaligned_ref)
 	r1 = vmb_slice_load(s, 1, 2, VMB_RELAXED, &v, NULL);
 	CHECK((r0 == 0) != (r1 == 0));
 	CHECK(r0 == VMB_EMISALIGNED || r1 == VMB_EMISALIGNED);
-	r0 = vmb_slice_store(s, 0, 2, 0, VMB_RELAXED, NULL);
-	r1 = vmb_slice_store(s, 1, 2, 0, VMB_RELAXED, NULL);
+	r0 = vmb_slice_store(s, 0, 2, VMB_RELAXED, 0, NULL);
+	r1 = vmb_slice_store(s, 1, 2, VMB_RELAXED, 0, NULL);
 	CHECK((r0 == 0) != (r1 == 0));
 	vmbt_guarded_free(&g);
 }
@@ -1486,7 +1429,7 @@ TEST(S9_ref_atomic_store_and_load)
 	uint64_t raw, v = 0;
 
 	memset(g.p, 0, 8);
-	CHECK_RC(vmb_slice_store(s, 0, 8, 2, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0, 8, VMB_RELAXED, 2, &E), 0);
 	memcpy(&raw, g.p, 8);
 	CHECK_EQ(raw, 2);
 	raw = 5;
@@ -1494,7 +1437,7 @@ TEST(S9_ref_atomic_store_and_load)
 	CHECK_RC(vmb_slice_load(s, 0, 8, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 5);
 	/* ref_store / ref_load: the one-byte forms. */
-	CHECK_RC(vmb_slice_store(s, 7, 1, 2, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 7, 1, VMB_RELAXED, 2, &E), 0);
 	CHECK_EQ(g.p[7], 2);
 	g.p[3] = 5;
 	CHECK_RC(vmb_slice_load(s, 3, 1, VMB_RELAXED, &v, &E), 0);
@@ -1509,7 +1452,7 @@ TEST(S9_ref_slice_store)
 	uint16_t got = 0;
 
 	memset(g.p, 0, 5);
-	CHECK_RC(vmb_slice_store(s, 2, 2, 9, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 2, 2, VMB_RELAXED, 9, &E), 0);
 	CHECK_RC(vmb_slice_read_obj(s, 2, &got, sizeof(got), &E), 0);
 	CHECK_EQ(got, 9);
 	vmbt_guarded_free(&g);
@@ -1548,15 +1491,15 @@ TEST(S9_ref_test_atomic_accesses)
 	memset(g.p, 0, 0x1000);
 	CHECK_RC(vmb_slice_load(s, 0, 4, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 0);
-	CHECK_RC(vmb_slice_store(s, 0, 4, 100, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0, 4, VMB_RELAXED, 100, &E), 0);
 	CHECK_RC(vmb_slice_load(s, 0, 4, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 100);
 	EXPECT(vmb_slice_load(s, 0x1000, 4, VMB_RELAXED, &v, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x1004");
-	EXPECT(vmb_slice_store(s, 0x1000, 4, 100, VMB_RELAXED, &E), VMB_EOUT_OF_BOUNDS,
+	EXPECT(vmb_slice_store(s, 0x1000, 4, VMB_RELAXED, 100, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x1004");
 	/* The last aligned u32 is in range. */
-	CHECK_RC(vmb_slice_store(s, 0xffc, 4, 0xabcd, VMB_SEQ_CST, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0xffc, 4, VMB_SEQ_CST, 0xabcd, &E), 0);
 	CHECK_RC(vmb_slice_load(s, 0xffc, 4, VMB_SEQ_CST, &v, &E), 0);
 	CHECK_EQ(v, 0xabcd);
 	vmbt_guarded_free(&g);
@@ -1586,9 +1529,9 @@ TEST(S9_ref_array_ref_store_and_load)
 
 	/* ref_array_store. */
 	memset(g.p, 0, 5);
-	CHECK_RC(vmb_slice_store(arr, 1, 1, 2, VMB_RELAXED, &E), 0);
-	CHECK_RC(vmb_slice_store(arr, 2, 1, 4, VMB_RELAXED, &E), 0);
-	CHECK_RC(vmb_slice_store(arr, 3, 1, 6, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 1, 1, VMB_RELAXED, 2, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 2, 1, VMB_RELAXED, 4, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 3, 1, VMB_RELAXED, 6, &E), 0);
 	CHECK_MEM(g.p, stored, 5);
 
 	/* ref_array_from_slice: element i of the whole slice is byte i. */
@@ -1616,7 +1559,7 @@ static void *mutate_thread(void *arg)
 	struct mutate_ctx *c = arg;
 
 	pthread_barrier_wait(&c->barrier);
-	c->rc = vmb_slice_store(c->s, 0, 1, 0, VMB_RELEASE, NULL);
+	c->rc = vmb_slice_store(c->s, 0, 1, VMB_RELEASE, 0, NULL);
 	pthread_barrier_wait(&c->barrier);
 	return NULL;
 }
@@ -1631,7 +1574,7 @@ TEST(S9_ref_observe_mutate)
 	c.s = guarded_slice(&g, 1, false);
 	c.rc = -100;
 	CHECK(pthread_barrier_init(&c.barrier, NULL, 2) == 0);
-	CHECK_RC(vmb_slice_store(c.s, 0, 1, 99, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(c.s, 0, 1, VMB_RELAXED, 99, &E), 0);
 	CHECK(pthread_create(&t, NULL, mutate_thread, &c) == 0);
 	CHECK_RC(vmb_slice_load(c.s, 0, 1, VMB_RELAXED, &v, &E), 0);
 	CHECK_EQ(v, 99);
@@ -1685,7 +1628,7 @@ static void check_overlap(struct vmb_slice whole, uint8_t *p, size_t so, size_t 
 	uint8_t want[300];
 	size_t done = 0;
 
-	fill_pattern(p, 300, 1);
+	vmbt_fill_pattern(p, 300, 1);
 	memcpy(want, p, 300);
 	memmove(want + dso, want + so, n);
 	CHECK_RC(vmb_slice_subslice(whole, so, n, &src, &E), 0);
@@ -1858,14 +1801,14 @@ TEST(S11_every_writing_path_marks)
 	marked[nm++] = 3;
 	CHECK(only_pages_dirty(bm, marked, nm));
 	/* store, every width. */
-	CHECK_RC(vmb_slice_store(s, 0x4000, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x4000, 8, VMB_RELAXED, val, &E), 0);
 	marked[nm++] = 4;
 	CHECK(only_pages_dirty(bm, marked, nm));
-	CHECK_RC(vmb_slice_store(s, 0x4ffe, 2, val, VMB_SEQ_CST, &E), 0);
-	CHECK_RC(vmb_slice_store(s, 0x5000, 1, val, VMB_RELEASE, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x4ffe, 2, VMB_SEQ_CST, val, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x5000, 1, VMB_RELEASE, val, &E), 0);
 	marked[nm++] = 5;
 	CHECK(only_pages_dirty(bm, marked, nm));
-	CHECK_RC(vmb_slice_store(s, 0x6004, 4, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x6004, 4, VMB_RELAXED, val, &E), 0);
 	marked[nm++] = 6;
 	CHECK(only_pages_dirty(bm, marked, nm));
 	/* read_volatile_from. */
@@ -1903,7 +1846,7 @@ TEST(S11_every_writing_path_marks)
 	CHECK_RC(vmb_bytes_write_obj(vmb_slice_bytes(&s), 0xb000, &val, sizeof(val), &E), 0);
 	marked[nm++] = 11;
 	CHECK(only_pages_dirty(bm, marked, nm));
-	CHECK_RC(vmb_bytes_store(vmb_slice_bytes(&s), 0xc000, 4, 1, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_bytes_store(vmb_slice_bytes(&s), 0xc000, 4, VMB_RELAXED, 1, &E), 0);
 	marked[nm++] = 12;
 	CHECK(only_pages_dirty(bm, marked, nm));
 	vmb_bitmap_free(bm);
@@ -1921,7 +1864,7 @@ TEST(S11_reads_never_mark)
 	struct vmb_buf_sink sink;
 	size_t done, copied;
 
-	fill_pattern(g.p, len, 5);
+	vmbt_fill_pattern(g.p, len, 5);
 	CHECK_RC(vmb_bitmap_new(len, 16, &bm), 0);
 	CHECK_RC(vmb_slice_set_bitmap(&s, bm, 0), 0);
 	CHECK_RC(vmb_slice_read(s, 0, buf, 64, &done, &E), 0);
@@ -1985,13 +1928,13 @@ TEST(S11_marks_exactly_the_bytes_written)
 	/* Failures that write nothing mark nothing. */
 	EXPECT(vmb_slice_write(s, 64, data, 1, &done, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x40");
-	EXPECT(vmb_slice_store(s, 62, 4, 1, VMB_RELAXED, &E), VMB_EOUT_OF_BOUNDS,
+	EXPECT(vmb_slice_store(s, 62, 4, VMB_RELAXED, 1, &E), VMB_EOUT_OF_BOUNDS,
 	       "out_of_bounds addr=0x42");
-	EXPECT(vmb_slice_store(s, 1, 4, 1, VMB_RELAXED, &E), VMB_EMISALIGNED,
+	EXPECT(vmb_slice_store(s, 1, 4, VMB_RELAXED, 1, &E), VMB_EMISALIGNED,
 	       "misaligned addr=0x1 alignment=4");
 	CHECK_EQ(dirty_count(bm), 0);
 	/* A store straddles no page: it marks its one page. */
-	CHECK_RC(vmb_slice_store(s, 40, 8, 1, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 40, 8, VMB_RELAXED, 1, &E), 0);
 	CHECK(only_pages_dirty(bm, (const size_t[]){ 2 }, 1));
 	/* get_and_reset hands back bit 2 and clears it (SPEC 7's layout). */
 	CHECK_RC(vmb_bitmap_get_and_reset(bm, words, 1), 0);
@@ -2056,7 +1999,7 @@ TEST(S11_subslices_share_the_bitmap_at_their_offset)
 	/* A sub-slice of a sub-slice: offsets add up. */
 	CHECK_RC(vmb_slice_subslice(s, 0x1800, 0x1000, &sub, &E), 0);
 	CHECK_RC(vmb_slice_subslice(sub, 0x900, 0x10, &arr, &E), 0);
-	CHECK_RC(vmb_slice_store(arr, 0, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 0, 8, VMB_RELAXED, val, &E), 0);
 	CHECK(only_pages_dirty(bm, (const size_t[]){ 1, 2 }, 2));
 	/* split_at: the tail starts at m. */
 	CHECK_RC(vmb_slice_split_at(s, 0x3000, &head, &tail, &E), 0);
@@ -2070,7 +2013,7 @@ TEST(S11_subslices_share_the_bitmap_at_their_offset)
 	CHECK(only_pages_dirty(bm, (const size_t[]){ 1, 2, 3, 5 }, 4));
 	/* get_array, with a store through it. */
 	CHECK_RC(vmb_slice_get_array(s, 0x6000, 4, 8, &arr, &E), 0);
-	CHECK_RC(vmb_slice_store(arr, 24, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 24, 8, VMB_RELAXED, val, &E), 0);
 	CHECK(only_pages_dirty(bm, (const size_t[]){ 1, 2, 3, 5, 6 }, 5));
 	vmb_bitmap_free(bm);
 	vmbt_guarded_free(&g);
@@ -2094,13 +2037,13 @@ TEST(S11_bitmap_offset_and_bits_past_the_end)
 	CHECK_RC(vmb_slice_set_bitmap(&plain, NULL, 0), 0);
 	CHECK(plain.bitmap == NULL);
 	CHECK_RC(vmb_slice_write_obj(plain, 0, &val, sizeof(val), &E), 0);
-	CHECK_RC(vmb_slice_store(plain, 0x2000, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(plain, 0x2000, 8, VMB_RELAXED, val, &E), 0);
 	CHECK(only_pages_dirty(bm, (const size_t[]){ 3 }, 1));
 	/* A bitmap smaller than the slice: bits past its end are ignored. */
 	CHECK_RC(vmb_bitmap_new(0x1000, 0x1000, &small), 0);
 	CHECK_RC(vmb_slice_set_bitmap(&s, small, 0), 0);
 	CHECK_RC(vmb_slice_write_obj(s, 0x2000, &val, sizeof(val), &E), 0);
-	CHECK_RC(vmb_slice_store(s, 0x1008, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x1008, 8, VMB_RELAXED, val, &E), 0);
 	CHECK_EQ(dirty_count(small), 0);
 	CHECK_RC(vmb_slice_write_obj(s, 0xff8, &val, sizeof(val), &E), 0);
 	CHECK(only_pages_dirty(small, (const size_t[]){ 0 }, 1));
@@ -2193,11 +2136,11 @@ TEST(S11_ref_test_volatile_memory)
 	CHECK(range_dirty(bm, 0x1000, 8));
 	CHECK(range_dirty(s2.bitmap, s2.bitmap_offset, 8));
 	CHECK(range_clean(bm, 0x2000, 8));
-	CHECK_RC(vmb_slice_store(s, 0x2000, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(s, 0x2000, 8, VMB_RELAXED, val, &E), 0);
 	CHECK(range_dirty(bm, 0x2000, 8));
 	CHECK_RC(vmb_slice_get_array(s, 0x3000, 1, 8, &arr, &E), 0);
 	CHECK(range_clean(bm, 0x3000, 8));
-	CHECK_RC(vmb_slice_store(arr, 0, 8, val, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, 0, 8, VMB_RELAXED, val, &E), 0);
 	CHECK(range_dirty(bm, 0x3000, 8));
 	CHECK_EQ(dirty_count(bm), 3);
 	vmb_bitmap_free(bm);
@@ -2226,7 +2169,7 @@ TEST(S11_ref_test_volatile_array_ref_dirty_tracking)
 	CHECK_RC(vmb_slice_set_bitmap(&s, bm, 0), 0);
 	CHECK_RC(vmb_slice_get_array(s, 0, n, 8, &arr, &E), 0);
 	CHECK(range_clean(bm, 0, n * 8));
-	CHECK_RC(vmb_slice_store(arr, index * 8, 8, 123, VMB_RELAXED, &E), 0);
+	CHECK_RC(vmb_slice_store(arr, index * 8, 8, VMB_RELAXED, 123, &E), 0);
 	CHECK(range_dirty(bm, index * 8, 8));
 	CHECK_EQ(dirty_count(bm), 1);
 

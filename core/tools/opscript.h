@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Op scripts (SPEC.md section 7): the text form of a test case. This
+ * Op scripts (docs/SPEC.md section 7): the text form of a test case. This
  * engine parses scripts, prints them back, builds the containers their
  * set-up lines describe and runs each operation through the generic Bytes
  * interface, producing the one result line SPEC section 7 defines. The
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "child.h"
 #include "vmbytes.h"
 
 /*
@@ -166,8 +167,7 @@ struct vmbo_env {
 	int file_fd;
 	/* remote */
 	struct vmb_remote *remote;
-	pid_t child;
-	int child_pipe;
+	struct vmbo_child child; /* zeroed: none */
 	bool has_bitmap;
 	/* Ops run so far: on guest memory every other one goes through the
 	 * typed inline API of guest.h instead of the generic interface, so
@@ -196,11 +196,59 @@ int vmbo_env_open(struct vmbo_env *env, const struct vmbo_script *s, struct vmbo
 /* vmbo_env_close() - free the containers and reap a remote child. */
 void vmbo_env_close(struct vmbo_env *env);
 
+/* What a result line (SPEC section 7) says after "ok", or that it is "err". */
+enum vmbo_shape {
+	VMBO_OK,           /* "ok" */
+	VMBO_OK_COUNT,     /* "ok N" */
+	VMBO_OK_COUNT_HEX, /* "ok N HEX" */
+	VMBO_OK_HEX,       /* "ok HEX" */
+	VMBO_OK_VALUE,     /* "ok 0xV" */
+	VMBO_OK_BITMAPS,   /* "ok HEX HEX ...": dirty, one bitmap per region */
+	VMBO_ERR,          /* "err KIND FIELDS" */
+};
+
+/*
+ * One op's result as data: the engine's outcome, or the shadow model's
+ * prediction of it. Nothing is text until a line is wanted (the replay
+ * tool, a mismatch report): vmbo_format_result() prints it.
+ */
+struct vmbo_result {
+	enum vmbo_shape shape;
+	struct vmb_error err;  /* ERR: the code, and the fields its kind prints */
+	uint64_t count;        /* OK_COUNT, OK_COUNT_HEX */
+	uint64_t value;        /* OK_VALUE */
+	const uint8_t *bytes;  /* the HEX bytes; BITMAPS: all bitmaps, one after another */
+	const uint8_t *known;  /* per byte, 0: a byte of any value (the model's); NULL: all known */
+	size_t nbytes;
+	const size_t *parts;   /* BITMAPS: the bytes of each bitmap */
+	size_t nparts;
+};
+
+/*
+ * vmbo_format_result() - append @r's line (no newline) to @t, "??" for a
+ * byte @r does not know.
+ */
+void vmbo_format_result(struct vmbo_text *t, const struct vmbo_result *r);
+
+/*
+ * vmbo_result_matches() - whether @actual says what @expected says: the
+ * same shape, count, value and known bytes, or the same error kind with
+ * the fields that kind prints (SPEC sections 6 and 7); the fields a line
+ * does not show are not compared.
+ */
+bool vmbo_result_matches(const struct vmbo_result *expected, const struct vmbo_result *actual);
+
 /**
- * vmbo_exec() - run one operation and append its result line (no newline)
- * to @out. Not reentrant: the buffer a read or sink fills is kept from one
- * call to the next.
+ * vmbo_run() - run one operation and describe its outcome in @res. Not
+ * reentrant: the buffers @res points into (what a read or sink filled, the
+ * dirty bitmaps) are kept until the next call.
  * Return: the operation's status (0 or a VMB_E* code).
+ */
+int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result *res);
+
+/**
+ * vmbo_exec() - vmbo_run(), then append the result line (no newline) to
+ * @out. Return: as vmbo_run().
  */
 int vmbo_exec(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_text *out);
 
@@ -227,6 +275,9 @@ void vmbo_text_put(struct vmbo_text *t, const char *s, size_t n);
 void vmbo_text_u64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_x64(struct vmbo_text *t, uint64_t v);
 void vmbo_text_hex(struct vmbo_text *t, const uint8_t *p, size_t n);
+/* vmbo_text_err() - "err KIND fields..." for status @rc with details @e; a
+ * function that returned @rc without filling @e still prints its kind. */
+void vmbo_text_err(struct vmbo_text *t, int rc, const struct vmb_error *e);
 void vmbo_text_clear(struct vmbo_text *t);
 void vmbo_text_free(struct vmbo_text *t);
 

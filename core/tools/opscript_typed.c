@@ -36,10 +36,10 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 		*rc = vmb_guest_read_obj(g, op->addr, v, op->width, e);
 		return true;
 	case VMBO_STORE:
-		*rc = vmb_guest_store(g, op->addr, op->width, op->value, op->order, e);
+		*rc = vmb_guest_store(g, op->addr, op->width, vmb_ordering_of(op->order), op->value, e);
 		return true;
 	case VMBO_LOAD:
-		*rc = vmb_guest_load(g, op->addr, op->width, op->order, v, e);
+		*rc = vmb_guest_load(g, op->addr, op->width, vmb_ordering_of(op->order), v, e);
 		return true;
 	default:
 		return false;

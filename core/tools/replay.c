@@ -16,7 +16,7 @@ static int usage(void)
 {
 	printf(
 		"usage: vmbytes-replay FILE   (FILE may be - for stdin)\n"
-		"Runs an op script (SPEC.md section 7) and prints its result lines.\n"
+		"Runs an op script (docs/SPEC.md section 7) and prints its result lines.\n"
 		"Tabs and CRs are white space; any other control character (NUL, ...)\n"
 		"is a usage error. Limits, which keep a replay under 256 MiB of RSS:\n"
 		"  containers   at most %u MiB each and %u MiB mapped in all\n"

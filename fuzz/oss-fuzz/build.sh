@@ -80,9 +80,18 @@ for name in "${targets[@]}"; do
 	# shellcheck disable=SC2086
 	$CC $CFLAGS -std=c11 -D_GNU_SOURCE "${INC[@]}" -c "$SRC_DIR/fuzz/targets/$name.c" \
 		-o "$WORK_DIR/target_$name.o"
+	# A target's families, when it has outgrown one file: targets/<name>/*.c.
+	parts=()
+	for part in "$SRC_DIR/fuzz/targets/$name"/*.c; do
+		[ -f "$part" ] || continue
+		obj="$WORK_DIR/target_${name}_$(basename "${part%.c}").o"
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -std=c11 -D_GNU_SOURCE "${INC[@]}" -c "$part" -o "$obj"
+		parts+=("$obj")
+	done
 	# OSS-Fuzz asks for $CXX as the linker, even for C: the engine is C++.
 	# shellcheck disable=SC2086
-	$CXX $CXXFLAGS "$WORK_DIR/target_$name.o" "${objects[@]}" $LIB_FUZZING_ENGINE \
+	$CXX $CXXFLAGS "$WORK_DIR/target_$name.o" "${parts[@]}" "${objects[@]}" $LIB_FUZZING_ENGINE \
 		-pthread -o "$OUT/$fuzzer"
 	rm -f "$OUT/${fuzzer}_seed_corpus.zip"
 	if [ -d "$SRC_DIR/corpus/$name" ]; then

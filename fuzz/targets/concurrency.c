@@ -58,9 +58,9 @@ static int put(struct race *r, uint64_t v)
 		/* S10 [diverges]: a slice-to-slice copy of <= 8 bytes is one access. */
 		return vmb_slice_copy_to(r->from[v == r->b], r->target, NULL);
 	case P_ATOMIC_RELAXED:
-		return vmb_bytes_store(r->bytes, r->off, r->width, v, VMB_RELAXED, NULL);
+		return vmb_bytes_store(r->bytes, r->off, r->width, VMB_RELAXED, v, NULL);
 	case P_ATOMIC_SEQ:
-		return vmb_bytes_store(r->bytes, r->off, r->width, v, VMB_SEQ_CST, NULL);
+		return vmb_bytes_store(r->bytes, r->off, r->width, VMB_SEQ_CST, v, NULL);
 	default:
 		return vmb_bytes_write_obj(r->bytes, r->off, &v, r->width, NULL);
 	}

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Fuzz target "layout": region and guest-memory validation (G1, G2) and the
+ * Fuzz target "layout": region and guest-memory validation (G1, G2), guest
+ * memory from the whole list of ranges in one call (GR1-GR3), and the
  * region set under insert, remove and find_region (G2, G3), against a
- * sorted-array model.
+ * sorted-array model. The input format is unchanged: the list is built
+ * through vmb_guest_from_ranges() when every range passes G1, region by
+ * region (after from_ranges refused it) otherwise.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -113,6 +116,48 @@ static struct vmb_region *make(uint64_t start, uint64_t len, int *rc)
 	return r;
 }
 
+/* G2 over @n ranges that passed G1, pair by pair in the given order. */
+static int g2_want(const struct mreg *r, size_t n)
+{
+	if (n == 0)
+		return VMB_ENO_MEMORY_REGION;
+	for (size_t i = 1; i < n; i++) {
+		if (r[i - 1].start > r[i].start)
+			return VMB_EUNSORTED_MEMORY_REGIONS;
+		if (r[i - 1].start + r[i - 1].len - 1 >= r[i].start)
+			return VMB_EMEMORY_REGION_OVERLAP;
+	}
+	return 0;
+}
+
+/*
+ * GR1-GR3: the whole list through vmb_guest_from_ranges(). When every range
+ * passes G1 it is the way the guest memory is built (into *@g, with the
+ * ranges as the model); otherwise it must refuse the list (GR2) and the
+ * regions are made one by one as before. Returns the status.
+ */
+static int from_ranges(const struct layout_input *in, struct vmb_guest **g, bool all_g1)
+{
+	static const struct vmb_guest_ranges_config anon = { .kind = VMB_REGION_ANON };
+	struct vmb_range ranges[MAXR];
+	struct vmb_guest *sentinel = (struct vmb_guest *)(uintptr_t)1, *got = sentinel;
+	int rc, want = in->n == 0 ? VMB_ENO_MEMORY_REGION
+			: !all_g1 ? VMB_EINVALID_GUEST_REGION : g2_want(in->r, in->n);
+
+	for (size_t i = 0; i < in->n; i++)
+		ranges[i] = (struct vmb_range){ in->r[i].start, in->r[i].len, 0 };
+	rc = vmb_guest_from_ranges(ranges, in->n, &anon, &got, NULL);
+	VMBF_CHECK("GR2", rc == want, "from_ranges: %s, want %s", vmb_error_name(rc),
+		   vmb_error_name(want));
+	VMBF_CHECK("GR3", (rc == 0) == (got != sentinel), "from_ranges: out %s",
+		   rc == 0 ? "not set" : "set on failure");
+	if (rc == 0) {
+		VMBF_CHECK("GR3", vmb_guest_num_regions(got) == in->n, "from_ranges: region count");
+		*g = got;
+	}
+	return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct layout_input in;
@@ -120,38 +165,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mreg model[MAXR + 32];
 	size_t nmodel = 0, made = 0;
 	struct vmb_guest *g = NULL;
+	bool all_g1 = true;
 	int rc, want = 0;
 
 	decode(data, size, &in);
-	for (size_t i = 0; i < in.n; i++) {
-		struct vmb_region *r = make(in.r[i].start, in.r[i].len, &rc);
-		bool ok = g1_ok(in.r[i].start, in.r[i].len);
-
-		VMBF_CHECK("G1", (rc == 0) == ok, "region 0x%lx+0x%lx: rc %d", (unsigned long)in.r[i].start,
-			   (unsigned long)in.r[i].len, rc);
-		if (rc == 0)
-			regs[made++] = r;
-	}
-	/* G2 on the regions that exist, in the given order. */
-	if (made == 0)
-		want = VMB_ENO_MEMORY_REGION;
-	for (size_t i = 1; i < made && want == 0; i++) {
-		uint64_t ps = vmb_region_start(regs[i - 1]), pl = vmb_region_last_addr(regs[i - 1]);
-
-		if (ps > vmb_region_start(regs[i]))
-			want = VMB_EUNSORTED_MEMORY_REGIONS;
-		else if (pl >= vmb_region_start(regs[i]))
-			want = VMB_EMEMORY_REGION_OVERLAP;
-	}
-	rc = vmb_guest_new(regs, made, &g, NULL);
-	VMBF_CHECK("G2", rc == want, "guest_new: %s, want %s", vmb_error_name(rc), vmb_error_name(want));
-	if (rc != 0) {
-		for (size_t i = 0; i < made; i++)
-			vmb_region_free(regs[i]);
+	for (size_t i = 0; i < in.n; i++)
+		all_g1 &= g1_ok(in.r[i].start, in.r[i].len);
+	rc = from_ranges(&in, &g, all_g1);
+	if (all_g1 && rc != 0)
 		return 0;
+	if (all_g1) {
+		memcpy(model, in.r, in.n * sizeof(model[0]));
+		nmodel = in.n;
+	} else {
+		for (size_t i = 0; i < in.n; i++) {
+			struct vmb_region *r = make(in.r[i].start, in.r[i].len, &rc);
+			bool ok = g1_ok(in.r[i].start, in.r[i].len);
+
+			VMBF_CHECK("G1", (rc == 0) == ok, "region 0x%lx+0x%lx: rc %d",
+				   (unsigned long)in.r[i].start, (unsigned long)in.r[i].len, rc);
+			if (rc == 0)
+				regs[made++] = r;
+		}
+		/* G2 on the regions that exist, in the given order. */
+		for (size_t i = 0; i < made; i++)
+			model[i] = (struct mreg){ vmb_region_start(regs[i]), vmb_region_len(regs[i]) };
+		want = g2_want(model, made);
+		rc = vmb_guest_new(regs, made, &g, NULL);
+		VMBF_CHECK("G2", rc == want, "guest_new: %s, want %s", vmb_error_name(rc),
+			   vmb_error_name(want));
+		if (rc != 0) {
+			for (size_t i = 0; i < made; i++)
+				vmb_region_free(regs[i]);
+			return 0;
+		}
+		nmodel = made;
 	}
-	for (size_t i = 0; i < made; i++)
-		model[nmodel++] = (struct mreg){ vmb_region_start(regs[i]), vmb_region_len(regs[i]) };
 	for (size_t i = 0; i < in.nsteps; i++) {
 		const struct lstep *s = &in.steps[i];
 

@@ -12,11 +12,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 
@@ -32,47 +29,28 @@ static const struct vmbf_profile profile = {
 	.max_ops = 48,
 };
 
-static pid_t child;
-static uint64_t child_base;
+/* The child lives as long as the fuzzing process: its pipe stays open. */
+static struct vmbo_child child;
 
-/* True once the child has exited (it stays a zombie until child_gone_reap()). */
+/* True once the child has exited (it stays a zombie until reaped below). */
 static bool child_gone(void)
 {
 	siginfo_t si;
 
 	memset(&si, 0, sizeof(si));
-	return waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
-	       si.si_pid == child;
+	return waitid(P_PID, (id_t)child.pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+	       si.si_pid == child.pid;
 }
 
 static const char *fail_check(void)
 {
-	return child != 0 && child_gone() ? "the child holding the remote memory has died" : NULL;
+	return child.pid != 0 && child_gone() ? "the child holding the remote memory has died" : NULL;
 }
 
 static void start_child(void)
 {
-	int fds[2];
-	void *p = mmap(NULL, REMOTE_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED || pipe(fds) != 0)
+	if (vmbo_child_start(&child, REMOTE_MAX) != 0)
 		abort();
-	child = fork();
-	if (child < 0)
-		abort();
-	if (child == 0) {
-		char c;
-
-		/* The child lives as long as the fuzzing process, blocked here. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(fds[1]);
-		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	close(fds[0]); /* the write end stays open until this process exits */
-	child_base = (uint64_t)(uintptr_t)p;
-	munmap(p, REMOTE_MAX);
 	vmbf_set_fail_check(fail_check);
 }
 
@@ -83,23 +61,20 @@ static int open_remote(struct vmbo_env *env, const struct vmbo_script *s, struct
 
 	if (s->nsetup != 1 || s->setup[0].kind != VMBO_SETUP_REMOTE || len > REMOTE_MAX)
 		return vmbo_env_open(env, s, out);
-	if (child != 0 && child_gone()) {
-		waitpid(child, NULL, 0); /* no input holds its pid any more */
-		child = 0;
-	}
-	if (child == 0)
+	if (child.pid != 0 && child_gone())
+		vmbo_child_stop(&child); /* reaped: no input holds its pid any more */
+	if (child.pid == 0)
 		start_child();
 	memset(env, 0, sizeof(*env));
 	env->file_fd = -1;
-	env->child_pipe = -1;
 	env->kind = VMBO_SETUP_REMOTE;
 
 	/* A new container starts zero-filled: its len bytes, all it can reach (R1). */
-	struct iovec l = { zeros, len }, r = { (void *)(uintptr_t)child_base, len };
+	struct iovec l = { zeros, len }, r = { (void *)(uintptr_t)child.base, len };
 
-	if (len > 0 && process_vm_writev(child, &l, 1, &r, 1, 0) != (ssize_t)len)
+	if (len > 0 && process_vm_writev(child.pid, &l, 1, &r, 1, 0) != (ssize_t)len)
 		vmbf_fail("harness", "zeroing the child's memory: %s", strerror(errno));
-	if (vmb_remote_new(child, child_base, len, &env->remote, NULL) != 0)
+	if (vmb_remote_new(child.pid, child.base, len, &env->remote, NULL) != 0)
 		vmbf_fail("R1", "remote on a live child refused");
 	env->bytes = vmb_remote_bytes(env->remote);
 	return 0;

@@ -23,7 +23,7 @@ USAGE = """usage: ./vmbytes COMMAND [ARGS]
   test [PRESET...]    build and run every test under dev, asan, msan, tsan and ubsan
                       (or only the presets named): unit tests, our op scripts
                       and the reference's conformance cases
-  replay FILE         run an op script (SPEC.md section 7) and print its results
+  replay FILE         run an op script (docs/SPEC.md section 7) and print its results
   fuzz [TARGET...] [--time T] [--engine libfuzzer|afl|both] [--jobs N] [--fresh]
                       a fuzz campaign (default: every target, both engines, 10m);
                       killed at any moment it resumes when run again

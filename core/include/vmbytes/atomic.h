@@ -12,25 +12,68 @@
 
 VMB_BEGIN_DECLS
 
-/* Orderings, as the C11 / Rust memory model names them. */
+/* Orderings, as the C11 / Rust memory model names them. The values are
+ * ABI (they travel inside struct vmb_ordering) and never change. */
 enum vmb_order {
-	VMB_RELAXED = 0,
-	VMB_ACQUIRE = 1,
-	VMB_RELEASE = 2,
-	VMB_ACQ_REL = 3,
-	VMB_SEQ_CST = 4,
+	VMB_ORDER_RELAXED = 0,
+	VMB_ORDER_ACQUIRE = 1,
+	VMB_ORDER_RELEASE = 2,
+	VMB_ORDER_ACQ_REL = 3,
+	VMB_ORDER_SEQ_CST = 4,
 };
 
-/* S9: a store may not acquire; valid: relaxed, release, seq_cst. */
-VMB_INLINE bool vmb_order_valid_for_store(int o)
+/*
+ * struct vmb_ordering - the ordering argument of every store and load.
+ *
+ * Every store/load takes (target, addr, width, order, value, err): the
+ * ordering before the value in both, the value a uint64_t for a store
+ * and a uint64_t * for a load. The enum is wrapped in a one-member struct
+ * because C checks nothing between integers: an enum parameter silently
+ * accepts a uint64_t and a uint64_t parameter an enum constant, so a
+ * store written in the old (v, order) order would still compile. A struct
+ * is not convertible to or from any integer, so a swapped or old-order
+ * store, a load given its value and ordering the other way round, or a
+ * bare int ordering are compile errors in C and C++ alike. Passed by
+ * value it travels in one register, as the int did, and the inline fast
+ * paths fold it away when it is a constant.
+ *
+ * Write the constants below (VMB_RELAXED ... VMB_SEQ_CST); an ordering
+ * known only at run time (parsed, fuzzed) goes through vmb_ordering_of().
+ * Whatever it holds is checked at run time: an ordering a store or load
+ * may not have is InvalidArgument (S9).
+ */
+struct vmb_ordering {
+	enum vmb_order order;
+};
+
+static const struct vmb_ordering VMB_RELAXED = { VMB_ORDER_RELAXED };
+static const struct vmb_ordering VMB_ACQUIRE = { VMB_ORDER_ACQUIRE };
+static const struct vmb_ordering VMB_RELEASE = { VMB_ORDER_RELEASE };
+static const struct vmb_ordering VMB_ACQ_REL = { VMB_ORDER_ACQ_REL };
+static const struct vmb_ordering VMB_SEQ_CST = { VMB_ORDER_SEQ_CST };
+
+/* vmb_ordering_of() - the ordering argument for a value known at run
+ * time; any @o is accepted here and checked by the store or load (S9). */
+VMB_INLINE struct vmb_ordering vmb_ordering_of(int o)
 {
-	return o == VMB_RELAXED || o == VMB_RELEASE || o == VMB_SEQ_CST;
+	struct vmb_ordering r;
+
+	r.order = (enum vmb_order)o;
+	return r;
+}
+
+/* S9: a store may not acquire; valid: relaxed, release, seq_cst. */
+VMB_INLINE bool vmb_order_valid_for_store(struct vmb_ordering o)
+{
+	return o.order == VMB_ORDER_RELAXED || o.order == VMB_ORDER_RELEASE ||
+	       o.order == VMB_ORDER_SEQ_CST;
 }
 
 /* S9: a load may not release; valid: relaxed, acquire, seq_cst. */
-VMB_INLINE bool vmb_order_valid_for_load(int o)
+VMB_INLINE bool vmb_order_valid_for_load(struct vmb_ordering o)
 {
-	return o == VMB_RELAXED || o == VMB_ACQUIRE || o == VMB_SEQ_CST;
+	return o.order == VMB_ORDER_RELAXED || o.order == VMB_ORDER_ACQUIRE ||
+	       o.order == VMB_ORDER_SEQ_CST;
 }
 
 /* S9: the widths an atomic access may have. */
@@ -41,16 +84,17 @@ VMB_INLINE bool vmb_width_valid(unsigned width)
 
 /*
  * vmb_atomic_store_raw() - one hardware store of @width bytes at @p.
- * @p must be aligned to @width, @width and @o valid (checked by callers).
+ * @p must be aligned to @width, @width and @o valid (checked by callers;
+ * an invalid @o is taken as relaxed). Arguments in the store/load order.
  * The switch folds away when @width and @o are constants.
  */
 #define VMB__STORE_ORDERED(T, p, v, o)                                                 \
 	do {                                                                           \
-		switch (o) {                                                           \
-		case VMB_RELEASE:                                                      \
+		switch ((o).order) {                                                           \
+		case VMB_ORDER_RELEASE:                                                      \
 			__atomic_store_n((T *)(p), (T)(v), __ATOMIC_RELEASE);          \
 			break;                                                         \
-		case VMB_SEQ_CST:                                                      \
+		case VMB_ORDER_SEQ_CST:                                                      \
 			__atomic_store_n((T *)(p), (T)(v), __ATOMIC_SEQ_CST);          \
 			break;                                                         \
 		default:                                                               \
@@ -61,11 +105,11 @@ VMB_INLINE bool vmb_width_valid(unsigned width)
 
 #define VMB__LOAD_ORDERED(T, p, o, out)                                                \
 	do {                                                                           \
-		switch (o) {                                                           \
-		case VMB_ACQUIRE:                                                      \
+		switch ((o).order) {                                                           \
+		case VMB_ORDER_ACQUIRE:                                                      \
 			(out) = __atomic_load_n((T *)(p), __ATOMIC_ACQUIRE);           \
 			break;                                                         \
-		case VMB_SEQ_CST:                                                      \
+		case VMB_ORDER_SEQ_CST:                                                      \
 			(out) = __atomic_load_n((T *)(p), __ATOMIC_SEQ_CST);           \
 			break;                                                         \
 		default:                                                               \
@@ -74,7 +118,8 @@ VMB_INLINE bool vmb_width_valid(unsigned width)
 		}                                                                      \
 	} while (0)
 
-VMB_INLINE void vmb_atomic_store_raw(void *p, unsigned width, uint64_t v, int o)
+VMB_INLINE void vmb_atomic_store_raw(void *p, unsigned width, struct vmb_ordering o,
+				      uint64_t v)
 {
 	/*
 	 * Who observes what: a release store publishes every earlier write of
@@ -97,7 +142,7 @@ VMB_INLINE void vmb_atomic_store_raw(void *p, unsigned width, uint64_t v, int o)
 	}
 }
 
-VMB_INLINE uint64_t vmb_atomic_load_raw(const void *p, unsigned width, int o)
+VMB_INLINE uint64_t vmb_atomic_load_raw(const void *p, unsigned width, struct vmb_ordering o)
 {
 	uint64_t v;
 

@@ -64,10 +64,10 @@ struct vmb_bytes_ops {
 	int (*write_volatile_to)(void *self, uint64_t addr, struct vmb_sink *dst, size_t n,
 				 size_t *done, struct vmb_error *err);
 	/* S9 / G8: @width in 1, 2, 4, 8 and @order valid, already checked. */
-	int (*store)(void *self, uint64_t addr, unsigned width, uint64_t v, int order,
-		     struct vmb_error *err);
-	int (*load)(void *self, uint64_t addr, unsigned width, int order, uint64_t *v,
-		    struct vmb_error *err);
+	int (*store)(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		     uint64_t v, struct vmb_error *err);
+	int (*load)(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
+		    uint64_t *v, struct vmb_error *err);
 	/* S5: the errors of get_slice(addr, n); VMB_EXACT_LOOP only. */
 	int (*check_range)(void *self, uint64_t addr, size_t n, struct vmb_error *err);
 };
@@ -174,8 +174,8 @@ VMB_API int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr,
 /**
  * vmb_bytes_store() - one atomic store of @width bytes.
  * @width: 1, 2, 4 or 8.
+ * @order: VMB_RELAXED, VMB_RELEASE or VMB_SEQ_CST (see atomic.h).
  * @v:     the value (its low @width bytes, host byte order).
- * @order: VMB_RELAXED, VMB_RELEASE or VMB_SEQ_CST.
  *
  * Return: 0; InvalidArgument for an invalid @order or @width, checked
  * before anything else (S9 [diverges]); OutOfBounds/Overflow (S5) then
@@ -183,8 +183,8 @@ VMB_API int vmb_bytes_write_all_volatile_to(struct vmb_bytes b, uint64_t addr,
  * Unsupported (R1). S9, G8.
  */
 VMB_NODISCARD
-VMB_API int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, uint64_t v,
-			    int order, struct vmb_error *err);
+VMB_API int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width,
+			    struct vmb_ordering order, uint64_t v, struct vmb_error *err);
 
 /**
  * vmb_bytes_load() - one atomic load of @width bytes into *@v.
@@ -192,8 +192,8 @@ VMB_API int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width, u
  * Return: as vmb_bytes_store(); InvalidArgument for a NULL @v. S9, G8.
  */
 VMB_NODISCARD
-VMB_API int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width, int order,
-			   uint64_t *v, struct vmb_error *err);
+VMB_API int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width,
+			   struct vmb_ordering order, uint64_t *v, struct vmb_error *err);
 
 /* Typed object helpers: the size comes from the object. */
 #define vmb_bytes_write_val(b, addr, objp, err) vmb_bytes_write_obj((b), (addr), (objp), sizeof(*(objp)), (err))

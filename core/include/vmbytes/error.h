@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Status codes and detailed errors (SPEC.md section 6).
+ * Status codes and detailed errors (docs/SPEC.md section 6).
  *
  * Every fallible function returns 0 or one negative VMB_E* code. The values
  * are part of the ABI: they never change once released, new kinds are only
@@ -47,7 +47,7 @@ enum vmb_io_kind {
 
 /*
  * struct vmb_error - the detail of one failure.
- * Only the fields that SPEC.md section 6 names for @code are meaningful;
+ * Only the fields that docs/SPEC.md section 6 names for @code are meaningful;
  * the others are zero.
  */
 struct vmb_error {

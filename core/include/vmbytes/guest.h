@@ -40,6 +40,53 @@ VMB_NODISCARD
 VMB_API int vmb_guest_new(struct vmb_region *const *regions, size_t n, struct vmb_guest **out,
 			  struct vmb_error *err);
 
+/* One guest-physical range for vmb_guest_from_ranges(). */
+struct vmb_range {
+	uint64_t start;       /* guest address of the first byte */
+	uint64_t len;         /* bytes, > 0 */
+	uint64_t file_offset; /* VMB_REGION_FILE: where in the file it begins */
+};
+
+/* How vmb_guest_from_ranges() backs every range (as a vmb_region_config). */
+struct vmb_guest_ranges_config {
+	enum vmb_region_kind kind; /* anon; memfd (one per range); file */
+	int fd;                    /* VMB_REGION_FILE: the file every range maps */
+	unsigned flags;            /* VMB_REGION_GUARD: guard pages around each */
+	size_t dirty_page_size;    /* 0: no dirty tracking; else a power of two */
+};
+
+/**
+ * vmb_guest_from_ranges() - guest memory with one new region per range, in
+ * one call (the reference's GuestMemoryMmap::from_ranges and
+ * from_ranges_with_files). For ranges of different kinds, make the regions
+ * with vmb_region_new() and call vmb_guest_new().
+ * @ranges: @n ranges in ascending order of start.
+ * @cfg:    the backing of every range: a region of kind @cfg->kind over
+ *          each range, with @cfg->fd at the range's file_offset for files,
+ *          @cfg->flags and @cfg->dirty_page_size as vmb_region_new() reads
+ *          them.
+ * @out:    receives the handle; untouched on failure.
+ *
+ * All or nothing: on any failure nothing stays mapped, open or allocated.
+ * The checks, in this order, come before anything is mapped, so that a list
+ * the guest memory would refuse costs no mapping (GR1, GR2):
+ * Return: 0; InvalidArgument for a NULL @cfg or @out, a NULL @ranges with
+ * @n > 0, or a @cfg vmb_region_new() refuses (unknown kind or flag, a
+ * negative fd for a file, a dirty page size that is not a power of two);
+ * NoMemoryRegion for @n == 0; then, range by range, InvalidGuestRegion for
+ * a len of 0 or a start + len that overflows (G1), InvalidArgument for a
+ * len the host cannot map; then, pair by pair, UnsortedMemoryRegions and
+ * MemoryRegionOverlap as vmb_guest_new() (G2). Then the ranges are mapped
+ * in order, and the first failure is returned after everything made so far
+ * is undone (GR3): IO{errno} from mmap, memfd_create or fstat, or
+ * InvalidGuestRegion for a file shorter than a range's file_offset + len
+ * (G11); IO (ENOMEM). GR1-GR3, G1, G2, G11.
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_from_ranges(const struct vmb_range *ranges, size_t n,
+				  const struct vmb_guest_ranges_config *cfg,
+				  struct vmb_guest **out, struct vmb_error *err);
+
 /* vmb_guest_free() - free the guest and every region it owns; NULL is a no-op. */
 VMB_API void vmb_guest_free(struct vmb_guest *g);
 
@@ -200,10 +247,11 @@ VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void 
 				       size_t len, struct vmb_error *err)
 	__attribute__((noinline));
 VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
-				  uint64_t v, int order, struct vmb_error *err)
+				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 	__attribute__((noinline));
-VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
-				 uint64_t *v, struct vmb_error *err) __attribute__((noinline));
+VMB_API int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
+				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
+	__attribute__((noinline));
 
 /* The hot slot of a non-NULL @g. */
 VMB_INLINE const struct vmb__guest_slot *vmb__guest_hot(const struct vmb_guest *g)
@@ -352,22 +400,22 @@ VMB_INLINE int vmb_guest_read_obj(struct vmb_guest *g, uint64_t addr, void *obj,
  * Return: as vmb_bytes_store() on vmb_guest_bytes(@g). G8, S9, S11.
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t v,
-			       int order, struct vmb_error *err)
+VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned width,
+			       struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	if (VMB_LIKELY((g != NULL) && vmb_order_valid_for_store(order) && vmb_width_valid(width))) {
 		const struct vmb__guest_slot *s = vmb__guest_hot(g);
 		uint64_t off;
 
 		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
-			vmb_atomic_store_raw(s->host + off, width, v, order);
+			vmb_atomic_store_raw(s->host + off, width, order, v);
 			/* S11. */
 			if (s->bitmap != NULL)
 				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
 			return 0;
 		}
 	}
-	return vmb__guest_store_slow(g, addr, width, v, order, err);
+	return vmb__guest_store_slow(g, addr, width, order, v, err);
 }
 
 /**
@@ -376,8 +424,8 @@ VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned widt
  * Return: as vmb_bytes_load() on vmb_guest_bytes(@g). G8, S9.
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width, int order,
-			      uint64_t *v, struct vmb_error *err)
+VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width,
+			      struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	if (VMB_LIKELY((g != NULL) && (v != NULL) && vmb_order_valid_for_load(order) &&
 		       vmb_width_valid(width))) {

@@ -165,10 +165,12 @@ VMB_API int vmb__slice_write_slice_slow(struct vmb_slice s, size_t addr, const v
 	__attribute__((cold, noinline));
 VMB_API int vmb__slice_read_slice_slow(struct vmb_slice s, size_t addr, void *buf, size_t len,
 				       struct vmb_error *err) __attribute__((cold, noinline));
-VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
-				  int order, struct vmb_error *err) __attribute__((cold, noinline));
-VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width, int order,
-				 uint64_t *v, struct vmb_error *err) __attribute__((cold, noinline));
+VMB_API int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width,
+				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
+	__attribute__((cold, noinline));
+VMB_API int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width,
+				 struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
+	__attribute__((cold, noinline));
 
 /*
  * For the inline fast paths: true unless [@addr, @addr + @n) lies inside
@@ -227,7 +229,9 @@ VMB_INLINE int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, 
 /**
  * vmb_slice_store() - one atomic store of @width bytes at offset @addr.
  * @width: 1, 2, 4 or 8.
- * @order: VMB_RELAXED, VMB_RELEASE or VMB_SEQ_CST.
+ * @order: VMB_RELAXED, VMB_RELEASE or VMB_SEQ_CST (struct vmb_ordering:
+ *         see atomic.h for why it is not a plain enum).
+ * @v:     the value (its low @width bytes, host byte order).
  *
  * Return: 0; InvalidArgument for an invalid @order or @width (checked
  * first, touching nothing, S9 [diverges]); Overflow or OutOfBounds of
@@ -235,15 +239,15 @@ VMB_INLINE int vmb_slice_read_slice(struct vmb_slice s, size_t addr, void *buf, 
  * the host address is not aligned (S9). Marks the page dirty (S11).
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, uint64_t v,
-			       int order, struct vmb_error *err)
+VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width,
+			       struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
 	if (VMB_LIKELY(vmb_order_valid_for_store(order) && vmb_width_valid(width) &&
 		       !(vmb__slice_misfit(s, addr, width, width) | (s.bitmap != NULL)))) {
-		vmb_atomic_store_raw(s.base + addr, width, v, order);
+		vmb_atomic_store_raw(s.base + addr, width, order, v);
 		return 0;
 	}
-	return vmb__slice_store_slow(VMB__SLICE_COPY(s), addr, width, v, order, err);
+	return vmb__slice_store_slow(VMB__SLICE_COPY(s), addr, width, order, v, err);
 }
 
 /**
@@ -255,8 +259,8 @@ VMB_INLINE int vmb_slice_store(struct vmb_slice s, size_t addr, unsigned width, 
  * marks. S9.
  */
 VMB_NODISCARD
-VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width, int order,
-			      uint64_t *v, struct vmb_error *err)
+VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width,
+			      struct vmb_ordering order, uint64_t *v, struct vmb_error *err)
 {
 	if (VMB_LIKELY(vmb_order_valid_for_load(order) && vmb_width_valid(width) &&
 		       !(vmb__slice_misfit(s, addr, width, width) | (v == NULL)))) {

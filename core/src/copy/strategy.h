@@ -19,6 +19,7 @@ void *vmb__copy_libc(void *dst, const void *src, size_t n);
 void *vmb__copy_bytes(void *dst, const void *src, size_t n);
 void *vmb__copy_words(void *dst, const void *src, size_t n);
 void *vmb__copy_reference(void *dst, const void *src, size_t n);
+/* x86-64 only (arch/x86_64/copy.c): */
 void *vmb__copy_rep_movsb(void *dst, const void *src, size_t n);
 void *vmb__copy_avx2(void *dst, const void *src, size_t n);
 void *vmb__copy_avx512(void *dst, const void *src, size_t n);
@@ -44,12 +45,8 @@ extern size_t vmb__copy_large_min;
  * strategy (copy.c). */
 void *vmb__copy_classes(void *dst, const void *src, size_t n);
 
-/* The built-in thresholds for this CPU (core/src/copy.c). */
+/* The built-in thresholds for this CPU (copy/tuning.c). */
 void vmb__copy_default_tuning(struct vmb_copy_tuning *t);
-
-/* Load the tuning file @path named by VMB_COPY_TUNING at start; a file
- * refused is a warning on stderr and changes nothing (copy/tuning.c). */
-void vmb__copy_tuning_from_env(const char *path);
 
 /* Unaligned 8-byte load and store, as plain moves. */
 static inline uint64_t vmb__load64(const void *p)

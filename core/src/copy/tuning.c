@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /*
- * Tuning files: what `./vmbytes tune` writes and VMB_COPY_TUNING names at
- * start. A file records the CPU it was measured on (`cpu=` line) and is
- * applied only on that CPU: thresholds measured on one machine were 20-40%
- * off on another (MACHINE-FACTS.md), so a file from elsewhere, or one that
+ * The dispatcher's thresholds: the built-in ones, tuning files (what
+ * `./vmbytes tune` writes and VMB_COPY_TUNING names at start), and the
+ * start-up environment (VMB_COPY_TUNING, VMB_COPY_STRATEGY). A file
+ * records the CPU it was measured on (`cpu=` line) and is applied only on
+ * that CPU: thresholds measured on one machine were 20-40%
+ * off on another (docs/MACHINE-FACTS.md), so a file from elsewhere, or one that
  * does not say where it was made, leaves the built-in thresholds in force.
  *
- * The key: vendor/family/model/flags, e.g.
- *   cpu=AuthenticAMD/26/2/erms,fsrm,avx2,avx512f,avx512bw,avx512vl
+ * The key (vmb__cpu_key(), core/src/arch/): vendor/family/model/flags,
+ * e.g. cpu=AuthenticAMD/26/2/erms,fsrm,avx2,avx512f,avx512bw,avx512vl
  * with family and model as the CPU reports them (base plus extended
  * fields, in decimal) and, of the flags the strategies depend on, those the
- * CPU has, in that fixed order. `cpu=any` marks a hand-written tuning that
+ * CPU has, in that fixed order; aarch64/implementer/part/ from MIDR_EL1
+ * on aarch64. `cpu=any` marks a hand-written tuning that
  * is meant for every CPU (the tests use one); `./vmbytes tune` never
  * writes it.
  */
@@ -18,57 +21,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
-
+#include "arch/cpu.h"
 #include "copy/strategy.h"
 #include "internal.h"
 
+/*
+ * The built-in thresholds. On a CPU they were measured on (vmb__cpu_measured(),
+ * core/src/arch/): the AVX-512 dispatcher, whose loop beat glibc
+ * (rep movsb there) while source and destination fit L1 (0.6x at
+ * 16-24 KiB) and lost to rep movsb from 28 KiB (1.3-1.6x), so rep movsb
+ * from 24 KiB, which also beat glibc's vector loop at 1-8 MiB; streaming
+ * stores from 8 MiB, 0.7-0.9x glibc there at any destination offset
+ * (paired, hot; bench/README.md). On any other CPU, and on every CPU of a
+ * build without x86-64 code, they cannot know better, so they choose what
+ * is never slower than memcpy: memcpy itself for every copy above the 63
+ * bytes vmb_copy() does inline (vmb__copy_large is then libc's memcpy,
+ * one indirect call as a PLT call is). `./vmbytes tune` measures the rest.
+ */
+void vmb__copy_default_tuning(struct vmb_copy_tuning *t)
+{
+	bool known = vmb__cpu_measured();
+
+	t->block = known ? VMB_COPY_AVX512 : VMB_COPY_LIBC;
+	t->movsb_min = known ? (size_t)24 << 10 : 0;
+	t->movsb_max = known ? (size_t)8 << 20 : 0;
+	t->nt_min = known ? (size_t)8 << 20 : SIZE_MAX;
+}
+
 int vmb_copy_host_cpu(char *buf, size_t len)
 {
-	char vendor[13] = "unknown";
-	unsigned family = 0, model = 0, a = 0, b = 0, c = 0, d = 0;
-	char flags[64] = "";
-
 	if (buf == NULL || len == 0)
 		return VMB_EINVALID_ARGUMENT;
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned max = 0;
-
-	if (__get_cpuid(0, &max, &b, &c, &d)) {
-		memcpy(vendor, &b, 4);
-		memcpy(vendor + 4, &d, 4);
-		memcpy(vendor + 8, &c, 4);
-		vendor[12] = '\0';
+	if (!vmb__cpu_key(buf, len)) {
+		buf[0] = '\0';
+		return VMB_EINVALID_ARGUMENT;
 	}
-	if (max >= 1 && __get_cpuid(1, &a, &b, &c, &d)) {
-		unsigned base = (a >> 8) & 0xf, m = (a >> 4) & 0xf;
-
-		family = base == 0xf ? base + ((a >> 20) & 0xff) : base;
-		model = base == 0x6 || base == 0xf ? m + (((a >> 16) & 0xf) << 4) : m;
-	}
-	if (max >= 7 && __get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-		static const struct {
-			const char *name;
-			int reg; /* 0: EBX, 1: EDX of leaf 7 */
-			int bit;
-		} fl[] = {
-			{"erms", 0, 9}, {"fsrm", 1, 4}, {"avx2", 0, 5},
-			{"avx512f", 0, 16}, {"avx512bw", 0, 30}, {"avx512vl", 0, 31},
-		};
-
-		for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
-			if ((((fl[i].reg ? d : b) >> fl[i].bit) & 1) != 0) {
-				if (flags[0])
-					strcat(flags, ",");
-				strcat(flags, fl[i].name);
-			}
-	}
-#endif
-	int n = snprintf(buf, len, "%s/%u/%u/%s", vendor, family, model, flags);
-
-	return n < 0 || (size_t)n >= len ? VMB_EINVALID_ARGUMENT : 0;
+	return 0;
 }
 
 /*
@@ -157,20 +145,45 @@ int vmb_copy_load_tuning(const char *path)
 	return load(path, cpu, sizeof(cpu));
 }
 
-void vmb__copy_tuning_from_env(const char *path)
+/* VMB_COPY_TUNING at start: applied, or a warning and the built-ins. */
+static void tuning_from_env(const char *path)
 {
 	char cpu[96], host[96];
 	int rc = load(path, cpu, sizeof(cpu));
 
-	if (rc == VMB_EUNSUPPORTED) {
+	if (rc == 0) {
+		vmb__diag(false, "VMB_COPY_TUNING=%s applied", path);
+	} else if (rc == VMB_EUNSUPPORTED) {
 		if (vmb_copy_host_cpu(host, sizeof(host)) != 0)
 			strcpy(host, "?");
-		(void)fprintf(stderr, "vmbytes: warning: VMB_COPY_TUNING=%s was made on %s, this CPU "
-				"is %s; using the built-in thresholds\n", path,
-				cpu[0] ? cpu : "a CPU it does not record", host);
-	} else if (rc != 0) {
-		(void)fprintf(stderr, "vmbytes: VMB_COPY_TUNING=%s %s; using the built-in "
-				"thresholds\n", path, rc == VMB_EIO ? "cannot be read"
-				: "is not a tuning file for this CPU");
+		vmb__diag(true, "VMB_COPY_TUNING=%s was made on %s, this CPU is %s; using the "
+			  "built-in thresholds", path, cpu[0] ? cpu : "a CPU it does not record", host);
+	} else {
+		vmb__diag(true, "VMB_COPY_TUNING=%s %s; using the built-in thresholds", path,
+			  rc == VMB_EIO ? "cannot be read" : "is not a tuning file for this CPU");
+	}
+}
+
+/* The copy path's start-up: the built-in thresholds, then what
+ * VMB_COPY_TUNING and VMB_COPY_STRATEGY ask for (vmb_startup_report()). */
+__attribute__((constructor)) static void copy_init(void)
+{
+	struct vmb_copy_tuning t;
+	/* A constructor runs before main, on one thread: getenv is safe here. */
+	const char *path = getenv("VMB_COPY_TUNING");       /* NOLINT(concurrency-mt-unsafe) */
+	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
+
+	vmb__copy_default_tuning(&t);
+	(void)vmb_copy_set_tuning(&t); /* the defaults only name available strategies */
+	if (path && *path)
+		tuning_from_env(path);
+	if (force && *force) {
+		int s = vmb_copy_strategy_from_name(force);
+
+		if (s < 0 || vmb_copy_force((enum vmb_copy_strategy)s) != 0)
+			vmb__diag(true, "VMB_COPY_STRATEGY=%s is not a strategy this CPU has; using "
+				  "the dispatcher", force);
+		else
+			vmb__diag(false, "VMB_COPY_STRATEGY=%s forced", force);
 	}
 }

@@ -3,7 +3,11 @@
 """Compile every public header alone, as one line of a translation unit,
 with one compiler in one language standard, at -Wall -Wextra -Wpedantic
 -Werror. Fails (exit 1, naming the header and printing the compiler's
-words) on any warning or error.
+words) on any warning or error. Then checks that the store/load calls
+written in the wrong order, or with a bare integer for the ordering, are
+rejected (an error, or a warning that -Werror makes one), and that the
+same calls in the right order compile (so the check can tell a rejected
+misuse from a broken snippet).
 
 usage: check_headers.py COMPILER STD INCLUDE_DIR
   COMPILER: gcc, clang, g++ or clang++ (a path is fine); STD: c11, c17,
@@ -39,7 +43,65 @@ def main():
             bad += 1
             print(f"FAIL {h} ({cc} -std={std}):\n{p.stderr}")
     print(f"{len(headers) - bad}/{len(headers)} headers compile alone with {cc} -std={std}")
+    bad += check_misuse(cc, std, lang, inc)
     return 1 if bad else 0
+
+
+# The body of a function with a slice s, guest memory g, generic bytes b,
+# a value v and an ordering known at run time o in scope.
+PRELUDE = """#include <vmbytes.h>
+int f(struct vmb_slice s, struct vmb_guest *g, struct vmb_bytes b, uint64_t v, int o);
+int f(struct vmb_slice s, struct vmb_guest *g, struct vmb_bytes b, uint64_t v, int o)
+{
+\tint rc = 0;
+\t(void)s, (void)g, (void)b, (void)o;
+"""
+RIGHT = [
+    "rc |= vmb_slice_store(s, 0, 4, VMB_RELEASE, v, NULL);",
+    "rc |= vmb_slice_load(s, 0, 4, VMB_ACQUIRE, &v, NULL);",
+    "rc |= vmb_guest_store(g, 0, 8, VMB_SEQ_CST, v, NULL);",
+    "rc |= vmb_guest_load(g, 0, 8, VMB_RELAXED, &v, NULL);",
+    "rc |= vmb_bytes_store(b, 0, 2, vmb_ordering_of(o), v, NULL);",
+    "rc |= vmb_bytes_load(b, 0, 2, vmb_ordering_of(o), &v, NULL);",
+]
+WRONG = [
+    # The value and the ordering swapped (the old store order).
+    "rc |= vmb_slice_store(s, 0, 4, v, VMB_RELEASE, NULL);",
+    "rc |= vmb_guest_store(g, 0, 8, v, VMB_SEQ_CST, NULL);",
+    "rc |= vmb_bytes_store(b, 0, 2, v, VMB_RELAXED, NULL);",
+    "rc |= vmb_slice_load(s, 0, 4, &v, VMB_ACQUIRE, NULL);",
+    "rc |= vmb_guest_load(g, 0, 8, &v, VMB_RELAXED, NULL);",
+    "rc |= vmb_bytes_load(b, 0, 2, &v, VMB_SEQ_CST, NULL);",
+    # A bare integer (or enumerator) for the ordering.
+    "rc |= vmb_slice_store(s, 0, 4, 2, v, NULL);",
+    "rc |= vmb_guest_store(g, 0, 8, o, v, NULL);",
+    "rc |= vmb_bytes_load(b, 0, 2, VMB_ORDER_ACQUIRE, &v, NULL);",
+]
+
+
+def compiles(cc, std, lang, inc, line):
+    cmd = [cc, "-x", lang, f"-std={std}", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
+           "-I", inc, "-c", "-o", os.devnull, "-"]
+    src = PRELUDE + "\t" + line + "\n\treturn rc;\n}\n"
+    p = subprocess.run(cmd, input=src, text=True, capture_output=True)
+    return p.returncode == 0 and not p.stderr.strip(), p.stderr
+
+
+def check_misuse(cc, std, lang, inc):
+    bad = 0
+    for line in RIGHT:
+        ok, err = compiles(cc, std, lang, inc, line)
+        if not ok:
+            bad += 1
+            print(f"FAIL a right call does not compile ({cc} -std={std}): {line}\n{err}")
+    for line in WRONG:
+        ok, _ = compiles(cc, std, lang, inc, line)
+        if ok:
+            bad += 1
+            print(f"FAIL a misordered call compiles ({cc} -std={std}): {line}")
+    print(f"{len(RIGHT)} right store/load calls compile, {len(WRONG)} misordered ones are "
+          f"rejected, with {cc} -std={std}: {'no' if bad else 'yes'}")
+    return bad
 
 
 if __name__ == "__main__":

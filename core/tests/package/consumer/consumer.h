@@ -69,7 +69,7 @@ static int consumer_run(const char *expect_version)
 	CHECK(vmb_guest_get_host_address(g, 0x12000, &host, &err) == 0);
 	CHECK(memcmp(host, msg, sizeof msg) == 0);
 
-	CHECK(vmb_guest_store(g, 0x13000, 8, 0x1122334455667788u, VMB_SEQ_CST, &err) == 0);
+	CHECK(vmb_guest_store(g, 0x13000, 8, VMB_SEQ_CST, 0x1122334455667788u, &err) == 0);
 	CHECK(vmb_guest_load(g, 0x13000, 8, VMB_SEQ_CST, &v, &err) == 0);
 	CHECK(v == 0x1122334455667788u);
 
@@ -77,7 +77,7 @@ static int consumer_run(const char *expect_version)
 	memset(&err, 0, sizeof err);
 	CHECK(vmb_guest_write_slice(g, 0x100000, msg, sizeof msg, &err) == VMB_EINVALID_GUEST_ADDRESS);
 	CHECK(err.code == VMB_EINVALID_GUEST_ADDRESS);
-	CHECK(vmb_guest_store(g, 0x13000, 3, 1, VMB_SEQ_CST, &err) == VMB_EINVALID_ARGUMENT);
+	CHECK(vmb_guest_store(g, 0x13000, 3, VMB_SEQ_CST, 1, &err) == VMB_EINVALID_ARGUMENT);
 	CHECK(err.code == VMB_EINVALID_ARGUMENT);
 	CHECK(vmb_guest_load(g, 0x13000, 8, VMB_SEQ_CST, &v, &err) == 0);
 	CHECK(v == 0x1122334455667788u); /* the failed store touched nothing */
