@@ -2,7 +2,7 @@
 """The report's Peers section (first in it): vmbytes against what a user
 would call instead, from the paired peer/* benchmarks (bench/peers/), with
 PASS / TIE / FAIL against the issue's numbers; and the size-distribution
-ranking. Imported by run.py; standard library only.
+ranking. Imported by tools/vmbytes/bench/report.py; standard library only.
 
 Every ratio here is vmbytes against a peer measured in the same process
 (A B B A batches, bench/pairs.c), never vmbytes against itself. A verdict

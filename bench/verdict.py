@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """Verdicts on a bar, from the repetitions of a paired ratio: what the
-report's checks (run.py) and the peers' (report_peers.py) share, so that
-noise gives the same tie in both. Standard library only."""
-import math
+report's checks (tools/vmbytes/bench/checks.py) and the peers'
+(report_peers.py) share, so that noise gives the same tie in both. The sign test is scipy's binomtest
+(tools/vmbytes/signtest.py)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes.signtest import at_least_p  # noqa: E402
 
 SIGNIFICANT = 0.05
 TIE_WIDTH = 0.02  # a median further below the bar than this fails outright
@@ -12,9 +17,7 @@ def below_bar_p(speedups, bar):
     """One-sided sign test: the probability of at least as many of
     @speedups (one per repetition) below @bar if each were as likely above
     it as below. Small when the default is really below the bar."""
-    n = len(speedups)
-    k = sum(1 for x in speedups if x < bar)
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
+    return at_least_p(sum(1 for x in speedups if x < bar), len(speedups))
 
 
 def bar_verdict(speedup, reps, bar):
@@ -49,7 +52,7 @@ def verdict3(speedup, reps, bar):
     if not reps or speedup >= bar * (1 + TIE_WIDTH):
         return "PASS", ""
     n, k = len(reps), sum(1 for x in reps if x <= bar)
-    p = sum(math.comb(n, i) for i in range(n - k, n + 1)) / 2 ** n
+    p = at_least_p(n - k, n)
     if p < SIGNIFICANT:
         return "PASS", ""
     return "TIE", f", a tie: {n - k} of {n} repetitions above, p={p:.2f}"

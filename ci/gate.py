@@ -42,9 +42,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import cliargs  # noqa: E402  (one argument checker for every tool)
-import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import cliargs, ctest  # noqa: E402  (one argument checker; CTest's JUnit results)
+from vmbytes import lists as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
 OUT = os.path.join(ROOT, "reports", "gate")
 STAGES = ["static", "sanitizers", "fuzz", "chaos", "ossfuzz", "bench"]
 TARGETS = _targets.TARGETS
@@ -89,19 +89,20 @@ def stage_sanitizers(args, log):
             verdicts.append(f"{preset}: build failed")
             ok = False
             continue
-        rc, out = run(["ctest", "--preset", preset], log)
-        summary = re.search(r"(\d+)% tests passed, (\d+) tests? failed out of (\d+)", out)
-        failed = re.findall(r"\d+ - (\S+) \((?:Failed|Timeout|SEGFAULT|Subprocess aborted|Not Run)", out)
-        if rc or not summary:
+        r = ctest.run(["--preset", preset], cwd=ROOT)
+        with open(log, "a") as f:
+            f.write(f"$ ctest --preset {preset}\n{r.output}")
+        if r.status or r.error or r.failed:
             ok = False
             # Case names start with the SPEC rule id they check (S2_..., G4_...).
-            rules = sorted({m.group(1) for f in failed
+            rules = sorted({m.group(1) for f in r.failed
                             for m in [re.match(r"[^.]+\.([SGIDR]\d+)", f)] if m},
-                           key=lambda r: (r[0], int(r[1:])))
-            verdicts.append(f"{preset}: {len(failed)} failed: {', '.join(failed[:6])}"
-                            + (f" (rules {', '.join(rules)})" if rules else ""))
+                           key=lambda rule: (rule[0], int(rule[1:])))
+            why = r.error or f"{len(r.failed)} failed: {', '.join(r.failed[:6])}"
+            verdicts.append(f"{preset}: {why}" + (f" (rules {', '.join(rules)})" if rules else ""))
         else:
-            verdicts.append(f"{preset}: {summary.group(3)} passed")
+            verdicts.append(f"{preset}: {len(r.passed) + len(r.skipped)} passed"
+                            + (f" ({len(r.skipped)} skipped)" if r.skipped else ""))
     return ok, "; ".join(verdicts)
 
 
@@ -137,9 +138,10 @@ def stage_fuzz(args, log):
     # A smoke starts from nothing: a stale summary or an earlier run's crash
     # index would give this change a verdict it did not earn.
     shutil.rmtree(reports, ignore_errors=True)
-    rc, out = run([sys.executable, os.path.join(ROOT, "fuzz", "campaign.py"), "run", "--time",
+    rc, out = run([sys.executable, "-m", "vmbytes.fuzz.command", "run", "--time",
                    str(max(10, int(total))), "--engine", "both", "--jobs", str(args.jobs), "--fresh",
-                   "--no-merge", "--reports", reports], log)
+                   "--no-merge", "--reports", reports], log,
+                  env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "tools")))
     try:
         with open(os.path.join(reports, "summary.json")) as f:
             summary = json.load(f)
@@ -213,7 +215,7 @@ def stage_bench(args, log):
     return ok, "; ".join(notes)
 
 
-def main():
+def parse_args(argv=None):
     def stage_list(text):
         """--stages: a comma-separated, non-empty list of known stages."""
         names = text.split(",")
@@ -233,17 +235,17 @@ def main():
     p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
     p.add_argument("--base", type=cliargs.nonempty("REV"),
                    help="the revision the bench stage compares with (default: see bench/gate/base.py)")
-    args = p.parse_args()
-    stages = args.stages
+    args = p.parse_args(argv)
     if args.base is not None and subprocess.run(
             ["git", "-c", f"safe.directory={ROOT}", "-C", ROOT, "rev-parse", "--verify",
              "--quiet", f"{args.base}^{{commit}}"],
             capture_output=True).returncode != 0:
-        print(f"vmbytes gate: --base {args.base} is not a commit in this repository",
-              file=sys.stderr)
-        return 2
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+        cliargs.die(p.prog, f"--base {args.base} is not a commit in this repository")
+    return args
+
+
+def execute(args):
+    stages = args.stages
     os.makedirs(OUT, exist_ok=True)
     log = os.path.join(OUT, "gate.log")
     open(log, "w").close()
@@ -273,6 +275,10 @@ def main():
           f"({', '.join(r['stage'] + {True: '', None: ' SKIPPED', False: ' FAILED'}[r['pass']] for r in results)}); "
           f"log in {os.path.relpath(log, ROOT)}")
     return 0 if verdict else 1
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "ci"))
-import cliargs  # noqa: E402
+from vmbytes import cliargs  # noqa: E402
 import report_html as H  # noqa: E402  (exits 1 with one line without python3-markdown)
 
 VERDICT_RE = re.compile(r"^- \*\*(PASS|FAIL|TIE)\*\* (.*?): (.*)$")
@@ -50,7 +50,7 @@ def md_table(head, rows):
 
 def bench_verdicts(rep, md):
     """[(group, verdict, title, detail)]: bench/latest.verdicts.json
-    (bench/run.py writes it beside latest.md), else the verdict bullets of
+    (tools/vmbytes/bench/report.py writes it beside latest.md), else the verdict bullets of
     the markdown, grouped by the section they sit in."""
     data = load(rep, "bench/latest.verdicts.json")
     out = []

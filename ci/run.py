@@ -23,9 +23,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import cliargs  # noqa: E402  (one argument checker for every tool)
-from campaign import parse_time  # noqa: E402  (one parser for --time everywhere)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import cliargs  # noqa: E402  (one argument checker for every tool)
 
 
 def step(name, cmd, steps, env=None, detail=None):
@@ -47,13 +46,14 @@ def step(name, cmd, steps, env=None, detail=None):
     return entry
 
 
-def main():
+def parse_args(argv=None):
     p = cliargs.Parser(prog="vmbytes run", description=__doc__.split("\n\n")[0])
-    p.add_argument("--time", type=parse_time, default=300.0, help="fuzzing budget (default 5m)")
+    p.add_argument("--time", type=cliargs.campaign_time, default=300.0, help="fuzzing budget (default 5m)")
     p.add_argument("--jobs", type=cliargs.integer(1, cliargs.MAX_JOBS), default=os.cpu_count() or 1)
-    args = p.parse_args()
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+    return p.parse_args(argv)
+
+
+def execute(args):
     vm = os.path.join(ROOT, "vmbytes")
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     t0 = time.time()
@@ -99,6 +99,10 @@ def main():
     print("  report:  reports/index.html (and reports/index.md)")
     print("=" * 72)
     return 0 if all(s["ok"] for s in steps) else 1
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

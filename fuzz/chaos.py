@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 """The fuzz campaign's chaos test: kill -9 at any moment loses nothing.
 
-usage: chaos.py [--trials N] [--seed S] [--campaign FILE] [--keep]
+usage: chaos.py [--trials N] [--seed S] [--package DIR] [--keep]
 
-Builds a sandbox (a copy of fuzz/campaign.py with corpus/slice holding a
+Builds a sandbox (a copy of the tooling package, tools/vmbytes, with corpus/slice holding a
 few hundred of the committed inputs, and a build dir whose fuzz_slice and
 fuzz_slice_replay are fuzz/chaos_engine.py in front of the real fuzz-asan
 binaries, which plants one crash and one flaky input), then:
 
-  kills     runs `campaign.py run slice --engine libfuzzer --time 10`
+  kills     runs `python3 -m vmbytes.fuzz.command run slice --engine libfuzzer --time 10`
             and kills it with SIGKILL, again and again: during crash
             minimization, during the corpus merge, just after the merge
             (the summary writes) and at random moments, resuming each time
@@ -70,10 +70,15 @@ def is_temp(name):
 
 
 def make_sandbox(base, campaign, with_fuzzer=True):
+    """@campaign: the tooling package under test (its fuzz/ is the campaign)."""
     os.makedirs(os.path.join(base, "fuzz", "dict"))
-    shutil.copyfile(campaign, os.path.join(base, "fuzz", "campaign.py"))
-    for name in ("targets.py", "targets.txt", "cliargs.py"):  # what campaign.py imports
-        shutil.copyfile(os.path.join(ROOT, "fuzz", name), os.path.join(base, "fuzz", name))
+    shutil.copyfile(os.path.join(ROOT, "fuzz", "targets.txt"), os.path.join(base, "fuzz", "targets.txt"))
+    # The package under test and the lists it reads.
+    shutil.copytree(campaign, os.path.join(base, "tools", "vmbytes"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.makedirs(os.path.join(base, "core", "src", "copy"))
+    shutil.copyfile(os.path.join(ROOT, "core", "src", "copy", "strategies.txt"),
+                    os.path.join(base, "core", "src", "copy", "strategies.txt"))
     shutil.copyfile(os.path.join(ROOT, "fuzz", "dict", f"{TARGET}.dict"),
                     os.path.join(base, "fuzz", "dict", f"{TARGET}.dict"))
     build = os.path.join(base, "build", "fuzz-asan", "fuzz")
@@ -120,8 +125,9 @@ class Run:
     def __init__(self, base, args, env):
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(base, "fuzz", "campaign.py"), "run", TARGET] + args,
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            [sys.executable, "-m", "vmbytes.fuzz.command", "run", TARGET] + args,
+            stdout=self.log, stderr=subprocess.STDOUT, env=dict(env, PYTHONPATH=os.path.join(base, "tools")),
+            start_new_session=True)
         self.t0 = time.monotonic()
 
     def output(self):
@@ -407,8 +413,9 @@ def main():
     p.add_argument("--trials", type=int, default=len(PLANS), help="kill plans to run "
                    f"(default {len(PLANS)}; more repeat them with other random moments)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
-    p.add_argument("--campaign", default=os.path.join(ROOT, "fuzz", "campaign.py"),
-                   help="the campaign.py under test (default this tree's)")
+    p.add_argument("--package", dest="campaign", metavar="DIR", default=os.path.join(ROOT, "tools", "vmbytes"),
+                   help="the tooling package under test, whose fuzz/ is the campaign "
+                   "(default this tree's tools/vmbytes)")
     p.add_argument("--cases", default="kills,engines,diskfull")
     p.add_argument("--keep", action="store_true", help="keep the sandboxes (build/chaos/)")
     args = p.parse_args()

@@ -27,8 +27,9 @@ import shutil
 import subprocess
 import sys
 
-import cliargs  # one argument checker for every tool
-import targets as _targets  # the one list, fuzz/targets.txt
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes import cliargs  # noqa: E402  # one argument checker for every tool
+from vmbytes import lists as _targets  # noqa: E402  (fuzz/targets.txt, core/src/copy/strategies.txt)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "reports", "coverage")
@@ -40,7 +41,7 @@ MIN_LINES, MIN_BRANCHES = 95.0, 90.0
 MODULES = {"virtq": (95.0, 90.0)}
 # Every copy strategy but the dispatcher (which the plain replays run), and
 # every guest search; see replay_forced().
-COPY_STRATEGIES = ["libc_dispatched", "bytes", "words", "reference", "rep_movsb", "avx2", "avx512", "nt"]
+COPY_STRATEGIES = _targets.STRATEGIES  # core/src/copy/strategies.txt
 COPY_CORPORA = ["slice", "guest"]
 GUEST_SEARCHES = ["plain", "avx2", "avx512"]
 SEARCH_CORPORA = ["guest", "layout", "api"]
@@ -188,13 +189,14 @@ def without(skipped, summary, export, lcov_path):
     return out, sorted(names)
 
 
-def main():
+def parse_args(argv=None):
     p = cliargs.Parser(prog="vmbytes coverage", description=__doc__.split("\n\n")[0])
     p.add_argument("build", metavar="BUILD_DIR", type=build_dir,
                    help="the coverage preset's build directory")
-    args = p.parse_args()
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+    return p.parse_args(argv)
+
+
+def execute(args):
     build = os.path.join(args.build, "fuzz")
     profraw = os.path.join(OUT, "profraw")
     shutil.rmtree(OUT, ignore_errors=True)
@@ -306,6 +308,10 @@ def main():
         return 1
     print(f"coverage: pass: at least {MIN_LINES}% of lines and {MIN_BRANCHES}% of branches")
     return 0
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

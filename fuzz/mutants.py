@@ -36,7 +36,8 @@ import sys
 import threading
 import time
 
-import cliargs  # one argument checker for every tool
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from vmbytes import cliargs, ctest  # noqa: E402  (one argument checker; CTest's JUnit results)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRATCH = os.path.join(ROOT, "build", "mutants-src")
@@ -216,10 +217,12 @@ def short_fuzz(build, targets, seconds):
 def unit_tests(build, areas):
     """Killed when a unit test of the mutated file's area fails."""
     for area in areas:
-        rc, out = sh(["ctest", "--test-dir", build, "-R", f"^{area}\\.", "-j2"], 600)
-        if rc != 0:
-            m = re.search(r"\d+ - (\S+) \(", out)
-            return f"unit {m.group(1) if m else area}"
+        try:
+            r = ctest.run(["--test-dir", build, "-R", f"^{area}\\.", "-j2"], timeout=600)
+        except subprocess.TimeoutExpired:
+            return f"unit {area} (timeout)"
+        if r.status != 0 or r.failed:
+            return f"unit {r.failed[0] if r.failed else area}"
     return None
 
 
@@ -315,7 +318,7 @@ class Worker:
         sh(["ninja", "-C", self.build] + build_targets(), 600)
 
 
-def main():
+def parse_args(argv=None):
     p = cliargs.Parser(prog="vmbytes mutants", description=__doc__.split("\n\n")[0])
     p.add_argument("--time-per-mutant", type=cliargs.seconds(0, 3600), default=6.0, metavar="S",
                    help="seconds of fuzzing for a mutant the replay does not kill, 0 for none "
@@ -331,9 +334,10 @@ def main():
                    help="judge N mutants at once, each in a scratch tree of its own (default 1)")
     p.add_argument("--fresh", action="store_true",
                    help="forget the verdicts of earlier runs")
-    args = p.parse_args()
-    if os.environ.get("VMB_VALIDATE_ONLY"):
-        return 0
+    return p.parse_args(argv)
+
+
+def execute(args):
     equivalent = load_equivalent()
     sys.path.insert(0, os.path.join(ROOT, "core", "tests"))
     from replay_check import check  # noqa: E402 (the checker of ctest's ops.* cases)
@@ -484,6 +488,10 @@ def main():
         print(f"vmbytes mutants: {len(stale)} entries of fuzz/mutants-equivalent.txt match no "
               f"mutant of the sources any more: " + "; ".join(f"[{a} {b}] {c}" for a, b, c in stale))
     return 0
+
+
+def main(argv=None):
+    return execute(parse_args(argv))
 
 
 if __name__ == "__main__":

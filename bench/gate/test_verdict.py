@@ -42,7 +42,7 @@ def synth_size(rng, truth, pair_sigma):
 
 
 def gate(sizes):
-    """The gate as run.py applies it: the worst verdict over the sizes."""
+    """The gate as tools/vmbytes/bench/checks.py applies it: the worst verdict over the sizes."""
     return worst_verdict([against_best(p, s, 0.95)[0] for p, s in sizes])
 
 

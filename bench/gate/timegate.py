@@ -48,6 +48,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import base as _base  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
+from vmbytes import benchjson  # noqa: E402  (the one reader of benchmark JSON)
 
 ROOT = _base.ROOT
 CHANGE_BENCH = os.path.join(ROOT, "build", "bench", "bench", "vmbytes-bench")
@@ -84,14 +86,10 @@ def run_once(bench, flt, min_time):
         if r.returncode != 0:
             raise RuntimeError(f"{bench} exited {r.returncode}: "
                                f"{(r.stderr.strip().splitlines() or ['no output'])[-1]}")
-        with open(out) as f:
-            data = json.load(f)
+        data = benchjson.load(out)
     finally:
         os.remove(out)
-    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-    return {b["run_name"]: b["cpu_time"] * scale[b.get("time_unit", "ns")]
-            for b in data["benchmarks"]
-            if b.get("run_type") == "iteration" and not b.get("error_occurred")}
+    return {r.name: r.cpu_ns for r in benchjson.iterations(data) if not r.error}
 
 
 def holm(pvalues, alpha):

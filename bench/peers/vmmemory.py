@@ -8,7 +8,7 @@ libvmbytes.a), as separate processes: in each round both start (which one
 first alternates), then take their samples alternately, operation by
 operation (A B, then B A); compared per operation. Standard library only.
 
-bench/run.py calls build() and measure() for ./vmbytes bench (with or
+tools/vmbytes/bench/command.py calls build() and measure() for ./vmbytes bench (with or
 without --quick) and checks()/section() for its report. By hand:
 
   vmmemory.py measure [--vmbytes-peer PATH] [--quick]
@@ -34,6 +34,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes.signtest import at_least_p as sign_p  # noqa: E402  (scipy's binomtest)
 CRATE = os.path.join(ROOT, "bench", "peers", "vm-memory")
 TARGET = os.path.join(ROOT, "build", "peers", "vm-memory")
 RUST_BIN = os.path.join(TARGET, "release", "vmb-peer-vm-memory")
@@ -262,11 +264,6 @@ def measure(mode, c_bin=C_BIN, progress=print):
                  "started; samples alternated)")
     return {"mode": mode, **s, "seconds": round(time.monotonic() - t0, 2), "times": times,
             "ratios": ratios}
-
-
-def sign_p(k, n):
-    """P(at least k of n rounds on one side) when each side is a coin toss."""
-    return sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n if n else 1.0
 
 
 def verdict(ratios, bound):

@@ -30,8 +30,8 @@ import sys
 import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import cliargs  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import cliargs  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "ci", "tests", "report-fixture")
 PLOT = "bench/20261202T000000Z/copy-hot-1t.png"  # linked by the fixture, written here

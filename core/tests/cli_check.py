@@ -11,8 +11,8 @@ Each bad case runs through ./vmbytes itself, with stand-ins for apt-get,
 sudo, dpkg-query, cmake, ctest and ninja first on PATH: a stand-in that is
 called records it, so a case that slips past validation fails here (and
 at once, with no build) instead of installing or building. The good cases
-(values that are odd but legal, such as --max 0) run the Python tool with
-VMB_VALIDATE_ONLY=1, which must accept them (exit 0). For replay, the
+(values that are odd but legal, such as --max 0) run `./vmbytes check
+TOOL ...`, which parses only and must accept them (exit 0). For replay, the
 vmbytes-replay binary's own argument handling is checked too (--replay).
 """
 import concurrent.futures
@@ -121,22 +121,28 @@ OTHER = {
     ],
 }
 
-# Legal values the validation pass must accept: (script, argv).
+# Legal values the check must accept: argv after the command, run as
+# `./vmbytes check TOOL ARGV` (it parses only, exit 0).
 GOOD = {
-    "fuzz": [("fuzz/campaign.py", ["run", "--time=10"]), ("fuzz/campaign.py", ["run", "--time", "1h"]),
-             ("fuzz/campaign.py", ["run", "--time=2.5m", "--jobs=2", "--engine=afl"]),
-             ("fuzz/campaign.py", ["prune"]),
-             ("fuzz/campaign.py", ["decode", ROOT + "/README.md", "--target=guest"])],
-    "mutants": [("fuzz/mutants.py", ["--time-per-mutant=0", "--max=0"]),
-                ("fuzz/mutants.py", ["--time-per-mutant=2.5", "--jobs=16", "--file=slice.c"])],
-    "bench": [("bench/run.py", ["bench", "--quick", "--repetitions=1", "--min-time=0.01", "copy/"])],
-    "tune": [("bench/run.py", ["tune", "--margin=0", "--repetitions=3"])],
-    "gate": [("ci/gate.py", ["--stages=static", "--fuzz-seconds=5", "--jobs=1"])],
-    "run": [("ci/run.py", ["--time=2m", "--jobs=1"])],
-    "coverage": [("fuzz/coverage.py", [ROOT])],
-    "replay": [],
-    "test": [],
+    "fuzz": [["--time=10"], ["--time", "1h"], ["--time=2.5m", "--jobs=2", "--engine=afl"],
+             ["prune"], ["decode", ROOT + "/README.md", "--target=guest"]],
+    "mutants": [["--time-per-mutant=0", "--max=0"],
+                ["--time-per-mutant=2.5", "--jobs=16", "--file=slice.c"]],
+    "bench": [["--quick", "--repetitions=1", "--min-time=0.01", "copy/"]],
+    "tune": [["--margin=0", "--repetitions=3"]],
+    "gate": [["--stages=static", "--fuzz-seconds=5", "--jobs=1"]],
+    "run": [["--time=2m", "--jobs=1"]],
+    "coverage": [[]],
+    "replay": [[ROOT + "/README.md"]],
+    "test": [[], ["dev", "release"]],
 }
+
+# fuzz/coverage.py's own BUILD_DIR argument (the CLI passes
+# build/coverage), parsed only: its parse_args() alone, in a child.
+COVERAGE_PARSE = ("import importlib.util, sys; "
+                  "spec = importlib.util.spec_from_file_location('coverage', sys.argv[1]); "
+                  "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+                  "m.parse_args(sys.argv[2:])")
 
 
 def bad_cases(tool):
@@ -219,7 +225,6 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         bindir = make_stubs(tmp)
         env = dict(os.environ)
-        env.pop("VMB_VALIDATE_ONLY", None)
         env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
         # (label, argv, env, word to name, or None for a legal case)
         cases = [(f"./vmbytes {tool} {shown(argv)}", [VMBYTES, tool] + argv, env, word)
@@ -228,20 +233,16 @@ def main():
             cases += [(f"vmbytes-replay {shown(argv)}", [replay_bin] + argv, env, word)
                       for argv, word in OTHER["replay"]]
         if tool == "coverage":
-            # fuzz/coverage.py BUILD_DIR, as cmd_coverage calls it; in its
-            # validation pass, so that a case it wrongly accepts cannot
-            # touch reports/coverage.
-            cov = [sys.executable, os.path.join(ROOT, "fuzz", "coverage.py")]
-            cov_env = dict(env, VMB_VALIDATE_ONLY="1")
-            cases += [(f"coverage.py {shown(argv)}", cov + argv, cov_env, word)
+            cov = [sys.executable, "-c", COVERAGE_PARSE, os.path.join(ROOT, "fuzz", "coverage.py")]
+            cases += [(f"coverage.py {shown(argv)}", cov + argv, env, word)
                       for argv, word in [([], "BUILD_DIR"), ([""], "BUILD_DIR"),
                                          (["--bogus"], "--bogus"),
                                          (["/nonexistent/build"], "/nonexistent/build"),
                                          ([ROOT + "/README.md"], "README.md"),
                                          ([ROOT, "second_dir"], "second_dir")]]
-        good_env = dict(env, VMB_VALIDATE_ONLY="1")
-        cases += [(f"{script} {shown(argv)} (legal)", [sys.executable, os.path.join(ROOT, script)] + argv,
-                   good_env, None) for script, argv in GOOD[tool]]
+            cases.append((f"coverage.py {ROOT} (legal)", cov + [ROOT], env, None))
+        cases += [(f"./vmbytes check {tool} {shown(argv)} (legal)", [VMBYTES, "check", tool] + argv,
+                   env, None) for argv in GOOD[tool]]
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             runs = list(pool.map(lambda c: run_case(c[1], c[2], tmp), cases))
     failed = []

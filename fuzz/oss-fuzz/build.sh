@@ -99,7 +99,7 @@ for name in "${targets[@]}"; do
 			zip -q -X -j -@ "$OUT/${fuzzer}_seed_corpus.zip")
 	fi
 	cp "$SRC_DIR/fuzz/dict/$name.dict" "$OUT/$fuzzer.dict"
-	# The campaign's settings (fuzz/campaign.py): inputs up to 4 KiB, 10 s
+	# The campaign's settings (tools/vmbytes/fuzz/jobs.py): inputs up to 4 KiB, 10 s
 	# per input.
 	cat >"$OUT/$fuzzer.options" <<OPTIONS
 [libfuzzer]

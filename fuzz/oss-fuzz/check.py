@@ -71,8 +71,11 @@ import time
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "fuzz"))
-import targets as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes import lists as _targets  # noqa: E402  (the one list, fuzz/targets.txt)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from project_files import check_files  # noqa: E402  (the OSS-Fuzz files agree)
+from traces import STRACE_SET, scan_traces  # noqa: E402  (what strace saw)
 
 CLANG, CLANGXX = "clang-14", "clang++-14"
 SYMBOLIZER = "/usr/lib/llvm-14/bin/llvm-symbolizer"
@@ -142,19 +145,6 @@ SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|MemorySanitizer|LeakSan
                               r"|WARNING: MemorySanitizer|runtime error:|SUMMARY: \w+Sanitizer"
                               r"|deadly signal")
 
-# strace: every syscall taking a path, plus chdir/fchdir.
-STRACE_SET = "%file,fchdir"
-WRITE_SYSCALLS = {"creat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat",
-                  "renameat2", "link", "linkat", "symlink", "symlinkat", "truncate", "chmod",
-                  "fchmodat", "chown", "lchown", "fchownat", "utime", "utimes", "utimensat",
-                  "futimesat", "mknod", "mknodat", "setxattr", "lsetxattr", "removexattr",
-                  "lremovexattr", "mount", "umount2", "swapon", "swapoff", "chroot", "acct",
-                  "pivot_root", "quotactl"}
-OPEN_WRITE = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND")
-STRACE_LINE = re.compile(r"^(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
-QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-OPENED = re.compile(r"=\s+\d+<([^>]*)>")
-DIRFD = re.compile(r"^(?:AT_FDCWD|-?\d+<([^>]*)>)")
 
 NOOP_TARGET = b"""#include <stddef.h>
 #include <stdint.h>
@@ -577,50 +567,6 @@ class Build:
         self.results, self.base = results, base
 
 
-def scan_traces(prefix, cwd):
-    """The /dev paths, writes outside /tmp and chdirs in strace -ff files."""
-    found = {"dev": set(), "writes": set(), "chdir": set()}
-    for name in os.listdir(prefix):
-        if not name.startswith("st."):
-            continue
-        with open(os.path.join(prefix, name), errors="replace") as f:
-            for line in f:
-                m = STRACE_LINE.match(line)
-                if not m:
-                    continue
-                call, args = m.group(1), m.group(2)
-                if call in ("chdir", "fchdir"):
-                    found["chdir"].add(f"{call}({args[:80]})")
-                    continue
-                if call in ("execve", "execveat"):
-                    strings = QUOTED.findall(args)[:1]
-                elif call in ("readlink", "readlinkat"):
-                    strings = QUOTED.findall(args)[:1]
-                else:
-                    strings = QUOTED.findall(args)
-                if call in ("symlink", "symlinkat"):
-                    strings = strings[1:]  # the first string is the link's content
-                d = DIRFD.match(args)
-                base = d.group(1) if d and d.group(1) else cwd
-                paths = [os.path.normpath(os.path.join(base, s)) for s in strings if s]
-                for p in paths:
-                    if p == "/dev" or p.startswith("/dev/"):
-                        found["dev"].add(p)
-                writes = call in WRITE_SYSCALLS or (call in ("open", "openat", "openat2", "creat")
-                                                    and (call == "creat" or OPEN_WRITE.search(args)))
-                if writes and call in ("open", "openat", "openat2", "creat"):
-                    # What the descriptor refers to, when the open succeeded
-                    # (strace -y): /proc/self/fd/N of a memfd is no file.
-                    r = OPENED.search(line)
-                    if r:
-                        paths = [r.group(1)] if r.group(1).startswith("/") and not r.group(1).startswith("/memfd:") else []
-                if writes:
-                    for p in paths:
-                        if not (p == "/tmp" or p.startswith("/tmp/")) and not p.startswith("/dev/"):
-                            found["writes"].add(f"{call} {p}")
-    return found
-
-
 def read_stats(path):
     stats = {}
     try:
@@ -644,47 +590,6 @@ def git_status():
     p = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=all"],
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     return p.stdout
-
-
-def check_files():
-    """The OSS-Fuzz and ClusterFuzzLite files agree with each other."""
-    here = os.path.join(ROOT, "fuzz", "oss-fuzz")
-    proj = os.path.join(here, "projects", "vmbytes")
-    problems = []
-
-    def read(path):
-        try:
-            with open(path) as f:
-                return f.read()
-        except OSError as e:
-            problems.append(f"{os.path.relpath(path, ROOT)}: {e.strerror}")
-            return ""
-
-    yaml = read(os.path.join(proj, "project.yaml"))
-    main_repo = re.search(r'^main_repo:\s*"?([^"\s]+)', yaml, re.M)
-    clone = re.search(r"git clone\b.*?\s(\S+://\S+)", read(os.path.join(proj, "Dockerfile")))
-    if not main_repo or not clone or main_repo.group(1) != clone.group(1):
-        problems.append("projects/vmbytes: the Dockerfile's clone URL "
-                        f"({clone.group(1) if clone else 'none'}) is not project.yaml's main_repo "
-                        f"({main_repo.group(1) if main_repo else 'none'})")
-    for key in ("homepage", "language", "primary_contact", "main_repo", "sanitizers",
-                "fuzzing_engines", "architectures"):
-        if not re.search(rf"^{key}:", yaml, re.M):
-            problems.append(f"projects/vmbytes/project.yaml has no {key}")
-    lang = re.search(r"^language:\s*(\S+)", yaml, re.M)
-    cflite_lang = re.search(r"^language:\s*(\S+)",
-                            read(os.path.join(ROOT, ".clusterfuzzlite", "project.yaml")), re.M)
-    workflow = set(re.findall(r"^\s+language:\s*(\S+)",
-                              read(os.path.join(ROOT, "ci", "github", "workflows", "cflite.yml")), re.M))
-    langs = {m.group(1) for m in (lang, cflite_lang) if m} | workflow
-    if len(langs) != 1 or not lang or not cflite_lang:
-        problems.append(f"the project.yaml files and cflite.yml disagree on the language: {sorted(langs)}")
-    real = 'exec "$SRC/vmbytes/fuzz/oss-fuzz/build.sh"'
-    for script in (os.path.join(proj, "build.sh"), os.path.join(ROOT, ".clusterfuzzlite", "build.sh")):
-        if real not in read(script) or not os.access(script, os.X_OK):
-            problems.append(f"{os.path.relpath(script, ROOT)} does not run fuzz/oss-fuzz/build.sh "
-                            "or is not executable")
-    return problems
 
 
 def check_build(name, args):

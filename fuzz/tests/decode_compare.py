@@ -28,8 +28,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(HERE))
-from targets import TARGETS  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes.lists import TARGETS  # noqa: E402
 
 DEFAULT_VARIANTS = [
     ("clang-O0", "clang", "-O0"),

@@ -26,8 +26,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(HERE))
-from targets import TARGETS  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from vmbytes.lists import TARGETS  # noqa: E402
 
 RAN_OUT = "# the input ends here:"
 

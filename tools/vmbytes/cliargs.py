@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
-"""Argument checking shared by every vmbytes tool (campaign.py, mutants.py,
-coverage.py, bench/run.py, ci/gate.py, ci/run.py).
+"""Argument checking shared by every vmbytes tool (the CLI, cli.py, and
+every command behind it).
 
 A bad argument is one line on stderr, "PROG: what is wrong (try
 './vmbytes help')", and exit status 2; it names the flag. Numbers are
@@ -155,3 +155,7 @@ def nonempty(what):
         return text
     parse.__name__ = what
     return parse
+
+
+# One parser for a fuzzing budget, --time of `fuzz` and `run`: 10 s to 30 days.
+campaign_time = duration(10)
