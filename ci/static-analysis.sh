@@ -13,7 +13,7 @@ build=${2:-}
 	exit 2
 }
 cd "$ROOT"
-sources=(core/src/*.c core/src/copy/*.c virtq/src/*.c)
+sources=(core/src/*.c core/src/copy/*.c core/src/arch/*/*.c virtq/src/*.c)
 case "$mode" in
 clang-tidy)
 	tidy=$(command -v clang-tidy-14 || command -v clang-tidy)
@@ -21,13 +21,13 @@ clang-tidy)
 	;;
 cppcheck)
 	cppcheck -q --enable=warning,performance,portability --std=c11 --error-exitcode=1 \
-		--inline-suppr --platform=unix64 -D_GNU_SOURCE -D__x86_64__ \
+		--inline-suppr --platform=unix64 -D_GNU_SOURCE -DVMB_BUILDING_LIBRARY -D__x86_64__ \
 		-D__ORDER_LITTLE_ENDIAN__=1234 -D__ORDER_BIG_ENDIAN__=4321 -D__BYTE_ORDER__=1234 \
 		-Icore/include -Icore/src -Ivirtq/include "${sources[@]}"
 	;;
 gcc-analyzer)
 	for f in "${sources[@]}"; do
-		gcc -std=c11 -D_GNU_SOURCE -Icore/include -Icore/src -Ivirtq/include -O1 -fanalyzer -Wall -Wextra \
+		gcc -std=c11 -D_GNU_SOURCE -DVMB_BUILDING_LIBRARY -Icore/include -Icore/src -Ivirtq/include -O1 -fanalyzer -Wall -Wextra \
 			-Werror -c "$f" -o /dev/null
 	done
 	;;

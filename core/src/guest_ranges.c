@@ -76,8 +76,9 @@ int vmb_guest_from_ranges(const struct vmb_range *ranges, size_t n,
 	rc = check_ranges(ranges, n, cfg, err);
 	if (rc != 0)
 		return rc;
-	/* calloc() checks n * sizeof for overflow. */
-	regions = calloc(n, sizeof(*regions));
+	/* calloc() checks n * sizeof for overflow. An array of region
+	 * pointers: the element is a pointer on purpose. */
+	regions = calloc(n, sizeof(*regions)); /* NOLINT(bugprone-sizeof-expression) */
 	if (regions == NULL)
 		return vmb__fail_errno(err, ENOMEM);
 	/* GR3: map in order; stop at the first failure. */
