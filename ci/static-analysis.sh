@@ -13,7 +13,7 @@ build=${2:-}
 	exit 2
 }
 cd "$ROOT"
-sources=(core/src/*.c core/src/copy/*.c)
+sources=(core/src/*.c core/src/copy/*.c core/src/arch/*/*.c)
 case "$mode" in
 clang-tidy)
 	tidy=$(command -v clang-tidy-14 || command -v clang-tidy)
