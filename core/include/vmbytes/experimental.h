@@ -147,7 +147,8 @@ VMB_API void vmb_copy_get_tuning(struct vmb_copy_tuning *t);
  * VMB_EUNSUPPORTED for a well-formed file whose `cpu` is not this CPU's
  * or that has no `cpu` line (a tuning measured elsewhere). On failure the
  * thresholds in force do not change. At start, a refused VMB_COPY_TUNING
- * is a warning on stderr and the built-in thresholds apply.
+ * is a warning in vmb_startup_report() (on stderr only under VMB_DIAG=1)
+ * and the built-in thresholds apply.
  */
 VMB_NODISCARD
 VMB_API int vmb_copy_load_tuning(const char *path);
@@ -157,7 +158,8 @@ VMB_API int vmb_copy_load_tuning(const char *path);
  * vendor/family/model/flags, e.g. `GenuineIntel/6/167/erms,fsrm,avx2,
  * avx512f,avx512bw,avx512vl` (without the spaces; family and model in
  * decimal; of erms, fsrm, avx2, avx512f, avx512bw, avx512vl those the CPU
- * has, in that order).
+ * has, in that order); `aarch64/implementer/part/` from MIDR_EL1 on
+ * aarch64 (0/0 where Linux shows none).
  * @buf: receives the key, NUL-terminated.
  * @len: size of @buf; 96 always suffices.
  * Return: 0; VMB_EINVALID_ARGUMENT for a NULL @buf or a @len too small.
