@@ -125,7 +125,8 @@ def replay_forced(build, profraw):
     with open(foreign, "w") as f:
         f.write("cpu=NoSuchVendor/1/1/erms\nblock=libc_dispatched\n")
     # Each must print its warning (or, for the good file, none): checked,
-    # since a path that did not run would count for nothing.
+    # since a path that did not run would count for nothing. The library
+    # prints what start-up read only when asked (VMB_DIAG=1).
     config = [({"VMB_COPY_TUNING": good}, None), ({"VMB_COPY_TUNING": bad}, "is not a tuning file"),
               ({"VMB_COPY_TUNING": foreign}, "was made on NoSuchVendor/1/1/erms"),
               ({"VMB_COPY_TUNING": "/nonexistent"}, "cannot be read"),
@@ -134,12 +135,12 @@ def replay_forced(build, profraw):
               ({"VMB_GUEST_INDEX": "sometimes"}, "is not always or auto")]
     for i, (extra, warning) in enumerate(config):
         env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(profraw, f"config{i}-%p.profraw"),
-                   **extra)
+                   VMB_DIAG="1", **extra)
         # One input is enough: the start-up code runs before it.
         one = sorted(glob.glob(os.path.join(ROOT, "corpus", "guest", "*")))[:1]
         run = subprocess.run([os.path.join(build, "fuzz_guest_replay")] + one, env=env,
                              capture_output=True, text=True)
-        said = warning is None and "vmbytes:" not in run.stderr or \
+        said = warning is None and "vmbytes: warning:" not in run.stderr or \
             warning is not None and warning in run.stderr
         if not said:
             sys.exit(f"coverage: {extra} did not give the expected warning "
