@@ -129,7 +129,8 @@ def replay_forced(build, profraw):
     with open(foreign, "w") as f:
         f.write("cpu=NoSuchVendor/1/1/erms\nblock=libc_dispatched\n")
     # Each must print its warning (or, for the good file, none): checked,
-    # since a path that did not run would count for nothing.
+    # since a path that did not run would count for nothing. The library
+    # prints what start-up read only when asked (VMB_DIAG=1).
     config = [({"VMB_COPY_TUNING": good}, None), ({"VMB_COPY_TUNING": bad}, "is not a tuning file"),
               ({"VMB_COPY_TUNING": foreign}, "was made on NoSuchVendor/1/1/erms"),
               ({"VMB_COPY_TUNING": "/nonexistent"}, "cannot be read"),
