@@ -265,7 +265,7 @@ void vmbf__api_check_tuning(struct vmbf_producer *d)
 		enum vmb_copy_strategy c = n <= 8 ? VMB_COPY_DEFAULT
 					   : forced != VMB_COPY_DEFAULT ? forced
 					   : n <= own ? VMB_COPY_DEFAULT
-					   : n >= got.nt_min ? VMB_COPY_NT
+					   : got.nt_min != SIZE_MAX && n >= got.nt_min ? VMB_COPY_NT
 					   : n >= got.movsb_min && n < got.movsb_max ? VMB_COPY_REP_MOVSB
 										    : got.block;
 
