@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 			if (measure("default_avx2", VMB_COPY_DEFAULT, dst, src, sizes[k]) != 0)
 				return 1;
-		(void)vmb_copy_set_tuning(&saved);
+		if (vmb_copy_set_tuning(&saved) != 0)
+			return 1; /* the thresholds it started with were refused */
 	}
 	free(src);
 	free(dst);

@@ -128,6 +128,7 @@ VMB_API enum vmb_copy_strategy vmb_copy_forced(void);
  * Return: 0; VMB_EINVALID_ARGUMENT for NULL, an unavailable block
  * strategy or movsb_min > movsb_max.
  */
+VMB_NODISCARD
 VMB_API int vmb_copy_set_tuning(const struct vmb_copy_tuning *t);
 
 /* vmb_copy_get_tuning() - the thresholds in force; a NULL @t does nothing. */

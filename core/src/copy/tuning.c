@@ -172,7 +172,10 @@ void vmb__copy_start(void)
 	const char *force = getenv("VMB_COPY_STRATEGY");    /* NOLINT(concurrency-mt-unsafe) */
 
 	vmb__copy_default_tuning(&t);
-	(void)vmb_copy_set_tuning(&t); /* the defaults only name available strategies */
+	/* The defaults name only available strategies, so this cannot fail;
+	 * were it to, the report says so and the dispatcher keeps memcpy. */
+	if (vmb_copy_set_tuning(&t) != 0)
+		vmb__diag(true, "the built-in thresholds were refused; copies above 63 bytes use memcpy");
 	if (path && *path)
 		tuning_from_env(path);
 	if (force && *force) {

@@ -63,7 +63,7 @@ void vmbf__api_check_strategies(struct vmbf_producer *d)
 		VMBF_CHECK("S10", rc == 0 || !vmb_copy_strategy_available(VMB_COPY_REP_MOVSB) ||
 					  !vmb_copy_strategy_available(VMB_COPY_NT), "set_tuning refused");
 		vmb_copy(dst + dof, src + so, n);
-		vmb_copy_set_tuning(&saved);
+		VMBF_CHECK("S10", vmb_copy_set_tuning(&saved) == 0, "the saved tuning was refused");
 	} else if (vmb_copy_strategy_available((enum vmb_copy_strategy)st)) {
 		VMBF_CHECK("S10", vmb_copy_strategy_copy((enum vmb_copy_strategy)st, dst + dof, src + so, n) == 0,
 			   "strategy %s refused", vmb_copy_strategy_name((enum vmb_copy_strategy)st));
@@ -273,5 +273,5 @@ void vmbf__api_check_tuning(struct vmbf_producer *d)
 			   vmb_copy_strategy_name(vmb_copy_strategy_for(n)), vmb_copy_strategy_name(c));
 	}
 	VMBF_CHECK("S10", vmb_copy_load_tuning(NULL) == VMB_EINVALID_ARGUMENT, "load_tuning(NULL)");
-	vmb_copy_set_tuning(&saved);
+	VMBF_CHECK("S10", vmb_copy_set_tuning(&saved) == 0, "the saved tuning was refused");
 }
