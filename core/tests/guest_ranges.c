@@ -2,8 +2,11 @@
 /*
  * vmb_guest_from_ranges() (core/src/guest_ranges.c): GR1-GR3, with G1, G2
  * and G11 through it. "Nothing leaks" is checked by counting the process's
- * mappings and open descriptors before and after each failing call (and
- * by LeakSanitizer in the asan preset for the heap).
+ * open descriptors and its mappings before and after each failing call (and
+ * by LeakSanitizer in the asan preset for the heap). The mappings are
+ * counted where nothing else maps memory behind the test's back (dev,
+ * ubsan, portable, aarch64): under ASan, MSan and TSan the sanitizer's own
+ * allocator maps memory as it goes, so there the count is not compared.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +20,23 @@
 #include "harness.h"
 #include "vmbytes.h"
 
-/* The lines of /proc/self/maps: one per mapping. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || \
+	__has_feature(thread_sanitizer)
+#define SANITIZER_MAPS 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZER_MAPS 1
+#endif
+
+/* The lines of /proc/self/maps: one per mapping; 0 under a sanitizer that
+ * maps memory of its own (see the top), so that before and after agree. */
 static size_t count_maps(void)
 {
+#ifdef SANITIZER_MAPS
+	return 0;
+#endif
 	FILE *f = fopen("/proc/self/maps", "r");
 	size_t n = 0;
 	int c;
@@ -186,7 +203,15 @@ TEST(GR3_anon_ranges_with_guards_and_dirty_bitmaps)
 		CHECK(pid >= 0);
 		if (pid == 0) {
 			volatile uint8_t *p = side == 0 ? host - 1 : host + 0x2000;
+			struct rlimit no_core = { 0, 0 };
+			struct sigaction sa;
 
+			/* No core dump, and the default action: a sanitizer's
+			 * handler would turn the fault into an exit code. */
+			setrlimit(RLIMIT_CORE, &no_core);
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = SIG_DFL;
+			sigaction(SIGSEGV, &sa, NULL);
 			*p = 1;
 			_exit(0);
 		}
@@ -268,6 +293,10 @@ TEST(GR3_a_failing_mmap_in_the_middle_leaves_nothing)
 {
 	/* In a child: an address-space limit lets the first ranges map and
 	 * makes the mmap of the last one fail with ENOMEM. */
+#ifdef SANITIZER_MAPS
+	vmbt_skip("a sanitizer's shadow memory does not fit under RLIMIT_AS");
+	return;
+#endif
 	pid_t pid = fork();
 
 	CHECK(pid >= 0);

@@ -22,8 +22,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
-from cliargs import Parser  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tools"))
+from vmbytes.cliargs import Parser  # noqa: E402
 
 LAYOUTS = ["one_region", "after_hole", "ram_hole_ram", "adjacent", "top"]
 # The region the buffers of each layout go to (virtq/model.c's table).
