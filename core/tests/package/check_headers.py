@@ -11,9 +11,11 @@ rejected (an error, or a warning that -Werror makes one), and that the
 same calls in the right order compile (so the check can tell a rejected
 misuse from a broken snippet).
 
-usage: check_headers.py COMPILER STD INCLUDE_DIR
+usage: check_headers.py COMPILER STD INCLUDE_DIR [EXTRA_INCLUDE_DIR...]
   COMPILER: gcc, clang, g++ or clang++ (a path is fine); STD: c11, c17,
-  c++11, c++17, c++20.
+  c++11, c++17, c++20. The headers of each EXTRA_INCLUDE_DIR/vmbytes/ (a
+  library built on vmbytes, such as virtq/include) are compiled alone too,
+  with every directory on the include path.
 """
 import os
 import subprocess
@@ -21,10 +23,11 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 4:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    cc, std, inc = sys.argv[1:]
+    cc, std, inc = sys.argv[1:4]
+    extra = sys.argv[4:]
     lang = "c++" if std.startswith("c++") else "c"
     if std not in ("c11", "c17", "c++11", "c++17", "c++20"):
         print(f"check_headers.py: unknown standard {std}", file=sys.stderr)
@@ -32,14 +35,19 @@ def main():
     if not os.path.isdir(os.path.join(inc, "vmbytes")):
         print(f"check_headers.py: {inc} has no vmbytes/ folder", file=sys.stderr)
         return 2
+    for d in extra:
+        if not os.path.isdir(os.path.join(d, "vmbytes")):
+            print(f"check_headers.py: {d} has no vmbytes/ folder", file=sys.stderr)
+            return 2
     headers = ["vmbytes.h"] + sorted(
-        "vmbytes/" + h for h in os.listdir(os.path.join(inc, "vmbytes")) if h.endswith(".h"))
+        "vmbytes/" + h for d in [inc] + extra
+        for h in os.listdir(os.path.join(d, "vmbytes")) if h.endswith(".h"))
     bad = 0
     for h in headers:
         # -c to /dev/null rather than -fsyntax-only, so that the inline
         # functions go through code generation too.
         cmd = [cc, "-x", lang, f"-std={std}", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
-               "-I", inc, "-c", "-o", os.devnull, "-"]
+               "-I", inc] + [a for d in extra for a in ("-I", d)] + ["-c", "-o", os.devnull, "-"]
         # experimental.h declares nothing without its define (and an empty
         # unit is not ISO C); check_experimental() covers it without.
         pre = "#define VMB_EXPERIMENTAL\n" if h == "vmbytes/experimental.h" else ""
