@@ -355,7 +355,8 @@ TEST(S10_dispatcher_picks_only_available_strategies)
 		tuned++;
 		for (unsigned k = 0; k < 8 * sizeof(size_t); k++)
 			for (int d = -1; d <= 1; d++) {
-				size_t n = ((size_t)1 << k) + (size_t)d;
+				/* 2^k - 1, 2^k, 2^k + 1, without a wrap at k = 0. */
+				size_t n = d < 0 ? ((size_t)1 << k) - 1 : ((size_t)1 << k) + (size_t)d;
 				enum vmb_copy_strategy s = vmb_copy_strategy_for(n);
 
 				CHECK(vmb_copy_strategy_available(s));

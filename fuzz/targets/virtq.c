@@ -479,7 +479,7 @@ VMBF_NO_FEEDBACK static void run_actions(struct run *r)
 		switch (a->kind) {
 		case VQF_PUBLISH:
 			driver_word(r, in->avail + 4 + 2ull * (r->m.driver_idx % in->size), (uint16_t)a->a);
-			r->m.driver_idx++;
+			r->m.driver_idx = (uint16_t)(r->m.driver_idx + 1);
 			driver_word(r, in->avail + 2, r->m.driver_idx);
 			break;
 		case VQF_AVAIL_RAW:

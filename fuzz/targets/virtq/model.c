@@ -603,7 +603,7 @@ void vqf_check_dirty(struct vqf_mem *m, const struct vqf_log *log, unsigned n)
 				bool ok = false;
 
 				for (unsigned k = 0; k < n; k++)
-					ok |= addr - log[k].addr < log[k].len;
+					ok |= addr >= log[k].addr && addr - log[k].addr < log[k].len;
 				VMBF_CHECK("VQ-used-bytes", ok, "add_used dirtied 0x%" PRIx64, addr);
 				seen++;
 			}
