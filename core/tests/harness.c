@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -246,4 +248,41 @@ int vmbt_disk_file(size_t len)
 		abort();
 	}
 	return fd;
+}
+
+/*
+ * Runs @touch in a forked child (no core dump, default SIGSEGV action, so
+ * that a sanitizer's handler does not turn the fault into an exit code) and
+ * returns the child's wait status.
+ */
+int vmbt_touch_in_child(volatile uint8_t *p, bool write)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		struct sigaction sa;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGBUS, &sa, NULL);
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	int status = 0;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+bool vmbt_died_of_segv(int status)
+{
+	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
 }

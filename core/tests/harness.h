@@ -149,4 +149,13 @@ int vmbt_temp_file(size_t len);
  * zero bytes, not a memfd; returns the fd. */
 int vmbt_disk_file(size_t len);
 
+/* Touches *@p (a store when @write) in a forked child with the default
+ * SIGSEGV/SIGBUS action and no core dump, so that a sanitizer's handler
+ * cannot turn the fault into an exit code; returns the child's wait
+ * status (-1 when fork or waitpid fails). */
+int vmbt_touch_in_child(volatile uint8_t *p, bool write);
+
+/* True when @status (from vmbt_touch_in_child()) is a death by SIGSEGV. */
+bool vmbt_died_of_segv(int status);
+
 #endif /* VMBYTES_TEST_HARNESS_H */

@@ -675,43 +675,6 @@ TEST(G11_mapping_flags)
 	}
 }
 
-/*
- * Runs @touch in a forked child (no core dump, default SIGSEGV action, so
- * that a sanitizer's handler does not turn the fault into an exit code) and
- * returns the child's wait status.
- */
-static int run_child_touch(volatile uint8_t *p, bool write)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		struct rlimit no_core = { 0, 0 };
-		struct sigaction sa;
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGSEGV, &sa, NULL);
-		sigaction(SIGBUS, &sa, NULL);
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	int status = 0;
-
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return status;
-}
-
-static bool died_of_segv(int status)
-{
-	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
-}
-
 static bool exited_ok(int status)
 {
 	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
@@ -732,16 +695,16 @@ TEST(G11_guard_pages_fault)
 		size_t len = (size_t)vmb_region_len(r);
 
 		/* Control: the first and last bytes are fine. */
-		CHECK(exited_ok(run_child_touch(base, true)));
-		CHECK(exited_ok(run_child_touch(base + len - 1, true)));
-		CHECK(exited_ok(run_child_touch(base + len - 1, false)));
+		CHECK(exited_ok(vmbt_touch_in_child(base, true)));
+		CHECK(exited_ok(vmbt_touch_in_child(base + len - 1, true)));
+		CHECK(exited_ok(vmbt_touch_in_child(base + len - 1, false)));
 		/* The guards. */
-		CHECK(died_of_segv(run_child_touch(base - 1, false)));
-		CHECK(died_of_segv(run_child_touch(base - 1, true)));
-		CHECK(died_of_segv(run_child_touch(base + len, false)));
-		CHECK(died_of_segv(run_child_touch(base + len, true)));
-		CHECK(died_of_segv(run_child_touch(base - pg, false)));
-		CHECK(died_of_segv(run_child_touch(base + len + pg - 1, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base - 1, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base - 1, true)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base + len, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base + len, true)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base - pg, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base + len + pg - 1, false)));
 		vmb_region_free(r);
 	}
 }
@@ -759,9 +722,9 @@ TEST(G11_guard_pages_unaligned_len)
 			continue;
 		volatile uint8_t *base = vmb_region_host_base(r);
 
-		CHECK(exited_ok(run_child_touch(base + pg + 9, false)));
-		CHECK(died_of_segv(run_child_touch(base - 1, false)));
-		CHECK(died_of_segv(run_child_touch(base + 2 * pg, false)));
+		CHECK(exited_ok(vmbt_touch_in_child(base + pg + 9, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base - 1, false)));
+		CHECK(vmbt_died_of_segv(vmbt_touch_in_child(base + 2 * pg, false)));
 		vmb_region_free(r);
 	}
 }
