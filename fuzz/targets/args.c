@@ -24,6 +24,7 @@
  * test hooks. */
 #define VMB_EXPERIMENTAL
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,6 +91,12 @@ __attribute__((format(printf, 1, 2))) void vmbf__args_calling(const char *fmt, .
 		if (write(trace_fd, call, n + 1) != (ssize_t)(n + 1))
 			_exit(1);
 		call[n] = '\0';
+#ifdef VMBF_ARGS_PLANTED
+		/* Test-only build (fuzz_args_planted_replay): a failing call, for
+		 * fuzz/tests/decode_restart.py. Never in a product target. */
+		if (strncmp(call, VMBF_ARGS_PLANTED, sizeof(VMBF_ARGS_PLANTED) - 1) == 0)
+			abort();
+#endif
 	}
 }
 
@@ -199,38 +207,140 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 /*
- * The calls as they run, one line each with its argument classes. A
- * child process runs them and writes each line before its call, so that
- * an input that fails (the oracle's abort, a crash) still decodes up to
- * and including the failing call.
+ * The calls as they run, one line each with its argument classes. A child
+ * process runs them and writes each line before its call, so that an input
+ * that fails (the oracle's abort, a crash) still decodes up to and
+ * including the failing call.
+ *
+ * The child is kept for the next input (a sanitizer's fork copies its
+ * shadow's page tables: under MSan a fork per input made decoding the args
+ * corpus 50 times slower than replaying it): it reads an input as a
+ * length and the bytes, runs it, and ends its lines with one NUL byte
+ * (lines are text and never hold one). A child that dies instead is
+ * reaped and reported, and the next input gets a new one.
  */
+static pid_t dec_pid = -1;
+static int dec_in = -1, dec_out = -1; /* the child's input socket, its trace pipe */
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t r = read(fd, (uint8_t *)buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
+
+static bool send_full(int fd, const void *buf, size_t n)
+{
+	for (size_t sent = 0; sent < n;) {
+		/* MSG_NOSIGNAL: a dead child is an error here, not a SIGPIPE. */
+		ssize_t r = send(fd, (const uint8_t *)buf + sent, n - sent, MSG_NOSIGNAL);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		sent += (size_t)r;
+	}
+	return true;
+}
+
+static void decode_child(void)
+{
+	uint8_t *data = NULL;
+	uint64_t len;
+
+	while (read_full(dec_in, &len, sizeof(len))) {
+		if (len > SIZE_MAX || (data = realloc(data, len ? (size_t)len : 1)) == NULL ||
+		    !read_full(dec_in, data, (size_t)len))
+			_exit(1);
+		LLVMFuzzerTestOneInput(data, (size_t)len);
+		if (write(trace_fd, "", 1) != 1)
+			_exit(1);
+	}
+	_exit(0); /* the parent closed its end: no more inputs */
+}
+
+/* The child is gone (or must go): close its descriptors, reap it, and
+ * return its wait status. */
+static int decode_reap(void)
+{
+	int st = 0;
+
+	close(dec_in);
+	close(dec_out);
+	dec_in = dec_out = -1;
+	while (waitpid(dec_pid, &st, 0) < 0 && errno == EINTR)
+		;
+	dec_pid = -1;
+	return st;
+}
+
+static void decode_stop(void)
+{
+	if (dec_pid > 0)
+		decode_reap();
+}
+
+static void decode_start(void)
+{
+	int sv[2], fds[2];
+	static bool registered;
+
+	fflush(NULL); /* nothing buffered is written twice */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    pipe2(fds, O_CLOEXEC) != 0 || (dec_pid = fork()) < 0)
+		vmbf_fail("harness", "socketpair/pipe/fork: %s", strerror(errno));
+	if (dec_pid == 0) {
+		close(sv[0]);
+		close(fds[0]);
+		dec_in = sv[1];
+		trace_fd = fds[1];
+		decode_child();
+	}
+	close(sv[1]);
+	close(fds[1]);
+	dec_in = sv[0];
+	dec_out = fds[0];
+	if (!registered && atexit(decode_stop) == 0)
+		registered = true;
+}
+
 void vmbf_target_decode(const uint8_t *data, size_t size, struct vmbo_text *out)
 {
 	char buf[4096];
-	int fds[2], st = 0;
+	uint64_t len = size;
 	ssize_t n;
-	pid_t child;
+	bool ended = false;
 
 	vmbo_text_printf(out, "# args target\n");
-	fflush(NULL);
-	if (pipe(fds) != 0 || (child = fork()) < 0)
-		vmbf_fail("harness", "pipe/fork: %s", strerror(errno));
-	if (child == 0) {
-		close(fds[0]);
-		trace_fd = fds[1];
-		LLVMFuzzerTestOneInput(data, size);
-		_exit(0);
+	if (dec_pid < 0)
+		decode_start();
+	if (!send_full(dec_in, &len, sizeof(len)) || !send_full(dec_in, data, size))
+		vmbf_fail("harness", "sending an input to the decode child: %s", strerror(errno));
+	while (!ended && ((n = read(dec_out, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))) {
+		if (n <= 0)
+			continue;
+		/* The NUL is the input's last byte from the child: it waits for
+		 * the next input before it writes again. */
+		if (buf[n - 1] == '\0') {
+			ended = true;
+			n--;
+		}
+		vmbo_text_put(out, buf, (size_t)n);
 	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		if (n > 0)
-			vmbo_text_put(out, buf, (size_t)n);
-	close(fds[0]);
-	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		vmbo_text_printf(out, "# the input fails at the call above (%s %d): run it for the report\n",
-				 WIFSIGNALED(st) ? "signal" : "exit status",
-				 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	if (ended)
+		return;
+	int st = decode_reap();
+
+	vmbo_text_printf(out, "# the input fails at the call above (%s %d): run it for the report\n",
+			 WIFSIGNALED(st) ? "signal" : "exit status",
+			 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 }
 
