@@ -50,19 +50,6 @@ enum vmb_exact_style {
 	VMB_EXACT_COMPARE = 1,
 };
 
-/*
- * What an access does with the bytes it reaches: vm-memory 0.18's
- * Permissions (None, Read, Write, ReadWrite), taken by the permission-aware
- * range checks, slice walks and the all-or-nothing (validate-first)
- * operations. The values are bits: RW == READ | WRITE.
- */
-enum vmb_perm {
-	VMB_PERM_NONE = 0,
-	VMB_PERM_READ = 1,
-	VMB_PERM_WRITE = 2,
-	VMB_PERM_RW = 3,
-};
-
 struct vmb_bytes_ops {
 	const char *name;
 	enum vmb_exact_style exact;
@@ -83,15 +70,6 @@ struct vmb_bytes_ops {
 		    uint64_t *v, struct vmb_error *err);
 	/* S5: the errors of get_slice(addr, n); VMB_EXACT_LOOP only. */
 	int (*check_range)(void *self, uint64_t addr, size_t n, struct vmb_error *err);
-	/*
-	 * Optional (NULL: derived from check_range, for single-range
-	 * containers): the all-or-nothing pre-check of the validate-first
-	 * operations. 0 when every byte of [@addr, @addr + @n) can be reached
-	 * with @access in one access of @n bytes; else the error that access
-	 * would give, naming the first byte it could not reach. Moves nothing.
-	 */
-	int (*validate)(void *self, uint64_t addr, size_t n, enum vmb_perm access,
-			struct vmb_error *err);
 };
 
 /* A container seen through the generic interface; passed by value. */
