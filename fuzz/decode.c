@@ -237,17 +237,21 @@ static void pick_faults(struct vmbf_producer *d, struct vmbo_op *op)
 static const unsigned widths[] = { 1, 2, 4, 8 };
 
 /*
- * The op kinds in the order the input's kind byte picks them (byte % 13).
- * Fixed here, not taken from enum vmbo_kind: a kind added to the engine
- * must not change what the committed corpus means.
+ * The op kinds in the order the input's kind byte picks them (byte % 13,
+ * or byte % 15 for a profile with .whole). Fixed here, not taken from enum
+ * vmbo_kind: a kind added to the engine must not change what the
+ * committed corpus means, so a new kind goes at the end and only a new
+ * profile's table reaches it.
  */
 static const enum vmbo_kind kinds[] = {
 	VMBO_WRITE, VMBO_READ, VMBO_WRITE_SLICE, VMBO_READ_SLICE, VMBO_WRITE_OBJ,
 	VMBO_READ_OBJ, VMBO_STORE, VMBO_LOAD, VMBO_READ_FROM, VMBO_READ_EXACT_FROM,
-	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY,
+	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY, VMBO_WRITE_WHOLE, VMBO_READ_WHOLE,
 };
-#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
-_Static_assert(NKINDS == 13, "the corpus's kind byte picks one of 13 kinds");
+#define NKINDS 13u
+#define NKINDS_WHOLE 15u
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == NKINDS_WHOLE,
+	       "the corpus's kind byte picks one of 13 kinds, or of 15 with .whole");
 
 
 size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
@@ -282,17 +286,19 @@ size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t 
 		checkpoint(&d, out, &complete);
 	}
 	for (unsigned i = 0; i < prof->max_ops && !vmbf_done(&d); i++) {
-		struct vmbo_op op = { .kind = kinds[vmbf_u8(&d) % NKINDS] };
+		struct vmbo_op op = { .kind = kinds[vmbf_u8(&d) % (prof->whole ? NKINDS_WHOLE : NKINDS)] };
 
 		op.width = widths[vmbf_u8(&d) % 4];
 		switch (op.kind) {
 		case VMBO_WRITE:
 		case VMBO_WRITE_SLICE:
+		case VMBO_WRITE_WHOLE:
 			op.addr = pick_addr(&d, &l);
 			pick_data(&d, &op, pick_count(&d, &l));
 			break;
 		case VMBO_READ:
 		case VMBO_READ_SLICE:
+		case VMBO_READ_WHOLE:
 			op.addr = pick_addr(&d, &l);
 			op.n = pick_count(&d, &l);
 			break;

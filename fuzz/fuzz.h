@@ -62,6 +62,9 @@ struct vmbf_profile {
 	bool bitmaps;                   /* may add a bitmap line */
 	uint64_t max_len;               /* bytes per container or region */
 	unsigned max_ops;
+	/* The kind byte also picks write_whole and read_whole (W1-W4): 15
+	 * kinds instead of 13. Off for the targets whose corpus predates them. */
+	bool whole;
 };
 
 /**

@@ -154,6 +154,7 @@ static uint64_t write_extent(const struct vmbo_script *s, uint64_t len)
 		switch (op->kind) {
 		case VMBO_WRITE:
 		case VMBO_WRITE_SLICE:
+		case VMBO_WRITE_WHOLE:
 			n = op->len;
 			break;
 		case VMBO_WRITE_OBJ:

@@ -61,6 +61,46 @@ int vmb_bytes_read_slice(struct vmb_bytes b, uint64_t addr, void *buf, size_t le
 	return vmb__exact_result(rc, n, len, err);
 }
 
+/*
+ * W1-W3: the check of the whole range, before anything moves. 1 when the
+ * operation has nothing to do (len == 0), 0 to go on, else the error.
+ */
+static int whole_check(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
+		       struct vmb_error *err)
+{
+	if (b.ops == NULL)
+		return bad_arg(err);
+	/* W1: an empty range is ok at any address. */
+	if (len == 0)
+		return 1;
+	if (buf == NULL)
+		return bad_arg(err);
+	if (b.ops->check_range == NULL)
+		return vmb__fail(err, VMB_EUNSUPPORTED);
+	return b.ops->check_range(b.self, addr, len, err);
+}
+
+int vmb_bytes_write_whole(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
+			  struct vmb_error *err)
+{
+	int rc = whole_check(b, addr, buf, len, err);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	/* W4: the range holds; only the medium can fail from here on. */
+	return vmb_bytes_write_slice(b, addr, buf, len, err);
+}
+
+int vmb_bytes_read_whole(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
+			 struct vmb_error *err)
+{
+	int rc = whole_check(b, addr, buf, len, err);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
+	return vmb_bytes_read_slice(b, addr, buf, len, err);
+}
+
 int vmb_bytes_write_obj(struct vmb_bytes b, uint64_t addr, const void *obj, size_t size,
 			struct vmb_error *err)
 {

@@ -360,6 +360,39 @@ static int g_load(void *self, uint64_t addr, unsigned width, struct vmb_ordering
 							  v, err));
 }
 
+/*
+ * W2: 0 when every byte of [addr, addr + n) is in a region, else
+ * InvalidGuestAddress naming the first byte that is not. The G4 walk
+ * without the copies; n > 0.
+ */
+static int whole_range(const struct vmb_guest *g, uint64_t addr, size_t n, struct vmb_error *err)
+{
+	size_t i = vmb__guest_index(g, addr), left = n;
+	uint64_t cur = addr;
+
+	if (i == g->n)
+		return vmb__fail_guest_addr(err, addr);
+	for (;;) {
+		const struct vmb__guest_slot *s = &g->fast[i];
+		/* At this point: cur is in slot i, so cap >= 1. */
+		uint64_t cap = s->len - (cur - s->start);
+
+		if (cap >= left)
+			return 0;
+		left -= (size_t)cap;
+		/* G1: a region ends at or below UINT64_MAX, so this cannot wrap;
+		 * no region holds UINT64_MAX, so a range past it fails below. */
+		cur += cap;
+		if (++i == g->n || g->fast[i].start != cur)
+			return vmb__fail_guest_addr(err, cur);
+	}
+}
+
+static int g_check_whole(void *self, uint64_t addr, size_t n, struct vmb_error *err)
+{
+	return n == 0 ? 0 : whole_range(self, addr, n, err);
+}
+
 static const struct vmb_bytes_ops guest_ops = {
 	.name = "guest",
 	.exact = VMB_EXACT_COMPARE,
@@ -369,7 +402,7 @@ static const struct vmb_bytes_ops guest_ops = {
 	.write_volatile_to = g_write_to,
 	.store = g_store,
 	.load = g_load,
-	.check_range = NULL,
+	.check_range = g_check_whole,
 };
 
 struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g)
@@ -462,4 +495,29 @@ int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 	if (g == NULL || !vmb_order_valid_for_load(order) || !vmb_width_valid(width) || v == NULL)
 		return bad_arg(err);
 	return g_load(g, addr, width, order, v, err);
+}
+
+/* W1, W2, W4: the whole range checked, then G6's copy, which cannot stop short. */
+int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
+			  struct vmb_error *err)
+{
+	if (g == NULL || (len > 0 && buf == NULL))
+		return bad_arg(err);
+	if (len == 0)
+		return 0;
+	int rc = whole_range(g, addr, len, err);
+
+	return rc != 0 ? rc : vmb__guest_write_slice_slow(g, addr, buf, len, err);
+}
+
+int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+			 struct vmb_error *err)
+{
+	if (g == NULL || (len > 0 && buf == NULL))
+		return bad_arg(err);
+	if (len == 0)
+		return 0;
+	int rc = whole_range(g, addr, len, err);
+
+	return rc != 0 ? rc : vmb__guest_read_slice_slow(g, addr, buf, len, err);
 }

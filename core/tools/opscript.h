@@ -70,18 +70,20 @@ enum vmbo_kind {
 	VMBO_WRITE_TO,
 	VMBO_WRITE_ALL_TO,
 	VMBO_DIRTY,
+	VMBO_WRITE_WHOLE, /* W1-W4: all or nothing */
+	VMBO_READ_WHOLE,
 	VMBO_KIND_COUNT,
 };
 
 struct vmbo_op {
 	enum vmbo_kind kind;
 	uint64_t addr;
-	uint64_t n;      /* read, read_slice, *_from, *_to */
+	uint64_t n;      /* read, read_slice, read_whole, *_from, *_to */
 	uint64_t cap;    /* write_to, write_all_to */
 	uint64_t value;  /* write_obj, store */
 	unsigned width;  /* T: 1, 2, 4, 8 */
 	int order;       /* enum vmb_order; may be invalid on purpose */
-	uint8_t *data;   /* HEX (write, write_slice, source contents); owned */
+	uint8_t *data;   /* HEX (write, write_slice, write_whole, source contents); owned */
 	size_t len;
 	/*
 	 * vmbytes extension to SPEC section 7: an optional last operand

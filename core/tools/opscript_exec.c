@@ -166,6 +166,7 @@ static void ok_typed(struct vmbo_result *res, const struct vmbo_op *op, const ui
 		ok_count_hex(res, done, buf, done);
 		break;
 	case VMBO_READ_SLICE:
+	case VMBO_READ_WHOLE:
 		ok_hex(res, buf, op->n);
 		break;
 	case VMBO_READ_OBJ:
@@ -212,9 +213,9 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 	res->parts = NULL;
 	res->nparts = 0;
 	/* Host byte order: the low op->width bytes of the value (little-endian). */
-	if (op->kind == VMBO_READ || op->kind == VMBO_READ_SLICE || op->kind == VMBO_WRITE_TO ||
-	    op->kind == VMBO_WRITE_ALL_TO) {
-		size_t need = op->kind == VMBO_READ || op->kind == VMBO_READ_SLICE ? op->n : op->cap;
+	if (op->kind == VMBO_READ || op->kind == VMBO_READ_SLICE || op->kind == VMBO_READ_WHOLE ||
+	    op->kind == VMBO_WRITE_TO || op->kind == VMBO_WRITE_ALL_TO) {
+		size_t need = op->kind == VMBO_WRITE_TO || op->kind == VMBO_WRITE_ALL_TO ? op->cap : op->n;
 
 		buf = op_buffer(need ? need : 1);
 	}
@@ -294,6 +295,14 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 		rc = vmb_bytes_write_all_volatile_to(b, op->addr, sink, op->n, &e);
 		if (rc == 0)
 			ok_hex(res, buf, bsink.len);
+		break;
+	case VMBO_WRITE_WHOLE:
+		rc = vmb_bytes_write_whole(b, op->addr, op->data, op->len, &e);
+		break;
+	case VMBO_READ_WHOLE:
+		rc = vmb_bytes_read_whole(b, op->addr, buf, op->n, &e);
+		if (rc == 0)
+			ok_hex(res, buf, op->n);
 		break;
 	case VMBO_DIRTY:
 		return run_dirty(env, res);

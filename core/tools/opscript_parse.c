@@ -24,6 +24,8 @@ static const char *const kind_names[VMBO_KIND_COUNT] = {
 	[VMBO_WRITE_TO] = "write_to",
 	[VMBO_WRITE_ALL_TO] = "write_all_to",
 	[VMBO_DIRTY] = "dirty",
+	[VMBO_WRITE_WHOLE] = "write_whole",
+	[VMBO_READ_WHOLE] = "read_whole",
 };
 
 static const char *const order_names[] = { "relaxed", "acquire", "release", "acq_rel", "seq_cst" };
@@ -255,6 +257,7 @@ const char *const vmbo__shapes[VMBO_KIND_COUNT] = {
 	[VMBO_STORE] = "TAVO",   [VMBO_LOAD] = "TAO",      [VMBO_READ_FROM] = "ANH",
 	[VMBO_READ_EXACT_FROM] = "ANH", [VMBO_WRITE_TO] = "ANC", [VMBO_WRITE_ALL_TO] = "ANC",
 	[VMBO_DIRTY] = "",
+	[VMBO_WRITE_WHOLE] = "AH", [VMBO_READ_WHOLE] = "AN",
 };
 
 static bool takes_faults(int kind)
@@ -320,9 +323,10 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 			ok = parse_u64(t, &op.addr);
 			break;
 		case 'N':
-			/* Only read and read_slice allocate N bytes; the I/O forms take any count. */
+			/* Only the reads allocate N bytes; the I/O forms take any count. */
 			ok = parse_u64(t, &op.n) &&
-			     (op.n <= VMBO_MAX_COUNT || (kind != VMBO_READ && kind != VMBO_READ_SLICE));
+			     (op.n <= VMBO_MAX_COUNT || (kind != VMBO_READ && kind != VMBO_READ_SLICE &&
+							 kind != VMBO_READ_WHOLE));
 			break;
 		case 'C':
 			ok = parse_u64(t, &op.cap) && op.cap <= VMBO_MAX_COUNT;

@@ -28,6 +28,12 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 	case VMBO_READ_SLICE:
 		*rc = vmb_guest_read_slice(g, op->addr, buf, op->n, e);
 		return true;
+	case VMBO_WRITE_WHOLE:
+		*rc = vmb_guest_write_whole(g, op->addr, op->data, op->len, e);
+		return true;
+	case VMBO_READ_WHOLE:
+		*rc = vmb_guest_read_whole(g, op->addr, buf, op->n, e);
+		return true;
 	case VMBO_WRITE_OBJ:
 		*v = op->value;
 		*rc = vmb_guest_write_obj(g, op->addr, v, op->width, e);

@@ -117,6 +117,32 @@ static long c_write_to(struct vmbf_model *m, struct mregion *r, uint64_t off, ui
 	return (long)len;
 }
 
+/*
+ * W2: the first byte of [a, a + n) in no region, or -1 (as a uint64_t
+ * flag in *@bad) when all are mapped. Byte by byte in effect: a region at
+ * a time, from the address each one ends at.
+ */
+static bool first_hole(struct vmbf_model *m, uint64_t a, uint64_t n, uint64_t *bad)
+{
+	uint64_t cur = a, left = n;
+
+	while (left > 0) {
+		struct mregion *r = find(m, cur);
+
+		if (r == NULL) {
+			*bad = cur;
+			return true;
+		}
+		uint64_t in = r->start + r->len - cur;
+
+		if (in >= left)
+			return false;
+		left -= in;
+		cur += in; /* G1: at most UINT64_MAX, which no region holds */
+	}
+	return false;
+}
+
 void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf_expect *e,
 		       struct msrc *src, struct msink *sink)
 {
@@ -124,6 +150,26 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 	long got;
 
 	switch (op->kind) {
+	case VMBO_WRITE_WHOLE:
+	case VMBO_READ_WHOLE: {
+		uint64_t n = op->kind == VMBO_WRITE_WHOLE ? op->len : op->n, bad;
+		uint8_t *bufs[2] = { vmbf__scratch(0, n + 1), vmbf__scratch(1, n + 1) };
+
+		/* W1, then W2: the whole range or nothing. */
+		if (n > 0 && first_hole(m, op->addr, n, &bad)) {
+			vmbf__expect_addr(e, "W2", VMB_EINVALID_GUEST_ADDRESS, bad);
+			return;
+		}
+		if (op->kind == VMBO_WRITE_WHOLE) {
+			got = walk(m, op->addr, n, c_write, op, (void *)op->data, e);
+			vmbf__expect_ok(e, "W4");
+		} else {
+			got = walk(m, op->addr, n, c_read, op, bufs, e);
+			vmbf__expect_bytes(e, "W4", VMBO_OK_HEX, 0, bufs[0], bufs[1], (size_t)n);
+		}
+		(void)got;
+		return;
+	}
 	case VMBO_WRITE:
 	case VMBO_WRITE_SLICE:
 	case VMBO_WRITE_OBJ: {

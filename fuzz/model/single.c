@@ -89,6 +89,21 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 	long got;
 
 	switch (op->kind) {
+	case VMBO_WRITE_WHOLE:
+	case VMBO_READ_WHOLE:
+		n = op->kind == VMBO_WRITE_WHOLE ? op->len : op->n;
+		/* W1: empty is ok first; W3: S5's range check, nothing moved on error. */
+		if (n > 0 && range_err(e, "W3", a, n, r->len))
+			return;
+		if (op->kind == VMBO_WRITE_WHOLE) {
+			if (n > 0)
+				model_put(m, r, a, op->data, (size_t)n);
+			vmbf__expect_ok(e, "W4");
+		} else {
+			vmbf__expect_bytes(e, "W4", VMBO_OK_HEX, 0, n ? r->bytes + a : NULL,
+					   n ? r->known + a : NULL, (size_t)n);
+		}
+		return;
 	case VMBO_WRITE:
 	case VMBO_WRITE_SLICE:
 	case VMBO_WRITE_OBJ: {

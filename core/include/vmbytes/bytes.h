@@ -68,7 +68,13 @@ struct vmb_bytes_ops {
 		     uint64_t v, struct vmb_error *err);
 	int (*load)(void *self, uint64_t addr, unsigned width, struct vmb_ordering order,
 		    uint64_t *v, struct vmb_error *err);
-	/* S5: the errors of get_slice(addr, n); VMB_EXACT_LOOP only. */
+	/*
+	 * S5: the errors of get_slice(addr, n), for VMB_EXACT_LOOP containers
+	 * (the exact I/O forms and W3 call it). For VMB_EXACT_COMPARE ones it
+	 * is optional and W2's check of the whole range (0, or the error of
+	 * its first unreachable byte); NULL makes write_whole/read_whole
+	 * Unsupported there. It moves nothing.
+	 */
 	int (*check_range)(void *self, uint64_t addr, size_t n, struct vmb_error *err);
 };
 
@@ -117,6 +123,29 @@ VMB_API int vmb_bytes_read_slice(struct vmb_bytes b, uint64_t addr, void *buf, s
 				 struct vmb_error *err);
 
 /* vmb_bytes_write_obj() - write an object of @size bytes: write_slice. S4. */
+/**
+ * vmb_bytes_write_whole() - all or nothing: write the @len bytes of @buf at
+ * @addr only if every one of them can be written (W1-W4). The range is
+ * checked before any byte moves; on an error nothing was written and no
+ * page was marked dirty.
+ * Return: 0 (all @len bytes written; @len == 0 is 0 at any address);
+ * InvalidArgument for a NULL container, or a NULL @buf with @len > 0;
+ * the range's error: on guest memory InvalidGuestAddress{addr} naming the
+ * first byte in no region (W2), on a single-range container S5's Overflow
+ * or OutOfBounds (W3); Unsupported for a container without the check.
+ * A data file or remote process whose I/O fails after the check reports
+ * IO{errno} with the bytes before it written (W4).
+ */
+VMB_NODISCARD
+VMB_API int vmb_bytes_write_whole(struct vmb_bytes b, uint64_t addr, const void *buf, size_t len,
+				  struct vmb_error *err);
+
+/* vmb_bytes_read_whole() - all or nothing, as vmb_bytes_write_whole(): on an
+ * error @buf is untouched. W1-W4. */
+VMB_NODISCARD
+VMB_API int vmb_bytes_read_whole(struct vmb_bytes b, uint64_t addr, void *buf, size_t len,
+				 struct vmb_error *err);
+
 VMB_NODISCARD
 VMB_API int vmb_bytes_write_obj(struct vmb_bytes b, uint64_t addr, const void *obj, size_t size,
 				struct vmb_error *err);

@@ -171,6 +171,27 @@ VMB_NODISCARD
 VMB_API int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *out,
 				  struct vmb_error *err);
 
+/**
+ * vmb_guest_write_whole() - all or nothing: write the @len bytes of @buf at
+ * @addr only if every byte of [@addr, @addr + @len) is in a region (W1,
+ * W2, W4). The whole range is walked before any byte moves, so a buffer
+ * that runs into a hole or past the end of RAM writes nothing (G6's
+ * write_slice writes up to the hole, then reports PartialBuffer).
+ * Return: 0 (@len == 0 is 0 at any address); InvalidArgument for a NULL
+ * @g, or a NULL @buf with @len > 0; InvalidGuestAddress{addr} with the
+ * first address of the range that is in no region (@addr itself when it
+ * is unmapped). On an error no byte was written and no page marked dirty.
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf,
+				  size_t len, struct vmb_error *err);
+
+/* vmb_guest_read_whole() - all or nothing, as vmb_guest_write_whole(): on
+ * an error @buf is untouched. W1, W2, W4. */
+VMB_NODISCARD
+VMB_API int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+				 struct vmb_error *err);
+
 /* vmb_guest_bytes() - the guest memory as a container (guest-physical
  * addresses): every operation of bytes.h, by G4-G9. */
 VMB_API struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g);
