@@ -24,6 +24,12 @@
  *        container/find_region/<regions>/in_order
  *        container/dirty/<on|off>/<op>/<bytes>
  *        container/slice/<write_slice|read_slice|vmb_copy>/4096
+ *        container/[typed/]<write_whole|read_whole>/512/<inside|boundary>
+ *
+ * The all-or-nothing forms (SPEC W1-W4) are write_slice/read_slice after a
+ * walk of the whole range: their rows next to container/[typed/]
+ * <write_slice|read_slice>/512 at the same place are the cost of the check
+ * (a regression gate of vmbytes against itself, not a peer comparison).
  */
 /* The experimental tier (vmbytes/experimental.h): tuning, forcing and
  * test hooks. */
@@ -87,11 +93,13 @@ static struct vmb_guest *two_regions(bool dirty)
 enum op {
 	READ_OBJ, WRITE_OBJ, READ_SLICE, WRITE_SLICE,
 	READ_FROM, READ_EXACT_FROM, WRITE_TO, WRITE_ALL_TO, STORE_U64,
+	READ_WHOLE, WRITE_WHOLE,
 };
 
 static const char *const op_names[] = {
 	"read_obj", "write_obj", "read_slice", "write_slice", "read_volatile_from",
 	"read_exact_volatile_from", "write_volatile_to", "write_all_volatile_to", "store",
+	"read_whole", "write_whole",
 };
 
 struct op_case {
@@ -130,6 +138,8 @@ static void op_body(struct vmb_bench *b, void *arg)
 	case READ_SLICE:
 	case WRITE_SLICE:
 	case STORE_U64:
+	case READ_WHOLE:
+	case WRITE_WHOLE:
 		while (vmb_bench_keep_running_batch(b, OP_BATCH)) {
 			for (int i = 0; i < OP_BATCH; i++) {
 				int rc;
@@ -147,6 +157,12 @@ static void op_body(struct vmb_bench *b, void *arg)
 						break;
 					case WRITE_SLICE:
 						rc = vmb_guest_write_slice(g, addr, buf, n, NULL);
+						break;
+					case READ_WHOLE:
+						rc = vmb_guest_read_whole(g, addr, buf, n, NULL);
+						break;
+					case WRITE_WHOLE:
+						rc = vmb_guest_write_whole(g, addr, buf, n, NULL);
 						break;
 					default:
 						rc = vmb_guest_store(g, addr, 8, VMB_RELEASE,
@@ -169,6 +185,12 @@ static void op_body(struct vmb_bench *b, void *arg)
 					break;
 				case WRITE_SLICE:
 					rc = vmb_bytes_write_slice(m, addr, buf, n, NULL);
+					break;
+				case READ_WHOLE:
+					rc = vmb_bytes_read_whole(m, addr, buf, n, NULL);
+					break;
+				case WRITE_WHOLE:
+					rc = vmb_bytes_write_whole(m, addr, buf, n, NULL);
 					break;
 				default:
 					rc = vmb_bytes_store(m, addr, 8, VMB_RELEASE, (uint64_t)i,
@@ -470,6 +492,13 @@ void register_containers(const struct bench_mode *m)
 			reg_op(WRITE_OBJ, objs[k].size, ao, false, name);
 		}
 		for (enum op op = READ_SLICE; op <= WRITE_SLICE; op++) {
+			snprintf(name, sizeof(name), "container/typed/%s/512/%s", op_names[op], w);
+			reg_op(op, 512, a, false, name);
+		}
+		/* W1-W4: the same 512 bytes, all or nothing. */
+		for (enum op op = READ_WHOLE; op <= WRITE_WHOLE; op++) {
+			snprintf(name, sizeof(name), "container/%s/512/%s", op_names[op], w);
+			reg_op(op, 512, a, false, name);
 			snprintf(name, sizeof(name), "container/typed/%s/512/%s", op_names[op], w);
 			reg_op(op, 512, a, false, name);
 		}

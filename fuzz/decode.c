@@ -238,20 +238,30 @@ static const unsigned widths[] = { 1, 2, 4, 8 };
 
 /*
  * The op kinds in the order the input's kind byte picks them (byte % 13,
- * or byte % 15 for a profile with .whole). Fixed here, not taken from enum
+ * or byte % the profile's .nkinds). Fixed here, not taken from enum
  * vmbo_kind: a kind added to the engine must not change what the
- * committed corpus means, so a new kind goes at the end and only a new
- * profile's table reaches it.
+ * committed corpus means, so a new kind goes at the end and only a
+ * profile that asks for it reaches it.
  */
 static const enum vmbo_kind kinds[] = {
 	VMBO_WRITE, VMBO_READ, VMBO_WRITE_SLICE, VMBO_READ_SLICE, VMBO_WRITE_OBJ,
 	VMBO_READ_OBJ, VMBO_STORE, VMBO_LOAD, VMBO_READ_FROM, VMBO_READ_EXACT_FROM,
-	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY, VMBO_WRITE_WHOLE, VMBO_READ_WHOLE,
+	VMBO_WRITE_TO, VMBO_WRITE_ALL_TO, VMBO_DIRTY,
+	/* 15: the whole target */
+	VMBO_WRITE_WHOLE, VMBO_READ_WHOLE,
+	/* 22: the rmw target */
+	VMBO_FETCH_ADD, VMBO_FETCH_SUB, VMBO_FETCH_AND, VMBO_FETCH_OR, VMBO_FETCH_XOR, VMBO_SWAP,
+	VMBO_CMPXCHG,
 };
-#define NKINDS 13u
-#define NKINDS_WHOLE 15u
-_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == NKINDS_WHOLE,
-	       "the corpus's kind byte picks one of 13 kinds, or of 15 with .whole");
+#define NKINDS_FIRST 13u
+_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == 22, "13 kinds, 15 with whole, 22 with rmw");
+
+static unsigned nkinds_of(const struct vmbf_profile *prof)
+{
+	unsigned n = prof->nkinds;
+
+	return n == 0 || n > sizeof(kinds) / sizeof(kinds[0]) ? NKINDS_FIRST : n;
+}
 
 
 size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t size,
@@ -286,7 +296,7 @@ size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t 
 		checkpoint(&d, out, &complete);
 	}
 	for (unsigned i = 0; i < prof->max_ops && !vmbf_done(&d); i++) {
-		struct vmbo_op op = { .kind = kinds[vmbf_u8(&d) % (prof->whole ? NKINDS_WHOLE : NKINDS)] };
+		struct vmbo_op op = { .kind = kinds[vmbf_u8(&d) % nkinds_of(prof)] };
 
 		op.width = widths[vmbf_u8(&d) % 4];
 		switch (op.kind) {
@@ -315,6 +325,25 @@ size_t vmbf_decode(const struct vmbf_profile *prof, const uint8_t *data, size_t 
 			op.addr = pick_addr(&d, &l);
 			op.order = vmbf_u8(&d) % 5;
 			break;
+		case VMBO_FETCH_ADD:
+		case VMBO_FETCH_SUB:
+		case VMBO_FETCH_AND:
+		case VMBO_FETCH_OR:
+		case VMBO_FETCH_XOR:
+		case VMBO_SWAP:
+		case VMBO_CMPXCHG: {
+			uint64_t mask = op.width == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * op.width)) - 1;
+
+			op.addr = pick_addr(&d, &l);
+			op.value = vmbf_u64(&d) & mask;
+			op.order = vmbf_u8(&d) % 5;
+			if (op.kind == VMBO_CMPXCHG) {
+				/* A2: small expected values match fresh and rewritten memory often. */
+				op.expected = (vmbf_bool(&d) ? vmbf_u8(&d) % 4 : vmbf_u64(&d)) & mask;
+				op.failure = vmbf_u8(&d) % 5;
+			}
+			break;
+		}
 		case VMBO_READ_FROM:
 		case VMBO_READ_EXACT_FROM:
 			op.addr = pick_addr(&d, &l);

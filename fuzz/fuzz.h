@@ -62,9 +62,13 @@ struct vmbf_profile {
 	bool bitmaps;                   /* may add a bitmap line */
 	uint64_t max_len;               /* bytes per container or region */
 	unsigned max_ops;
-	/* The kind byte also picks write_whole and read_whole (W1-W4): 15
-	 * kinds instead of 13. Off for the targets whose corpus predates them. */
-	bool whole;
+	/*
+	 * How many kinds the input's kind byte picks from (decode.c's table):
+	 * 0 or 13 for the targets whose corpus predates the later kinds, 15
+	 * adds write_whole and read_whole (W1-W4), 22 the read-modify-write
+	 * atomics (A1-A5) too.
+	 */
+	unsigned nkinds;
 };
 
 /**

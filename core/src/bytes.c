@@ -210,6 +210,17 @@ int vmb__bytes_write_all(struct vmb_bytes b, uint64_t addr, struct vmb_sink *dst
 	return 0;
 }
 
+int vmb_bytes_rmw(struct vmb_bytes b, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+		  uint64_t *old, struct vmb_error *err)
+{
+	/* A1, A2: the request first, touching nothing; then A5. */
+	if (b.ops == NULL || !vmb_rmw_valid(r) || !vmb_width_valid(width) || old == NULL)
+		return bad_arg(err);
+	if (b.ops->rmw == NULL)
+		return vmb__fail(err, VMB_EUNSUPPORTED);
+	return b.ops->rmw(b.self, addr, width, r, old, err);
+}
+
 int vmb_bytes_store(struct vmb_bytes b, uint64_t addr, unsigned width,
 		    struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {

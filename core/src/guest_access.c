@@ -393,6 +393,19 @@ static int g_check_whole(void *self, uint64_t addr, size_t n, struct vmb_error *
 	return n == 0 ? 0 : whole_range(self, addr, n, err);
 }
 
+static int g_rmw(void *self, uint64_t addr, unsigned width, const struct vmb_rmw *req,
+		 uint64_t *old, struct vmb_error *err)
+{
+	struct vmb_region *r = vmb_guest_find_region(self, addr);
+
+	/* G8's terms: the first chunk only; its region's slice errors mapped by G9. */
+	if (r == NULL)
+		return vmb__fail_guest_addr(err, addr);
+	return vmb__map_backend_error(err, vmb_slice_rmw(*vmb__region_slice(r),
+							 addr - vmb_region_start(r), width, req, old,
+							 err));
+}
+
 static const struct vmb_bytes_ops guest_ops = {
 	.name = "guest",
 	.exact = VMB_EXACT_COMPARE,
@@ -403,6 +416,7 @@ static const struct vmb_bytes_ops guest_ops = {
 	.store = g_store,
 	.load = g_load,
 	.check_range = g_check_whole,
+	.rmw = g_rmw,
 };
 
 struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g)
@@ -520,4 +534,13 @@ int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t l
 	int rc = whole_range(g, addr, len, err);
 
 	return rc != 0 ? rc : vmb__guest_read_slice_slow(g, addr, buf, len, err);
+}
+
+int vmb_guest_rmw(struct vmb_guest *g, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+		  uint64_t *old, struct vmb_error *err)
+{
+	/* A1, A2: the request first, touching nothing. */
+	if (g == NULL || !vmb_rmw_valid(r) || !vmb_width_valid(width) || old == NULL)
+		return bad_arg(err);
+	return g_rmw(g, addr, width, r, old, err);
 }

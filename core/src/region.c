@@ -333,6 +333,12 @@ static int r_check_range(void *self, uint64_t addr, size_t n, struct vmb_error *
 	return vmb__map_backend_error(err, vmb_slice_ops.check_range(SLICE(self), addr, n, err));
 }
 
+static int r_rmw(void *self, uint64_t addr, unsigned width, const struct vmb_rmw *req,
+		 uint64_t *old, struct vmb_error *err)
+{
+	return vmb__map_backend_error(err, vmb_slice_ops.rmw(SLICE(self), addr, width, req, old, err));
+}
+
 static const struct vmb_bytes_ops region_ops = {
 	.name = "region",
 	.exact = VMB_EXACT_LOOP,
@@ -343,6 +349,7 @@ static const struct vmb_bytes_ops region_ops = {
 	.store = r_store,
 	.load = r_load,
 	.check_range = r_check_range,
+	.rmw = r_rmw,
 };
 
 struct vmb_bytes vmb_region_bytes(struct vmb_region *r)

@@ -228,6 +228,29 @@ int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width,
 	return 0;
 }
 
+int vmb_slice_rmw(struct vmb_slice s, size_t addr, unsigned width, const struct vmb_rmw *r,
+		  uint64_t *old, struct vmb_error *err)
+{
+	int rc;
+
+	/* A1, A2 (S9 [diverges]): the request first, touching nothing. */
+	if (!vmb_rmw_valid(r) || !vmb_width_valid(width) || old == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	/* S9: bounds (S5's errors) before alignment. */
+	rc = vmb__check_range(addr, width, s.len, err);
+	if (rc != 0)
+		return rc;
+	if (((uintptr_t)s.base + addr) & (width - 1))
+		return vmb__fail_misaligned(err, addr, width);
+	uint64_t v = vmb_atomic_rmw_raw(s.base + addr, width, r);
+
+	/* A3: dirty when it wrote. */
+	if (vmb_rmw_wrote(r, width, v))
+		vmb__slice_mark(&s, addr, width);
+	*old = v;
+	return 0;
+}
+
 int vmb_slice_copy_to(struct vmb_slice src, struct vmb_slice dst, size_t *done)
 {
 	size_t n = src.len < dst.len ? src.len : dst.len;
@@ -322,6 +345,12 @@ static int ops_check_range(void *self, uint64_t addr, size_t n, struct vmb_error
 	return vmb__check_range(addr, n, ((struct vmb_slice *)self)->len, err);
 }
 
+static int ops_rmw(void *self, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+		   uint64_t *old, struct vmb_error *err)
+{
+	return vmb_slice_rmw(*(struct vmb_slice *)self, addr, width, r, old, err);
+}
+
 _Static_assert(sizeof(size_t) == sizeof(uint64_t), "vmbytes supports 64-bit hosts");
 
 const struct vmb_bytes_ops vmb_slice_ops = {
@@ -334,6 +363,7 @@ const struct vmb_bytes_ops vmb_slice_ops = {
 	.store = ops_store,
 	.load = ops_load,
 	.check_range = ops_check_range,
+	.rmw = ops_rmw,
 };
 
 struct vmb_bytes vmb_slice_bytes(struct vmb_slice *s)

@@ -72,6 +72,13 @@ enum vmbo_kind {
 	VMBO_DIRTY,
 	VMBO_WRITE_WHOLE, /* W1-W4: all or nothing */
 	VMBO_READ_WHOLE,
+	VMBO_FETCH_ADD, /* A1-A5: read-modify-write atomics */
+	VMBO_FETCH_SUB,
+	VMBO_FETCH_AND,
+	VMBO_FETCH_OR,
+	VMBO_FETCH_XOR,
+	VMBO_SWAP,
+	VMBO_CMPXCHG,
 	VMBO_KIND_COUNT,
 };
 
@@ -80,9 +87,11 @@ struct vmbo_op {
 	uint64_t addr;
 	uint64_t n;      /* read, read_slice, read_whole, *_from, *_to */
 	uint64_t cap;    /* write_to, write_all_to */
-	uint64_t value;  /* write_obj, store */
+	uint64_t value;  /* write_obj, store, the RMW operand (cmpxchg: desired) */
+	uint64_t expected; /* cmpxchg */
 	unsigned width;  /* T: 1, 2, 4, 8 */
 	int order;       /* enum vmb_order; may be invalid on purpose */
+	int failure;     /* cmpxchg's failure ordering; may be invalid on purpose */
 	uint8_t *data;   /* HEX (write, write_slice, write_whole, source contents); owned */
 	size_t len;
 	/*
@@ -110,6 +119,20 @@ struct vmbo_text {
 	char *s;
 	size_t len, cap;
 };
+
+/* The read-modify-write request of an RMW op (fetch_add ... cmpxchg). */
+static inline struct vmb_rmw vmbo_rmw_of(const struct vmbo_op *op)
+{
+	struct vmb_rmw r;
+
+	r.op = op->kind == VMBO_CMPXCHG ? VMB_RMW_CMPXCHG
+				       : (enum vmb_rmw_op)(VMB_RMW_ADD + (op->kind - VMBO_FETCH_ADD));
+	r.order = vmb_ordering_of(op->order);
+	r.failure = vmb_ordering_of(op->failure);
+	r.v = op->value;
+	r.expected = op->expected;
+	return r;
+}
 
 /* The name of an op kind as scripts spell it ("write_obj"). */
 const char *vmbo_kind_name(enum vmbo_kind k);

@@ -171,6 +171,13 @@ static void ok_typed(struct vmbo_result *res, const struct vmbo_op *op, const ui
 		break;
 	case VMBO_READ_OBJ:
 	case VMBO_LOAD:
+	case VMBO_FETCH_ADD:
+	case VMBO_FETCH_SUB:
+	case VMBO_FETCH_AND:
+	case VMBO_FETCH_OR:
+	case VMBO_FETCH_XOR:
+	case VMBO_SWAP:
+	case VMBO_CMPXCHG:
 		ok_value(res, v);
 		break;
 	default:
@@ -304,6 +311,20 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 		if (rc == 0)
 			ok_hex(res, buf, op->n);
 		break;
+	case VMBO_FETCH_ADD:
+	case VMBO_FETCH_SUB:
+	case VMBO_FETCH_AND:
+	case VMBO_FETCH_OR:
+	case VMBO_FETCH_XOR:
+	case VMBO_SWAP:
+	case VMBO_CMPXCHG: {
+		struct vmb_rmw r = vmbo_rmw_of(op);
+
+		rc = vmb_bytes_rmw(b, op->addr, op->width, &r, &v, &e);
+		if (rc == 0)
+			ok_value(res, v);
+		break;
+	}
 	case VMBO_DIRTY:
 		return run_dirty(env, res);
 	default:

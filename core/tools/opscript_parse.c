@@ -26,6 +26,13 @@ static const char *const kind_names[VMBO_KIND_COUNT] = {
 	[VMBO_DIRTY] = "dirty",
 	[VMBO_WRITE_WHOLE] = "write_whole",
 	[VMBO_READ_WHOLE] = "read_whole",
+	[VMBO_FETCH_ADD] = "fetch_add",
+	[VMBO_FETCH_SUB] = "fetch_sub",
+	[VMBO_FETCH_AND] = "fetch_and",
+	[VMBO_FETCH_OR] = "fetch_or",
+	[VMBO_FETCH_XOR] = "fetch_xor",
+	[VMBO_SWAP] = "swap",
+	[VMBO_CMPXCHG] = "cmpxchg",
 };
 
 static const char *const order_names[] = { "relaxed", "acquire", "release", "acq_rel", "seq_cst" };
@@ -258,6 +265,9 @@ const char *const vmbo__shapes[VMBO_KIND_COUNT] = {
 	[VMBO_READ_EXACT_FROM] = "ANH", [VMBO_WRITE_TO] = "ANC", [VMBO_WRITE_ALL_TO] = "ANC",
 	[VMBO_DIRTY] = "",
 	[VMBO_WRITE_WHOLE] = "AH", [VMBO_READ_WHOLE] = "AN",
+	[VMBO_FETCH_ADD] = "TAVO", [VMBO_FETCH_SUB] = "TAVO", [VMBO_FETCH_AND] = "TAVO",
+	[VMBO_FETCH_OR] = "TAVO", [VMBO_FETCH_XOR] = "TAVO", [VMBO_SWAP] = "TAVO",
+	[VMBO_CMPXCHG] = "TAEVOF",
 };
 
 static bool takes_faults(int kind)
@@ -338,8 +348,14 @@ static int parse_op(struct vmbo_script *s, int kind, char **tok, size_t n, char 
 		case 'T':
 			ok = parse_type(t, &op.width);
 			break;
+		case 'E':
+			ok = parse_u64(t, &op.expected) && fits_width(op.expected, op.width);
+			break;
 		case 'O':
 			ok = parse_order(t, &op.order);
+			break;
+		case 'F':
+			ok = parse_order(t, &op.failure);
 			break;
 		case 'H':
 			free(op.data);

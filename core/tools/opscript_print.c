@@ -39,8 +39,14 @@ void vmbo_format_op(struct vmbo_text *t, const struct vmbo_op *op)
 		case 'T':
 			vmbo_text_printf(t, " %s", op->width <= 8 ? types[op->width] : "?");
 			break;
+		case 'E':
+			vmbo_text_printf(t, " 0x%" PRIx64, op->expected);
+			break;
 		case 'O':
 			vmbo_text_printf(t, " %s", vmbo_order_name(op->order));
+			break;
+		case 'F':
+			vmbo_text_printf(t, " %s", vmbo_order_name(op->failure));
 			break;
 		case 'H':
 			vmbo_text_printf(t, " ");

@@ -34,6 +34,18 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 	case VMBO_READ_WHOLE:
 		*rc = vmb_guest_read_whole(g, op->addr, buf, op->n, e);
 		return true;
+	case VMBO_FETCH_ADD:
+	case VMBO_FETCH_SUB:
+	case VMBO_FETCH_AND:
+	case VMBO_FETCH_OR:
+	case VMBO_FETCH_XOR:
+	case VMBO_SWAP:
+	case VMBO_CMPXCHG: {
+		struct vmb_rmw r = vmbo_rmw_of(op);
+
+		*rc = vmb_guest_rmw(g, op->addr, op->width, &r, v, e);
+		return true;
+	}
 	case VMBO_WRITE_OBJ:
 		*v = op->value;
 		*rc = vmb_guest_write_obj(g, op->addr, v, op->width, e);

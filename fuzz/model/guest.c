@@ -214,6 +214,29 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 		}
 		return;
 	}
+	case VMBO_FETCH_ADD:
+	case VMBO_FETCH_SUB:
+	case VMBO_FETCH_AND:
+	case VMBO_FETCH_OR:
+	case VMBO_FETCH_XOR:
+	case VMBO_SWAP:
+	case VMBO_CMPXCHG: {
+		struct mregion *r = find(m, op->addr);
+
+		/* A4 on G8's terms: the first chunk only. */
+		if (r == NULL) {
+			vmbf__expect_addr(e, "A4", VMB_EINVALID_GUEST_ADDRESS, op->addr);
+			return;
+		}
+		uint64_t off = op->addr - r->start;
+
+		if (r->len - off < op->width || off % op->width) {
+			vmbf__expect_err(e, "A4", VMB_EINVALID_BACKEND_ADDRESS);
+			return;
+		}
+		model_apply_rmw(m, r, off, op, e, "A4");
+		return;
+	}
 	case VMBO_STORE:
 	case VMBO_LOAD: {
 		struct mregion *r = find(m, op->addr);

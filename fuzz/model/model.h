@@ -112,6 +112,63 @@ void vmbf__expect_io(struct vmbf_expect *e, const char *rule, int io_kind, int e
 /* Scratch buffer @i (0 or 1) of at least @n bytes, kept for the next op. */
 uint8_t *vmbf__scratch(int i, size_t n);
 
+/* ---- read-modify-write (A1-A3), shared by both families ------------------- */
+
+static inline bool model_is_rmw(const struct vmbo_op *op)
+{
+	return op->kind >= VMBO_FETCH_ADD && op->kind <= VMBO_CMPXCHG;
+}
+
+/*
+ * A1, A2: what an RMW op leaves where it found @cur (both @op->width
+ * wide), by plain arithmetic modulo 2^(8 * width); *@wrote is false for a
+ * cmpxchg that did not match (A3).
+ */
+static inline uint64_t model_rmw(const struct vmbo_op *op, uint64_t cur, bool *wrote)
+{
+	uint64_t mask = op->width == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * op->width)) - 1, v = op->value;
+
+	*wrote = true;
+	switch (op->kind) {
+	case VMBO_FETCH_ADD:
+		return (cur + v) & mask;
+	case VMBO_FETCH_SUB:
+		return (cur - v) & mask;
+	case VMBO_FETCH_AND:
+		return cur & v & mask;
+	case VMBO_FETCH_OR:
+		return (cur | v) & mask;
+	case VMBO_FETCH_XOR:
+		return (cur ^ v) & mask;
+	case VMBO_SWAP:
+		return v & mask;
+	default: /* cmpxchg */
+		if (cur != (op->expected & mask)) {
+			*wrote = false;
+			return cur;
+		}
+		return v & mask;
+	}
+}
+
+/* Apply an RMW op at @off of @r; predicts ok OLD. */
+static inline void model_apply_rmw(struct vmbf_model *m, struct mregion *r, uint64_t off,
+				   const struct vmbo_op *op, struct vmbf_expect *e, const char *rule)
+{
+	uint64_t old = model_bytes_value(r->bytes + off, op->width);
+	bool wrote;
+	uint64_t now = model_rmw(op, old, &wrote);
+
+	if (wrote) {
+		uint8_t obj[8];
+
+		for (unsigned i = 0; i < op->width; i++)
+			obj[i] = (uint8_t)(now >> (8 * i));
+		model_put(m, r, off, obj, op->width);
+	}
+	vmbf__expect_value(e, rule, old);
+}
+
 /* ---- sources and sinks (io.c) --------------------------------------------- */
 
 /* S7: one read of at most @n bytes, repeated while interrupted; -errno or bytes. */

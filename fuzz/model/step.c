@@ -64,6 +64,11 @@ void vmbf_model_step(struct vmbf_model *m, const struct vmbo_op *op, struct vmbf
 		vmbf__expect_err(e, "S9", VMB_EINVALID_ARGUMENT);
 		return;
 	}
+	/* A2 [diverges]: cmpxchg's failure ordering orders a load, never a release. */
+	if (op->kind == VMBO_CMPXCHG && (op->failure == VMB_ORDER_RELEASE || op->failure == VMB_ORDER_ACQ_REL)) {
+		vmbf__expect_err(e, "A2", VMB_EINVALID_ARGUMENT);
+		return;
+	}
 	if (op->kind == VMBO_DIRTY) {
 		step_dirty(m, e);
 		return;

@@ -15,7 +15,7 @@ static const struct vmbf_profile profile = {
 	.bitmaps = true,
 	.max_len = 0x3000,
 	.max_ops = 48,
-	.whole = true,
+	.nkinds = 15,
 };
 
 VMBF_SCRIPT_TARGET(profile)

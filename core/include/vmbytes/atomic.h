@@ -173,6 +173,243 @@ VMB_INLINE uint64_t vmb_atomic_load_raw(const void *p, unsigned width, struct vm
 	return v;
 }
 
+/*
+ * Read-modify-write operations (SPEC A1-A5): fetch_add, fetch_sub,
+ * fetch_and, fetch_or, fetch_xor and swap return the value before and
+ * store its combination with the operand (arithmetic wraps modulo 2^(8 *
+ * width)); cmpxchg stores its desired value only when the value found
+ * equals the expected one, and returns the value found.
+ */
+enum vmb_rmw_op {
+	VMB_RMW_ADD = 0,
+	VMB_RMW_SUB = 1,
+	VMB_RMW_AND = 2,
+	VMB_RMW_OR = 3,
+	VMB_RMW_XOR = 4,
+	VMB_RMW_SWAP = 5,
+	VMB_RMW_CMPXCHG = 6,
+};
+
+/*
+ * One read-modify-write request, as the container table's rmw operation
+ * takes it: @op; @order (for cmpxchg the ordering on success) and
+ * @failure (cmpxchg only: the ordering of the load when the values
+ * differ); @v the operand (cmpxchg: the desired value); @expected (cmpxchg
+ * only). Values wider than the access are cut to its width.
+ */
+struct vmb_rmw {
+	enum vmb_rmw_op op;
+	struct vmb_ordering order;
+	struct vmb_ordering failure;
+	uint64_t v;
+	uint64_t expected;
+};
+
+/* A1: an operation that reads and writes takes any of the five orderings. */
+VMB_INLINE bool vmb_order_valid_for_rmw(struct vmb_ordering o)
+{
+	return (unsigned)o.order <= (unsigned)VMB_ORDER_SEQ_CST;
+}
+
+/* A2: the failure ordering of cmpxchg orders a load: never release. */
+VMB_INLINE bool vmb_order_valid_for_failure(struct vmb_ordering o)
+{
+	return vmb_order_valid_for_load(o);
+}
+
+/* A1, A2: whether @r names an operation with orderings it may take. */
+VMB_INLINE bool vmb_rmw_valid(const struct vmb_rmw *r)
+{
+	return r != NULL && (unsigned)r->op <= (unsigned)VMB_RMW_CMPXCHG &&
+	       vmb_order_valid_for_rmw(r->order) &&
+	       (r->op != VMB_RMW_CMPXCHG || vmb_order_valid_for_failure(r->failure));
+}
+
+#define VMB__RMW_OP(T, p, op, v, mo, out)                                              \
+	do {                                                                           \
+		switch (op) {                                                          \
+		case VMB_RMW_ADD:                                                      \
+			(out) = __atomic_fetch_add((T *)(p), (T)(v), mo);              \
+			break;                                                         \
+		case VMB_RMW_SUB:                                                      \
+			(out) = __atomic_fetch_sub((T *)(p), (T)(v), mo);              \
+			break;                                                         \
+		case VMB_RMW_AND:                                                      \
+			(out) = __atomic_fetch_and((T *)(p), (T)(v), mo);              \
+			break;                                                         \
+		case VMB_RMW_OR:                                                       \
+			(out) = __atomic_fetch_or((T *)(p), (T)(v), mo);               \
+			break;                                                         \
+		case VMB_RMW_XOR:                                                      \
+			(out) = __atomic_fetch_xor((T *)(p), (T)(v), mo);              \
+			break;                                                         \
+		default:                                                               \
+			(out) = __atomic_exchange_n((T *)(p), (T)(v), mo);             \
+			break;                                                         \
+		}                                                                      \
+	} while (0)
+
+#define VMB__RMW_ORDERED(T, p, op, v, o, out)                                          \
+	do {                                                                           \
+		switch ((o).order) {                                                   \
+		case VMB_ORDER_ACQUIRE:                                                \
+			VMB__RMW_OP(T, p, op, v, __ATOMIC_ACQUIRE, out);               \
+			break;                                                         \
+		case VMB_ORDER_RELEASE:                                                \
+			VMB__RMW_OP(T, p, op, v, __ATOMIC_RELEASE, out);               \
+			break;                                                         \
+		case VMB_ORDER_ACQ_REL:                                                \
+			VMB__RMW_OP(T, p, op, v, __ATOMIC_ACQ_REL, out);               \
+			break;                                                         \
+		case VMB_ORDER_SEQ_CST:                                                \
+			VMB__RMW_OP(T, p, op, v, __ATOMIC_SEQ_CST, out);               \
+			break;                                                         \
+		default:                                                               \
+			VMB__RMW_OP(T, p, op, v, __ATOMIC_RELAXED, out);               \
+			break;                                                         \
+		}                                                                      \
+	} while (0)
+
+/*
+ * vmb_atomic_fetch_raw() - one hardware read-modify-write of @width bytes
+ * at @p (aligned, @op not cmpxchg, @o valid: checked by the caller);
+ * returns the value before, zero-extended.
+ */
+VMB_INLINE uint64_t vmb_atomic_fetch_raw(void *p, unsigned width, enum vmb_rmw_op op,
+					 struct vmb_ordering o, uint64_t v)
+{
+	switch (width) {
+	case 1: {
+		uint8_t x;
+		VMB__RMW_ORDERED(uint8_t, p, op, v, o, x);
+		return x;
+	}
+	case 2: {
+		uint16_t x;
+		VMB__RMW_ORDERED(uint16_t, p, op, v, o, x);
+		return x;
+	}
+	case 4: {
+		uint32_t x;
+		VMB__RMW_ORDERED(uint32_t, p, op, v, o, x);
+		return x;
+	}
+	default: {
+		uint64_t x;
+		VMB__RMW_ORDERED(uint64_t, p, op, v, o, x);
+		return x;
+	}
+	}
+}
+
+/* One strong compare-exchange at the orderings' compile-time constants. */
+#define VMB__CAS(T, p, exp, des, so, fo)                                               \
+	__atomic_compare_exchange_n((T *)(p), (exp), (T)(des), false, so, fo)
+
+/*
+ * A2: the ordering pairs the hardware operation takes. A failure ordering
+ * stronger than the success one (allowed, as in Rust since 1.64) makes
+ * the success ordering strong enough to include it: relaxed or release
+ * with an acquire failure become acquire or acq_rel; anything with a
+ * seq_cst failure becomes seq_cst.
+ */
+#define VMB__CAS_ORDERED(T, p, exp, des, so, fo, ok)                                   \
+	do {                                                                           \
+		if ((fo).order == VMB_ORDER_SEQ_CST)                                   \
+			(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
+		else if ((fo).order == VMB_ORDER_ACQUIRE) {                            \
+			switch ((so).order) {                                          \
+			case VMB_ORDER_SEQ_CST:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE); \
+				break;                                                 \
+			case VMB_ORDER_RELEASE:                                        \
+			case VMB_ORDER_ACQ_REL:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE); \
+				break;                                                 \
+			default:                                                       \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE); \
+				break;                                                 \
+			}                                                              \
+		} else {                                                               \
+			switch ((so).order) {                                          \
+			case VMB_ORDER_ACQUIRE:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); \
+				break;                                                 \
+			case VMB_ORDER_RELEASE:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_RELEASE, __ATOMIC_RELAXED); \
+				break;                                                 \
+			case VMB_ORDER_ACQ_REL:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED); \
+				break;                                                 \
+			case VMB_ORDER_SEQ_CST:                                        \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED); \
+				break;                                                 \
+			default:                                                       \
+				(ok) = VMB__CAS(T, p, exp, des, __ATOMIC_RELAXED, __ATOMIC_RELAXED); \
+				break;                                                 \
+			}                                                              \
+		}                                                                      \
+	} while (0)
+
+/*
+ * vmb_atomic_cmpxchg_raw() - one strong compare-exchange of @width bytes at
+ * @p (aligned, orderings valid for it: checked by the caller); returns
+ * the value found, zero-extended: it equals @expected (cut to @width)
+ * exactly when @desired was stored.
+ */
+VMB_INLINE uint64_t vmb_atomic_cmpxchg_raw(void *p, unsigned width, struct vmb_ordering success,
+					   struct vmb_ordering failure, uint64_t expected,
+					   uint64_t desired)
+{
+	bool ok;
+
+	switch (width) {
+	case 1: {
+		uint8_t e = (uint8_t)expected;
+		VMB__CAS_ORDERED(uint8_t, p, &e, desired, success, failure, ok);
+		(void)ok;
+		return e;
+	}
+	case 2: {
+		uint16_t e = (uint16_t)expected;
+		VMB__CAS_ORDERED(uint16_t, p, &e, desired, success, failure, ok);
+		(void)ok;
+		return e;
+	}
+	case 4: {
+		uint32_t e = (uint32_t)expected;
+		VMB__CAS_ORDERED(uint32_t, p, &e, desired, success, failure, ok);
+		(void)ok;
+		return e;
+	}
+	default: {
+		uint64_t e = expected;
+		VMB__CAS_ORDERED(uint64_t, p, &e, desired, success, failure, ok);
+		(void)ok;
+		return e;
+	}
+	}
+}
+
+/*
+ * vmb_atomic_rmw_raw() - @r on @width bytes at @p (aligned, vmb_rmw_valid()
+ * checked by the caller); returns the value before (cmpxchg: found).
+ */
+VMB_INLINE uint64_t vmb_atomic_rmw_raw(void *p, unsigned width, const struct vmb_rmw *r)
+{
+	if (r->op == VMB_RMW_CMPXCHG)
+		return vmb_atomic_cmpxchg_raw(p, width, r->order, r->failure, r->expected, r->v);
+	return vmb_atomic_fetch_raw(p, width, r->op, r->order, r->v);
+}
+
+/* A3: whether @r, which returned @old, wrote (cmpxchg writes only on a match). */
+VMB_INLINE bool vmb_rmw_wrote(const struct vmb_rmw *r, unsigned width, uint64_t old)
+{
+	uint64_t mask = width >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
+
+	return r->op != VMB_RMW_CMPXCHG || old == (r->expected & mask);
+}
+
 VMB_END_DECLS
 
 #endif /* VMBYTES_ATOMIC_H */

@@ -76,6 +76,13 @@ struct vmb_bytes_ops {
 	 * Unsupported there. It moves nothing.
 	 */
 	int (*check_range)(void *self, uint64_t addr, size_t n, struct vmb_error *err);
+	/*
+	 * A1-A5: one atomic read-modify-write; @r valid for @width and @old
+	 * non-NULL, already checked. Optional: NULL (a data file, a remote
+	 * process, a container that cannot do it atomically) is Unsupported.
+	 */
+	int (*rmw)(void *self, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+		   uint64_t *old, struct vmb_error *err);
 };
 
 /* A container seen through the generic interface; passed by value. */
@@ -225,6 +232,43 @@ VMB_API int vmb_bytes_load(struct vmb_bytes b, uint64_t addr, unsigned width,
 			   struct vmb_ordering order, uint64_t *v, struct vmb_error *err);
 
 /* Typed object helpers: the size comes from the object. */
+/**
+ * vmb_bytes_rmw() - one atomic read-modify-write (SPEC A1-A5), as
+ * vmb_slice_rmw() on every container that has one.
+ * Return: 0 with *@old the value before; InvalidArgument for a NULL
+ * container, @r or @old, or a request vmb_rmw_valid() refuses, or an
+ * invalid @width (first); Unsupported for a container without the
+ * operation (data file, remote process: A5); else the container's errors
+ * for the access, as its store has them (S9, G8, G9).
+ */
+VMB_NODISCARD
+VMB_API int vmb_bytes_rmw(struct vmb_bytes b, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+			  uint64_t *old, struct vmb_error *err);
+
+/* vmb_bytes_fetch() - vmb_bytes_rmw() of @op (not cmpxchg) with operand @v. */
+VMB_NODISCARD
+VMB_INLINE int vmb_bytes_fetch(struct vmb_bytes b, uint64_t addr, unsigned width, enum vmb_rmw_op op,
+			       struct vmb_ordering order, uint64_t v, uint64_t *old,
+			       struct vmb_error *err)
+{
+	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+
+	if (op == VMB_RMW_CMPXCHG)
+		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
+	return vmb_bytes_rmw(b, addr, width, &r, old, err);
+}
+
+/* vmb_bytes_cmpxchg() - vmb_bytes_rmw() of a strong compare-exchange. */
+VMB_NODISCARD
+VMB_INLINE int vmb_bytes_cmpxchg(struct vmb_bytes b, uint64_t addr, unsigned width, uint64_t expected,
+				 uint64_t desired, struct vmb_ordering success,
+				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
+{
+	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
+
+	return vmb_bytes_rmw(b, addr, width, &r, old, err);
+}
+
 #define vmb_bytes_write_val(b, addr, objp, err) vmb_bytes_write_obj((b), (addr), (objp), sizeof(*(objp)), (err))
 #define vmb_bytes_read_val(b, addr, objp, err) vmb_bytes_read_obj((b), (addr), (objp), sizeof(*(objp)), (err))
 

@@ -192,6 +192,43 @@ VMB_NODISCARD
 VMB_API int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
 				 struct vmb_error *err);
 
+/**
+ * vmb_guest_rmw() - one atomic read-modify-write at guest address @addr
+ * (SPEC A1-A4 on G8's terms): the first chunk only.
+ * Return: 0 with *@old the value before; InvalidArgument for a NULL @g,
+ * @r or @old or a request vmb_rmw_valid() refuses, or an invalid @width
+ * (first); InvalidGuestAddress{addr} when @addr is in no region;
+ * InvalidBackendAddress when the object straddles its region's end or is
+ * misaligned (G9). Marks the page dirty when it wrote (A3).
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_rmw(struct vmb_guest *g, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+			  uint64_t *old, struct vmb_error *err);
+
+/* vmb_guest_fetch() - vmb_guest_rmw() of @op (not cmpxchg) with operand @v. */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_fetch(struct vmb_guest *g, uint64_t addr, unsigned width, enum vmb_rmw_op op,
+			       struct vmb_ordering order, uint64_t v, uint64_t *old,
+			       struct vmb_error *err)
+{
+	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+
+	if (op == VMB_RMW_CMPXCHG)
+		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
+	return vmb_guest_rmw(g, addr, width, &r, old, err);
+}
+
+/* vmb_guest_cmpxchg() - vmb_guest_rmw() of a strong compare-exchange. */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_cmpxchg(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t expected,
+				 uint64_t desired, struct vmb_ordering success,
+				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
+{
+	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
+
+	return vmb_guest_rmw(g, addr, width, &r, old, err);
+}
+
 /* vmb_guest_bytes() - the guest memory as a container (guest-physical
  * addresses): every operation of bytes.h, by G4-G9. */
 VMB_API struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g);

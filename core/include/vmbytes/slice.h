@@ -275,6 +275,48 @@ VMB_INLINE int vmb_slice_load(struct vmb_slice s, size_t addr, unsigned width,
 }
 
 /**
+ * vmb_slice_rmw() - one atomic read-modify-write of @width bytes at offset
+ * @addr (SPEC A1-A4): @r->op is fetch_add, fetch_sub, fetch_and, fetch_or,
+ * fetch_xor, swap or cmpxchg, with its orderings and operands.
+ * @old: receives the value before (cmpxchg: the value found; the exchange
+ *       happened exactly when it equals @r->expected cut to @width).
+ *
+ * Return: 0; InvalidArgument for a NULL @r or @old, an unknown op, an
+ * invalid @width, an ordering out of range or a cmpxchg failure ordering
+ * of release or acq_rel (checked first, touching nothing, A1/A2); then
+ * S9's Overflow or OutOfBounds of get_slice(@addr, @width) and
+ * Misaligned{addr, alignment=@width}. Marks the page dirty when it wrote
+ * (every op but a cmpxchg that did not match, A3).
+ */
+VMB_NODISCARD
+VMB_API int vmb_slice_rmw(struct vmb_slice s, size_t addr, unsigned width, const struct vmb_rmw *r,
+			  uint64_t *old, struct vmb_error *err);
+
+/* vmb_slice_fetch() - vmb_slice_rmw() of @op (not cmpxchg) with operand @v. */
+VMB_NODISCARD
+VMB_INLINE int vmb_slice_fetch(struct vmb_slice s, size_t addr, unsigned width, enum vmb_rmw_op op,
+			       struct vmb_ordering order, uint64_t v, uint64_t *old,
+			       struct vmb_error *err)
+{
+	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+
+	if (op == VMB_RMW_CMPXCHG)
+		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
+	return vmb_slice_rmw(s, addr, width, &r, old, err);
+}
+
+/* vmb_slice_cmpxchg() - vmb_slice_rmw() of a strong compare-exchange. */
+VMB_NODISCARD
+VMB_INLINE int vmb_slice_cmpxchg(struct vmb_slice s, size_t addr, unsigned width, uint64_t expected,
+				 uint64_t desired, struct vmb_ordering success,
+				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
+{
+	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
+
+	return vmb_slice_rmw(s, addr, width, &r, old, err);
+}
+
+/**
  * vmb_slice_copy_to() - copy min(len(src), len(dst)) bytes from @src to
  * @dst; the two may overlap.
  * @done: receives the count; may be NULL.
