@@ -7,8 +7,14 @@
  * (contended), on neighbouring variables of one cache line (false
  * sharing), and on variables a line apart (padded, the control).
  *
- * Names: atomic/<api|raw>/<store|load>/<u8|u16|u32|u64>/<order>
- *        atomic/<api|raw>/<store|load>/<width>/<order>/<contended|false_sharing|padded>
+ * Read-modify-write (SPEC A1-A2) the same way: fetch_add and cmpxchg
+ * through vmb_slice_fetch()/vmb_slice_cmpxchg() (out of line: one call
+ * plus the checks) against __atomic_fetch_add and
+ * __atomic_compare_exchange_n. The cmpxchg loop always matches (it
+ * expects the value it stored last), as an uncontended increment does.
+ *
+ * Names: atomic/<api|raw>/<store|load|fetch_add|cmpxchg>/<u8|u16|u32|u64>/<order>
+ *        atomic/<api|raw>/<op>/<width>/<order>/<contended|false_sharing|padded>
  * Items processed: accesses. The API-against-raw pairs are peers
  * (bench/peers/atomic.c).
  */
@@ -113,6 +119,55 @@ struct atomic_ctx {
 		c->bad += bad;                                                         \
 	}
 
+#define DEFINE_RMW_LOOPS(T, W, ORD, ONAME, VORD)                                       \
+	static void raw_fetch_add_##W##_##ONAME(void *arg, uint64_t n)                 \
+	{                                                                              \
+		struct atomic_ctx *c = arg;                                            \
+		T *p = (T *)vmb_bench_opaque_ptr(area + offset_for(c->mode, c->thread)); \
+		for (uint64_t i = 0; i < n; i++)                                       \
+			vmb_bench_use(__atomic_fetch_add(p, (T)i, ORD));                \
+	}                                                                              \
+	static void api_fetch_add_##W##_##ONAME(void *arg, uint64_t n)                 \
+	{                                                                              \
+		struct atomic_ctx *c = arg;                                            \
+		struct vmb_slice s = opaque_slice();                                   \
+		size_t off = offset_for(c->mode, c->thread);                           \
+		uint64_t bad = 0, x = 0;                                               \
+		for (uint64_t i = 0; i < n; i++) {                                     \
+			bad |= (uint64_t)(vmb_slice_fetch(s, off, sizeof(T), VMB_RMW_ADD, \
+					vmb_ordering_of(VORD), i, &x, NULL) != 0);     \
+			vmb_bench_use(x);                                              \
+		}                                                                      \
+		c->bad += bad;                                                         \
+	}                                                                              \
+	static void raw_cmpxchg_##W##_##ONAME(void *arg, uint64_t n)                   \
+	{                                                                              \
+		struct atomic_ctx *c = arg;                                            \
+		T *p = (T *)vmb_bench_opaque_ptr(area + offset_for(c->mode, c->thread)); \
+		T e = __atomic_load_n(p, __ATOMIC_RELAXED);                            \
+		for (uint64_t i = 0; i < n; i++) {                                     \
+			T want = e;                                                    \
+			vmb_bench_use(__atomic_compare_exchange_n(p, &want, (T)(e + 1), false, \
+								  ORD, __ATOMIC_RELAXED)); \
+			e = (T)(want + 1);                                             \
+		}                                                                      \
+	}                                                                              \
+	static void api_cmpxchg_##W##_##ONAME(void *arg, uint64_t n)                   \
+	{                                                                              \
+		struct atomic_ctx *c = arg;                                            \
+		struct vmb_slice s = opaque_slice();                                   \
+		size_t off = offset_for(c->mode, c->thread);                           \
+		uint64_t bad = 0, e = 0, old = 0;                                      \
+		bad |= (uint64_t)(vmb_slice_load(s, off, sizeof(T), VMB_RELAXED, &e, NULL) != 0); \
+		for (uint64_t i = 0; i < n; i++) {                                     \
+			bad |= (uint64_t)(vmb_slice_cmpxchg(s, off, sizeof(T), e, e + 1, \
+					vmb_ordering_of(VORD), VMB_RELAXED, &old, NULL) != 0); \
+			vmb_bench_use(old);                                            \
+			e = (old + 1) & (sizeof(T) == 8 ? UINT64_MAX : (((uint64_t)1 << (8 * sizeof(T))) - 1)); \
+		}                                                                      \
+		c->bad += bad;                                                         \
+	}
+
 /* Orderings by store name; a load at "release" strength is an acquire. */
 #define DEFINE_WIDTH(T, W)                                                             \
 	DEFINE_LOOPS(T, W, __ATOMIC_RELAXED, relaxed, VMB_ORDER_RELAXED)                     \
@@ -123,6 +178,15 @@ DEFINE_WIDTH(uint8_t, u8)
 DEFINE_WIDTH(uint16_t, u16)
 DEFINE_WIDTH(uint32_t, u32)
 DEFINE_WIDTH(uint64_t, u64)
+
+#define DEFINE_RMW_WIDTH(T, W)                                                         \
+	DEFINE_RMW_LOOPS(T, W, __ATOMIC_RELAXED, relaxed, VMB_ORDER_RELAXED)                 \
+	DEFINE_RMW_LOOPS(T, W, __ATOMIC_SEQ_CST, seq_cst, VMB_ORDER_SEQ_CST)
+
+DEFINE_RMW_WIDTH(uint8_t, u8)
+DEFINE_RMW_WIDTH(uint16_t, u16)
+DEFINE_RMW_WIDTH(uint32_t, u32)
+DEFINE_RMW_WIDTH(uint64_t, u64)
 
 
 /* @ONAME names the body, @label the ordering as the benchmark shows it. */
@@ -135,7 +199,15 @@ DEFINE_WIDTH(uint64_t, u64)
 	ROW(api, load, W, release, "acquire"), ROW(raw, load, W, release, "acquire"),   \
 	ROW(api, load, W, seq_cst, "seq_cst"), ROW(raw, load, W, seq_cst, "seq_cst")
 
-static const struct atomic_fn fns[] = {ROWS_FOR(u8), ROWS_FOR(u16), ROWS_FOR(u32), ROWS_FOR(u64)};
+#define RMW_ROWS_FOR(W)                                                                \
+	ROW(api, fetch_add, W, relaxed, "relaxed"), ROW(raw, fetch_add, W, relaxed, "relaxed"), \
+	ROW(api, fetch_add, W, seq_cst, "seq_cst"), ROW(raw, fetch_add, W, seq_cst, "seq_cst"), \
+	ROW(api, cmpxchg, W, relaxed, "relaxed"), ROW(raw, cmpxchg, W, relaxed, "relaxed"), \
+	ROW(api, cmpxchg, W, seq_cst, "seq_cst"), ROW(raw, cmpxchg, W, seq_cst, "seq_cst")
+
+static const struct atomic_fn fns[] = {ROWS_FOR(u8), ROWS_FOR(u16), ROWS_FOR(u32), ROWS_FOR(u64),
+				       RMW_ROWS_FOR(u8), RMW_ROWS_FOR(u16), RMW_ROWS_FOR(u32),
+				       RMW_ROWS_FOR(u64)};
 
 const struct atomic_fn *atomic_fns(size_t *count)
 {

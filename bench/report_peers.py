@@ -24,6 +24,7 @@ COPY_RE = re.compile(r"^peer/copy/(hot|cold)/dst(\d+)/(\d+)$")
 SMALL_RE = re.compile(r"^peer/copy_small/(aligned|odd)/(\d+)$")
 DIST_RE = re.compile(r"^peer/dist/(\w+?)(/readback)?$")
 ATOMIC_RE = re.compile(r"^peer/atomic/(store|load)/(u\d+)/(\w+)$")
+RMW_RE = re.compile(r"^peer/atomic/(fetch_add|cmpxchg)/(u\d+)/(\w+)$")
 SLICE_RE = re.compile(r"^peer/slice/(\w+)/(\d+)$")
 MOVE_RE = re.compile(r"^peer/move/hot/(\d+)$")
 DISTSEP_RE = re.compile(r"^dist/(\w+)/(\w+?)(/readback)?$")
@@ -70,12 +71,13 @@ def worst_of(items, bar):
 
 
 def collect_peers(res):
-    p = {"copy": {}, "small": {}, "dist": {}, "atomic": {}, "slice": {}, "move": {}}
+    p = {"copy": {}, "small": {}, "dist": {}, "atomic": {}, "rmw": {}, "slice": {}, "move": {}}
     for name, r in res.items():
         if not r.get("ratio"):
             continue
         for key, rx in (("copy", COPY_RE), ("small", SMALL_RE), ("dist", DIST_RE),
-                        ("atomic", ATOMIC_RE), ("slice", SLICE_RE), ("move", MOVE_RE)):
+                        ("atomic", ATOMIC_RE), ("rmw", RMW_RE), ("slice", SLICE_RE),
+                        ("move", MOVE_RE)):
             m = rx.match(name)
             if m:
                 p[key][m.groups()] = r
@@ -110,6 +112,10 @@ def checks(p):
     if items:
         v, lines = worst_of(items, 1.0 / 1.1)
         out.append(("API store/load within 1.1x of the raw __atomic builtin", v, lines))
+    items = [("/".join(k), r) for k, r in sorted(p["rmw"].items())]
+    if items:
+        v, lines = worst_of(items, 1.0 / 1.1)
+        out.append(("API fetch_add/cmpxchg within 1.1x of the raw __atomic builtin", v, lines))
     return out
 
 
@@ -185,6 +191,7 @@ def section(res, ctx):
     other += [(f"`peer/move/hot/{z}`", r) for (z,), r in sorted(p["move"].items(),
                                                               key=lambda kv: int(kv[0][0]))]
     other += [(f"`peer/atomic/{'/'.join(k)}`", r) for k, r in sorted(p["atomic"].items())]
+    other += [(f"`peer/atomic/{'/'.join(k)}`", r) for k, r in sorted(p["rmw"].items())]
     if other:
         L.append("### Other peers (dist: copies/s ratio = 1 / time ratio)")
         L.append("")

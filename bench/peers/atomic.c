@@ -8,7 +8,11 @@
  * one is a bare __atomic_store_n/__atomic_load_n with nothing of the
  * project in it.
  *
+ * The read-modify-write rows (fetch_add, cmpxchg; SPEC A1-A2) pair the
+ * same way against __atomic_fetch_add and __atomic_compare_exchange_n.
+ *
  * Names: peer/atomic/<store|load>/<u8|u16|u32|u64>/<relaxed|release|acquire|seq_cst>
+ *        peer/atomic/<fetch_add|cmpxchg>/<u8|u16|u32|u64>/<relaxed|seq_cst>
  */
 #include "peers/peers.h"
 
