@@ -544,3 +544,39 @@ int vmb_guest_rmw(struct vmb_guest *g, uint64_t addr, unsigned width, const stru
 		return bad_arg(err);
 	return g_rmw(g, addr, width, r, old, err);
 }
+
+/* G13: the reference's address helpers over the region set. */
+bool vmb_guest_address_in_range(const struct vmb_guest *g, uint64_t addr)
+{
+	return vmb_guest_find_region(g, addr) != NULL;
+}
+
+int vmb_guest_checked_offset(const struct vmb_guest *g, uint64_t base, uint64_t offset,
+			     uint64_t *out, struct vmb_error *err)
+{
+	uint64_t a;
+
+	if (g == NULL || out == NULL)
+		return bad_arg(err);
+	if (vmb_add_overflow_u64(base, offset, &a))
+		return vmb__fail(err, VMB_EGUEST_ADDRESS_OVERFLOW);
+	if (vmb_guest_find_region(g, a) == NULL)
+		return vmb__fail_guest_addr(err, a);
+	*out = a;
+	return 0;
+}
+
+int vmb_guest_to_region_addr(const struct vmb_guest *g, uint64_t addr, struct vmb_region **r,
+			     uint64_t *off, struct vmb_error *err)
+{
+	if (g == NULL || r == NULL || off == NULL)
+		return bad_arg(err);
+
+	struct vmb_region *f = vmb_guest_find_region(g, addr);
+
+	if (f == NULL)
+		return vmb__fail_guest_addr(err, addr);
+	*r = f;
+	*off = addr - vmb_region_start(f);
+	return 0;
+}

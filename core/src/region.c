@@ -358,3 +358,36 @@ struct vmb_bytes vmb_region_bytes(struct vmb_region *r)
 
 	return b;
 }
+
+/* G12: the reference's region address helpers. */
+bool vmb_region_address_in_range(const struct vmb_region *r, uint64_t off)
+{
+	return r != NULL && off < r->len;
+}
+
+int vmb_region_checked_offset(const struct vmb_region *r, uint64_t base, uint64_t offset,
+			      uint64_t *out, struct vmb_error *err)
+{
+	uint64_t a;
+
+	if (r == NULL || out == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	if (vmb_add_overflow_u64(base, offset, &a))
+		return vmb__fail_overflow(err, base, offset);
+	if (a >= r->len)
+		return vmb__fail_oob(err, a);
+	*out = a;
+	return 0;
+}
+
+int vmb_region_to_region_addr(const struct vmb_region *r, uint64_t addr, uint64_t *off,
+			      struct vmb_error *err)
+{
+	if (r == NULL || off == NULL)
+		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
+	/* G1 keeps start + len - 1 from wrapping. */
+	if (addr < r->start || addr - r->start >= r->len)
+		return vmb__fail_guest_addr(err, addr);
+	*off = addr - r->start;
+	return 0;
+}

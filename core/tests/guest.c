@@ -1638,3 +1638,62 @@ TEST(G3_find_region_through_inserts_and_removes)
 	CHECK_EQ(vmb_guest_num_regions(g), n);
 	vmb_guest_free(g);
 }
+
+/* G12: a region's address helpers (the reference's address_in_range,
+ * checked_offset and to_region_addr of GuestMemoryRegion). */
+TEST(G12_region_address_helpers)
+{
+	struct vmb_region *r = anon(0x1000, 0x400);
+	uint64_t out = 77;
+	struct vmb_error e;
+
+	CHECK(vmb_region_address_in_range(r, 0) && vmb_region_address_in_range(r, 0x3ff));
+	CHECK(!vmb_region_address_in_range(r, 0x400) && !vmb_region_address_in_range(NULL, 0));
+	CHECK_RC(vmb_region_checked_offset(r, 0x100, 0x2ff, &out, &e), 0);
+	CHECK_EQ(out, 0x3ff);
+	CHECK_RC(vmb_region_checked_offset(r, 0x100, 0x300, &out, &e), VMB_EOUT_OF_BOUNDS);
+	CHECK_ERR(e, "out_of_bounds addr=0x400");
+	CHECK_RC(vmb_region_checked_offset(r, UINT64_MAX, 2, &out, &e), VMB_EOVERFLOW);
+	CHECK_ERR(e, "overflow base=0xffffffffffffffff offset=0x2");
+	CHECK_EQ(out, 0x3ff);
+	CHECK_RC(vmb_region_checked_offset(NULL, 0, 0, &out, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_region_checked_offset(r, 0, 0, NULL, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_region_to_region_addr(r, 0x13ff, &out, &e), 0);
+	CHECK_EQ(out, 0x3ff);
+	CHECK_RC(vmb_region_to_region_addr(r, 0x1400, &out, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_ERR(e, "invalid_guest_address addr=0x1400");
+	CHECK_RC(vmb_region_to_region_addr(r, 0xfff, &out, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_RC(vmb_region_to_region_addr(r, 0x1000, NULL, &e), VMB_EINVALID_ARGUMENT);
+	vmb_region_free(r);
+}
+
+/* G13: guest memory's address helpers: test_address_in_range,
+ * test_check_address, test_checked_offset and to_region_addr of the
+ * reference's guest_memory tests, on a layout with a hole. */
+TEST(G13_guest_address_helpers)
+{
+	static const struct range rs[] = { { 0, 0x400 }, { 0x800, 0x400 } };
+	struct vmb_guest *g = guest(rs, NELEM(rs));
+	struct vmb_region *r = NULL;
+	uint64_t out = 77, off = 77;
+	struct vmb_error e;
+
+	CHECK(vmb_guest_address_in_range(g, 0) && vmb_guest_address_in_range(g, 0xbff));
+	CHECK(!vmb_guest_address_in_range(g, 0x400) && !vmb_guest_address_in_range(g, 0xc00));
+	CHECK(!vmb_guest_address_in_range(NULL, 0));
+	CHECK_RC(vmb_guest_checked_offset(g, 0x300, 0x500, &out, &e), 0);
+	CHECK_EQ(out, 0x800);
+	CHECK_RC(vmb_guest_checked_offset(g, 0x300, 0x100, &out, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_ERR(e, "invalid_guest_address addr=0x400");
+	CHECK_RC(vmb_guest_checked_offset(g, UINT64_MAX, 1, &out, &e), VMB_EGUEST_ADDRESS_OVERFLOW);
+	CHECK_EQ(out, 0x800);
+	CHECK_RC(vmb_guest_checked_offset(NULL, 0, 0, &out, &e), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_guest_to_region_addr(g, 0x9ff, &r, &off, &e), 0);
+	CHECK(r == vmb_guest_region_at(g, 1));
+	CHECK_EQ(off, 0x1ff);
+	CHECK_RC(vmb_guest_to_region_addr(g, 0x7ff, &r, &off, &e), VMB_EINVALID_GUEST_ADDRESS);
+	CHECK_ERR(e, "invalid_guest_address addr=0x7ff");
+	CHECK_EQ(off, 0x1ff);
+	CHECK_RC(vmb_guest_to_region_addr(g, 0, NULL, &off, &e), VMB_EINVALID_ARGUMENT);
+	vmb_guest_free(g);
+}

@@ -158,6 +158,53 @@ static int from_ranges(const struct layout_input *in, struct vmb_guest **g, bool
 	return rc;
 }
 
+/*
+ * G12, G13: the address helpers at @a (in model region @j, or none when
+ * @j == @n) agree with the model: address_in_range, to_region_addr,
+ * checked_offset by @k over the set and inside the region. They read no
+ * input, so the corpus means what it meant.
+ */
+VMBF_WRAPS static void check_helpers(struct vmb_guest *g, const struct mreg *model, size_t n,
+				     uint64_t a, size_t j, uint64_t k)
+{
+	struct vmb_region *r = NULL;
+	uint64_t off = 0, out = 0, sum = a + k;
+	size_t js = 0;
+	int rc;
+
+	VMBF_CHECK("G13", vmb_guest_address_in_range(g, a) == (j < n), "address_in_range(0x%lx)",
+		   (unsigned long)a);
+	rc = vmb_guest_to_region_addr(g, a, &r, &off, NULL);
+	VMBF_CHECK("G13", (rc == 0) == (j < n) &&
+				  (rc != 0 || (vmb_region_start(r) == model[j].start &&
+					       off == a - model[j].start)),
+		   "to_region_addr(0x%lx): %s", (unsigned long)a, vmb_error_name(rc));
+	while (js < n && !(sum >= model[js].start && sum - model[js].start < model[js].len))
+		js++;
+	rc = vmb_guest_checked_offset(g, a, k, &out, NULL);
+	VMBF_CHECK("G13", sum < a ? rc == VMB_EGUEST_ADDRESS_OVERFLOW
+				  : (rc == 0) == (js < n) && (rc != 0 || out == sum),
+		   "checked_offset(0x%lx, 0x%lx): %s", (unsigned long)a, (unsigned long)k,
+		   vmb_error_name(rc));
+	if (j == n)
+		return;
+	uint64_t len = model[j].len, in = 0;
+
+	VMBF_CHECK("G12", vmb_region_address_in_range(r, off) && !vmb_region_address_in_range(r, len),
+		   "region address_in_range(0x%lx)", (unsigned long)off);
+	rc = vmb_region_checked_offset(r, off, k, &out, NULL);
+	VMBF_CHECK("G12", off + k < off ? rc == VMB_EOVERFLOW
+				       : (rc == 0) == (off + k < len) && (rc != 0 || out == off + k),
+		   "region checked_offset(0x%lx, 0x%lx): %s", (unsigned long)off, (unsigned long)k,
+		   vmb_error_name(rc));
+	rc = vmb_region_to_region_addr(r, a, &in, NULL);
+	VMBF_CHECK("G12", rc == 0 && in == off, "region to_region_addr(0x%lx): %s", (unsigned long)a,
+		   vmb_error_name(rc));
+	rc = vmb_region_to_region_addr(r, model[j].start + len, &in, NULL);
+	VMBF_CHECK("G12", rc == VMB_EINVALID_GUEST_ADDRESS, "region to_region_addr past the end: %s",
+		   vmb_error_name(rc));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct layout_input in;
@@ -258,6 +305,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				VMBF_CHECK("G3", (f != NULL) == (j < nmodel) &&
 							 (!f || vmb_region_start(f) == model[j].start),
 					   "find_region(0x%lx)", (unsigned long)probes[p]);
+				check_helpers(g, model, nmodel, probes[p], j, s->len);
 			}
 		}
 		VMBF_CHECK("G2", vmb_guest_num_regions(g) == nmodel, "region count");

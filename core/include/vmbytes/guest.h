@@ -172,6 +172,34 @@ VMB_API int vmb_guest_slices_next(struct vmb_slices_iter *it, struct vmb_slice *
 				  struct vmb_error *err);
 
 /**
+ * vmb_guest_address_in_range() - true when @addr is in a region (the
+ * reference's address_in_range); false for a NULL @g. G13.
+ */
+VMB_API bool vmb_guest_address_in_range(const struct vmb_guest *g, uint64_t addr);
+
+/**
+ * vmb_guest_checked_offset() - guest address @base + @offset, when it is in
+ * a region (the reference's checked_offset). G13.
+ * Return: 0 with *@out set; GuestAddressOverflow when the sum wraps;
+ * InvalidGuestAddress{addr=the sum} when no region holds it;
+ * InvalidArgument for a NULL @g or @out. [diverges] the reference answers
+ * None for both.
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_checked_offset(const struct vmb_guest *g, uint64_t base, uint64_t offset,
+				     uint64_t *out, struct vmb_error *err);
+
+/**
+ * vmb_guest_to_region_addr() - the region holding @addr and the offset of
+ * @addr in it (the reference's to_region_addr). G13.
+ * Return: 0 with *@r and *@off set; InvalidGuestAddress{addr} when no
+ * region holds @addr; InvalidArgument for a NULL @g, @r or @off.
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_to_region_addr(const struct vmb_guest *g, uint64_t addr, struct vmb_region **r,
+				     uint64_t *off, struct vmb_error *err);
+
+/**
  * vmb_guest_write_whole() - all or nothing: write the @len bytes of @buf at
  * @addr only if every byte of [@addr, @addr + @len) is in a region (W1,
  * W2, W4). The whole range is walked before any byte moves, so a buffer

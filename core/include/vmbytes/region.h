@@ -85,6 +85,33 @@ VMB_NODISCARD
 VMB_API int vmb_region_as_slice(const struct vmb_region *r, struct vmb_slice *out);
 
 /**
+ * vmb_region_address_in_range() - true when region offset @off is inside
+ * the region (@off < its length); false for a NULL @r. G12.
+ */
+VMB_API bool vmb_region_address_in_range(const struct vmb_region *r, uint64_t off);
+
+/**
+ * vmb_region_checked_offset() - region offset @base + @offset, when it is
+ * inside the region. G12.
+ * Return: 0 with *@out set; Overflow{base, offset} when the sum wraps;
+ * OutOfBounds{addr=the sum} when it is past the region; InvalidArgument
+ * for a NULL @r or @out. [diverges] the reference answers None for both.
+ */
+VMB_NODISCARD
+VMB_API int vmb_region_checked_offset(const struct vmb_region *r, uint64_t base, uint64_t offset,
+				      uint64_t *out, struct vmb_error *err);
+
+/**
+ * vmb_region_to_region_addr() - the region offset of guest address @addr.
+ * G12.
+ * Return: 0 with *@off = @addr - start; InvalidGuestAddress{addr} when
+ * @addr is not in the region; InvalidArgument for a NULL @r or @off.
+ */
+VMB_NODISCARD
+VMB_API int vmb_region_to_region_addr(const struct vmb_region *r, uint64_t addr, uint64_t *off,
+				      struct vmb_error *err);
+
+/**
  * vmb_region_get_slice() - the @n bytes at region offset @off.
  * Return: 0; InvalidBackendAddress when the range is not inside the region
  * (the slice error mapped by G9); InvalidArgument for NULL arguments. G9.
