@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause */
 /* Sources and sinks (SPEC section 4). */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -73,6 +75,57 @@ static ssize_t buf_write(struct vmb_sink *self, const void *src, size_t n)
 	vmb_copy(s->data + s->len, src, k);
 	s->len += k;
 	return (ssize_t)k;
+}
+
+static ssize_t vec_write(struct vmb_sink *self, const void *src, size_t n)
+{
+	struct vmb_vec_sink *s = container_of(self, struct vmb_vec_sink, base);
+	size_t left = s->max - s->len;
+	size_t k = n < left ? n : left;
+
+	if (k == 0)
+		return 0; /* I4: full */
+	if (k > s->cap - s->len) {
+		/* At this point: len + k <= max, so want cannot wrap. */
+		size_t want = s->len + k, cap = s->cap ? s->cap : 64;
+
+		while (cap < want)
+			cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+		if (cap > s->max)
+			cap = s->max;
+		uint8_t *p = realloc(s->data, cap);
+
+		if (p == NULL)
+			return -ENOMEM;
+		s->data = p;
+		s->cap = cap;
+	}
+	vmb_copy(s->data + s->len, src, k);
+	s->len += k;
+	return (ssize_t)k;
+}
+
+int vmb_vec_sink_init(struct vmb_vec_sink *s, size_t max)
+{
+	if (s == NULL)
+		return VMB_EINVALID_ARGUMENT;
+	s->base.write = vec_write;
+	s->data = NULL;
+	s->len = 0;
+	s->cap = 0;
+	/* A write returns its count as an ssize_t. */
+	s->max = max > (size_t)SSIZE_MAX ? (size_t)SSIZE_MAX : max;
+	return 0;
+}
+
+void vmb_vec_sink_free(struct vmb_vec_sink *s)
+{
+	if (s == NULL)
+		return;
+	free(s->data);
+	s->data = NULL;
+	s->len = 0;
+	s->cap = 0;
 }
 
 int vmb_buf_source_init(struct vmb_buf_source *s, const void *data, size_t len)

@@ -1265,3 +1265,66 @@ TEST(S8_ref_test_byte_valued_io)
 	CHECK_ERR(e, "io kind=write_zero");
 	CHECK_MEM(small, bytes, 7);
 }
+
+/* I4: the growable sink takes what it is given, growing, up to its max. */
+TEST(I4_vec_sink_grows_up_to_max)
+{
+	struct vmb_vec_sink s;
+	uint8_t chunk[1000];
+	size_t total = 0;
+
+	CHECK_RC(vmb_vec_sink_init(NULL, 10), VMB_EINVALID_ARGUMENT);
+	CHECK_RC(vmb_vec_sink_init(&s, 5000), 0);
+	CHECK(s.data == NULL && s.len == 0);
+	for (int round = 0; round < 6; round++) {
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (uint8_t)(round * 31 + i);
+		ssize_t k = s.base.write(&s.base, chunk, sizeof(chunk));
+
+		CHECK_EQ(k, round < 5 ? 1000 : 0);
+		if (k > 0) {
+			CHECK_MEM(s.data + total, chunk, (size_t)k);
+			total += (size_t)k;
+		}
+	}
+	CHECK_EQ(s.len, 5000);
+	CHECK(s.cap >= s.len && s.cap <= 5000);
+	/* The first rounds are still there after the buffer moved. */
+	CHECK_EQ(s.data[0], 0);
+	CHECK_EQ(s.data[1999], (uint8_t)(31 + 999));
+	vmb_vec_sink_free(&s);
+	CHECK(s.data == NULL && s.len == 0);
+	vmb_vec_sink_free(NULL);
+}
+
+/* I4 through guest memory: write_all_volatile_to drains a walk into it;
+ * a full one is WriteZero (S8), keeping what it took. */
+TEST(I4_vec_sink_under_write_all)
+{
+	struct vmb_region_config cfg = { .start = 0, .len = 0x3000, .kind = VMB_REGION_ANON, .fd = -1 };
+	struct vmb_region *r = NULL;
+	struct vmb_guest *g = NULL;
+	struct vmb_vec_sink s;
+	uint8_t pat[0x3000];
+	struct vmb_error e;
+
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(i * 13);
+	CHECK_RC(vmb_region_new(&cfg, &r, NULL), 0);
+	CHECK_RC(vmb_guest_new(&r, 1, &g, NULL), 0);
+	CHECK_RC(vmb_guest_write_slice(g, 0, pat, sizeof(pat), NULL), 0);
+	CHECK_RC(vmb_vec_sink_init(&s, SIZE_MAX), 0);
+	CHECK_RC(vmb_bytes_write_all_volatile_to(vmb_guest_bytes(g), 0x10, &s.base, 0x2ff0, &e), 0);
+	CHECK_EQ(s.len, 0x2ff0);
+	CHECK_MEM(s.data, pat + 0x10, 0x2ff0);
+	vmb_vec_sink_free(&s);
+	CHECK_RC(vmb_vec_sink_init(&s, 0x100), 0);
+	CHECK_RC(vmb_bytes_write_all_volatile_to(vmb_slice_bytes(&(struct vmb_slice){ pat, sizeof(pat), NULL, 0 }),
+						 0, &s.base, 0x200, &e),
+		 VMB_EIO);
+	CHECK_ERR(e, "io kind=write_zero");
+	CHECK_EQ(s.len, 0x100);
+	CHECK_MEM(s.data, pat, 0x100);
+	vmb_vec_sink_free(&s);
+	vmb_guest_free(g);
+}

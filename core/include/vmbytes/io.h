@@ -77,6 +77,15 @@ struct vmb_buf_sink {
 };
 
 /* What a fault injector does on one call. */
+/* A sink into a buffer it grows itself (the reference's Vec<u8> writer). */
+struct vmb_vec_sink {
+	struct vmb_sink base;
+	uint8_t *data; /* what it took: data[0 .. len); owned, NULL while empty */
+	size_t len;
+	size_t cap;    /* bytes allocated */
+	size_t max;    /* it never holds more */
+};
+
 enum vmb_fault_kind {
 	VMB_FAULT_PASS = 0,   /* forward the call unchanged */
 	VMB_FAULT_SHORT = 1,  /* forward at most @arg bytes (arg >= 1) */
@@ -142,6 +151,20 @@ VMB_API int vmb_buf_source_init(struct vmb_buf_source *s, const void *data, size
  */
 VMB_NODISCARD
 VMB_API int vmb_buf_sink_init(struct vmb_buf_sink *s, void *data, size_t cap);
+
+/**
+ * vmb_vec_sink_init() - an empty sink that grows its buffer (doubling, by
+ * realloc) to take what it is given, up to @max bytes in all.
+ * Return: 0; VMB_EINVALID_ARGUMENT for a NULL @s. I4: a write takes
+ * min(n, @max - len) bytes (0 once full, so an exact write gives WriteZero);
+ * a buffer that cannot grow fails the write with ENOMEM, keeping what it
+ * took. Free it with vmb_vec_sink_free().
+ */
+VMB_NODISCARD
+VMB_API int vmb_vec_sink_init(struct vmb_vec_sink *s, size_t max);
+
+/* vmb_vec_sink_free() - release the buffer and empty the sink; NULL is a no-op. */
+VMB_API void vmb_vec_sink_free(struct vmb_vec_sink *s);
 
 /**
  * vmb_fault_source_init() - wrap @inner so that calls follow @plan.
