@@ -309,3 +309,66 @@ TEST(SPEC6_every_code_has_a_name)
 	for (int c = -VMB_STATUS_COUNT - 1; c <= 1; c++)
 		CHECK(vmb_strerror(c) && vmb_error_name(c) && vmb_error_format(NULL, buf, sizeof(buf)) > 0); /* names for code c */
 }
+
+/* Issue 14's calls: W1, A1/A5, G12/G13, I4 argument checks, and the
+ * container tables' rmw members seen through the generic layer. */
+static int nb_write(void *self, uint64_t addr, const void *buf, size_t len, size_t *done,
+		    struct vmb_error *err)
+{
+	(void)self, (void)addr, (void)buf, (void)err;
+	*done = len;
+	return 0;
+}
+
+TEST(W1_A1_G12_G13_I4_arguments)
+{
+	static const struct vmb_bytes_ops bare = { .name = "bare", .exact = VMB_EXACT_COMPARE,
+						   .write = nb_write };
+	struct vmb_bytes none = { NULL, NULL }, b = { &bare, NULL };
+	struct vmb_region_config cfg = { .start = 0x1000, .len = 0x1000, .kind = VMB_REGION_ANON,
+					 .fd = -1 };
+	struct vmb_region *r = NULL, *got = NULL;
+	struct vmb_guest *g = NULL;
+	struct vmb_slice sl;
+	struct vmb_rmw add = { VMB_RMW_ADD, { VMB_ORDER_RELAXED }, { VMB_ORDER_RELAXED }, 1, 0 };
+	uint64_t v = 0, off = 0;
+	uint8_t x[8] = { 0 };
+
+	CHECK(vmb_bytes_write_whole(none, 0, x, 1, NULL) == bad &&
+	      vmb_bytes_read_whole(none, 0, x, 1, NULL) == bad &&
+	      vmb_bytes_write_whole(b, 0, NULL, 1, NULL) == bad &&
+	      vmb_bytes_write_whole(b, 0, x, 1, NULL) == VMB_EUNSUPPORTED &&
+	      vmb_bytes_rmw(none, 0, 8, &add, &v, NULL) == bad &&
+	      vmb_bytes_rmw(b, 0, 8, &add, &v, NULL) == VMB_EUNSUPPORTED); /* generic */
+	CHECK_RC(vmb_region_new(&cfg, &r, NULL), 0);
+	CHECK(vmb_bytes_rmw(vmb_region_bytes(r), 8, 8, &add, &v, NULL) == 0 && v == 0 &&
+	      vmb_bytes_rmw(vmb_region_bytes(r), 0x1000, 8, &add, &v, NULL) ==
+		      VMB_EINVALID_BACKEND_ADDRESS); /* region table */
+	CHECK(vmb_region_checked_offset(NULL, 0, 0, &v, NULL) == bad &&
+	      vmb_region_checked_offset(r, 0, 0, NULL, NULL) == bad &&
+	      vmb_region_checked_offset(r, UINT64_MAX, 1, &v, NULL) == VMB_EOVERFLOW &&
+	      vmb_region_to_region_addr(NULL, 0x1000, &v, NULL) == bad &&
+	      vmb_region_to_region_addr(r, 0x1000, NULL, NULL) == bad &&
+	      !vmb_region_address_in_range(NULL, 0)); /* G12 */
+	CHECK_RC(vmb_guest_new(&r, 1, &g, NULL), 0);
+	CHECK(vmb_guest_write_whole(NULL, 0, x, 1, NULL) == bad &&
+	      vmb_guest_read_whole(NULL, 0, x, 1, NULL) == bad &&
+	      vmb_guest_read_whole(g, 0x1000, NULL, 1, NULL) == bad &&
+	      vmb_guest_read_whole(g, 0x1000, x, 0, NULL) == 0 &&
+	      vmb_guest_rmw(NULL, 0x1000, 8, &add, &v, NULL) == bad &&
+	      vmb_guest_rmw(g, 0x1000, 8, NULL, &v, NULL) == bad &&
+	      vmb_guest_rmw(g, 0x1000, 8, &add, NULL, NULL) == bad &&
+	      vmb_guest_checked_offset(NULL, 0, 0, &v, NULL) == bad &&
+	      vmb_guest_checked_offset(g, 0, 0, NULL, NULL) == bad &&
+	      vmb_guest_to_region_addr(NULL, 0x1000, &got, &off, NULL) == bad &&
+	      vmb_guest_to_region_addr(g, 0x1000, NULL, &off, NULL) == bad &&
+	      vmb_guest_to_region_addr(g, 0x1000, &got, NULL, NULL) == bad &&
+	      !vmb_guest_address_in_range(NULL, 0x1000)); /* G13, W1, A1 on guest memory */
+	vmb_guest_free(g);
+	CHECK_RC(vmb_slice_init(&sl, mem, 16), 0);
+	CHECK(vmb_bytes_rmw(vmb_slice_bytes(&sl), 0, 8, &add, &v, NULL) == 0 &&
+	      vmb_slice_rmw(sl, 0, 8, &add, NULL, NULL) == bad &&
+	      vmb_slice_rmw(sl, 0, 8, NULL, &v, NULL) == bad); /* slice table */
+	memset(mem, 0, sizeof(mem));
+	CHECK(vmb_vec_sink_init(NULL, 1) == bad); /* I4 */
+}

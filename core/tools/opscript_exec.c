@@ -198,12 +198,28 @@ static void err_result(struct vmbo_result *res, int rc, const struct vmb_error *
 	}
 }
 
+/* What the sink took: a growable one's bytes are copied into @buf (its
+ * capacity is @buf's), so both kinds report from one buffer. */
+static size_t vec_result(const struct vmb_vec_sink *v, bool vec, uint8_t *buf, size_t buf_len)
+{
+	if (!vec)
+		return buf_len;
+	if (v->len > 0)
+		memcpy(buf, v->data, v->len);
+	return v->len;
+}
+
 int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result *res)
 {
 	struct vmb_bytes b = env->bytes;
 	struct vmb_error e = { 0 };
 	struct vmb_buf_source bsrc;
 	struct vmb_buf_sink bsink;
+	struct vmb_vec_sink vsink;
+	/* Every other write_to/write_all_to drains into a growable sink of the
+	 * same capacity (I4), held to the same expected lines. */
+	static _Thread_local unsigned sink_turn;
+	bool vec = (op->kind == VMBO_WRITE_TO || op->kind == VMBO_WRITE_ALL_TO) && (sink_turn++ & 1);
 	struct vmb_fault_source fsrc;
 	struct vmb_fault_sink fsink;
 	struct vmb_source *src = &bsrc.base;
@@ -230,13 +246,17 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 	 * (the parser made the plan valid, so I2 refuses none of them). */
 	if (vmb_buf_source_init(&bsrc, op->data, op->len) != 0 ||
 	    vmb_buf_sink_init(&bsink, buf, buf ? op->cap : 0) != 0 ||
+	    vmb_vec_sink_init(&vsink, op->cap) != 0 ||
 	    (op->nfaults > 0 &&
 	     (vmb_fault_source_init(&fsrc, &bsrc.base, op->faults, op->nfaults, false) != 0 ||
-	      vmb_fault_sink_init(&fsink, &bsink.base, op->faults, op->nfaults, false) != 0))) {
+	      vmb_fault_sink_init(&fsink, vec ? &vsink.base : &bsink.base, op->faults, op->nfaults,
+				  false) != 0))) {
 		e.code = rc = VMB_EINVALID_ARGUMENT;
 		err_result(res, rc, &e);
 		return rc;
 	}
+	if (vec)
+		sink = &vsink.base;
 	if (op->nfaults > 0) {
 		src = &fsrc.base;
 		sink = &fsink.base;
@@ -296,12 +316,12 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 	case VMBO_WRITE_TO:
 		rc = vmb_bytes_write_volatile_to(b, op->addr, sink, op->n, &done, &e);
 		if (rc == 0)
-			ok_count_hex(res, done, buf, bsink.len);
+			ok_count_hex(res, done, buf, vec_result(&vsink, vec, buf, bsink.len));
 		break;
 	case VMBO_WRITE_ALL_TO:
 		rc = vmb_bytes_write_all_volatile_to(b, op->addr, sink, op->n, &e);
 		if (rc == 0)
-			ok_hex(res, buf, bsink.len);
+			ok_hex(res, buf, vec_result(&vsink, vec, buf, bsink.len));
 		break;
 	case VMBO_WRITE_WHOLE:
 		rc = vmb_bytes_write_whole(b, op->addr, op->data, op->len, &e);
@@ -332,6 +352,7 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 		e.code = rc;
 		break;
 	}
+	vmb_vec_sink_free(&vsink);
 	if (rc != 0)
 		err_result(res, rc, &e);
 	return rc;
