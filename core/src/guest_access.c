@@ -512,8 +512,8 @@ int vmb__guest_load_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 }
 
 /* W1, W2, W4: the whole range checked, then G6's copy, which cannot stop short. */
-int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
-			  struct vmb_error *err)
+int vmb__guest_write_whole_slow(struct vmb_guest *g, uint64_t addr, const void *buf, size_t len,
+				struct vmb_error *err)
 {
 	if (g == NULL || (len > 0 && buf == NULL))
 		return bad_arg(err);
@@ -524,8 +524,8 @@ int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf, s
 	return rc != 0 ? rc : vmb__guest_write_slice_slow(g, addr, buf, len, err);
 }
 
-int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
-			 struct vmb_error *err)
+int vmb__guest_read_whole_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+			       struct vmb_error *err)
 {
 	if (g == NULL || (len > 0 && buf == NULL))
 		return bad_arg(err);

@@ -199,64 +199,6 @@ VMB_NODISCARD
 VMB_API int vmb_guest_to_region_addr(const struct vmb_guest *g, uint64_t addr, struct vmb_region **r,
 				     uint64_t *off, struct vmb_error *err);
 
-/**
- * vmb_guest_write_whole() - all or nothing: write the @len bytes of @buf at
- * @addr only if every byte of [@addr, @addr + @len) is in a region (W1,
- * W2, W4). The whole range is walked before any byte moves, so a buffer
- * that runs into a hole or past the end of RAM writes nothing (G6's
- * write_slice writes up to the hole, then reports PartialBuffer).
- * Return: 0 (@len == 0 is 0 at any address); InvalidArgument for a NULL
- * @g, or a NULL @buf with @len > 0; InvalidGuestAddress{addr} with the
- * first address of the range that is in no region (@addr itself when it
- * is unmapped). On an error no byte was written and no page marked dirty.
- */
-VMB_NODISCARD
-VMB_API int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf,
-				  size_t len, struct vmb_error *err);
-
-/* vmb_guest_read_whole() - all or nothing, as vmb_guest_write_whole(): on
- * an error @buf is untouched. W1, W2, W4. */
-VMB_NODISCARD
-VMB_API int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
-				 struct vmb_error *err);
-
-/**
- * vmb_guest_rmw() - one atomic read-modify-write at guest address @addr
- * (SPEC A1-A4 on G8's terms): the first chunk only.
- * Return: 0 with *@old the value before; InvalidArgument for a NULL @g,
- * @r or @old or a request vmb_rmw_valid() refuses, or an invalid @width
- * (first); InvalidGuestAddress{addr} when @addr is in no region;
- * InvalidBackendAddress when the object straddles its region's end or is
- * misaligned (G9). Marks the page dirty when it wrote (A3).
- */
-VMB_NODISCARD
-VMB_API int vmb_guest_rmw(struct vmb_guest *g, uint64_t addr, unsigned width, const struct vmb_rmw *r,
-			  uint64_t *old, struct vmb_error *err);
-
-/* vmb_guest_fetch() - vmb_guest_rmw() of @op (not cmpxchg) with operand @v. */
-VMB_NODISCARD
-VMB_INLINE int vmb_guest_fetch(struct vmb_guest *g, uint64_t addr, unsigned width, enum vmb_rmw_op op,
-			       struct vmb_ordering order, uint64_t v, uint64_t *old,
-			       struct vmb_error *err)
-{
-	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
-
-	if (op == VMB_RMW_CMPXCHG)
-		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
-	return vmb_guest_rmw(g, addr, width, &r, old, err);
-}
-
-/* vmb_guest_cmpxchg() - vmb_guest_rmw() of a strong compare-exchange. */
-VMB_NODISCARD
-VMB_INLINE int vmb_guest_cmpxchg(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t expected,
-				 uint64_t desired, struct vmb_ordering success,
-				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
-{
-	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
-
-	return vmb_guest_rmw(g, addr, width, &r, old, err);
-}
-
 /* vmb_guest_bytes() - the guest memory as a container (guest-physical
  * addresses): every operation of bytes.h, by G4-G9. */
 VMB_API struct vmb_bytes vmb_guest_bytes(struct vmb_guest *g);
@@ -336,6 +278,12 @@ VMB_NODISCARD
 VMB_API int vmb__guest_read_slice_slow(struct vmb_guest *g, uint64_t addr, void *buf,
 				       size_t len, struct vmb_error *err)
 	__attribute__((noinline));
+VMB_NODISCARD
+VMB_API int vmb__guest_write_whole_slow(struct vmb_guest *g, uint64_t addr, const void *buf,
+					size_t len, struct vmb_error *err);
+VMB_NODISCARD
+VMB_API int vmb__guest_read_whole_slow(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+				       struct vmb_error *err);
 VMB_NODISCARD
 VMB_API int vmb__guest_store_slow(struct vmb_guest *g, uint64_t addr, unsigned width,
 				  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
@@ -511,6 +459,52 @@ VMB_INLINE int vmb_guest_store(struct vmb_guest *g, uint64_t addr, unsigned widt
 }
 
 /**
+ * vmb_guest_write_whole() - all or nothing: write the @len bytes of @buf at
+ * @addr only if every byte of [@addr, @addr + @len) is in a region (W1,
+ * W2, W4). The whole range is walked before any byte moves, so a buffer
+ * that runs into a hole or past the end of RAM writes nothing (G6's
+ * write_slice writes up to the hole, then reports PartialBuffer).
+ * Return: 0 (@len == 0 is 0 at any address); InvalidArgument for a NULL
+ * @g, or a NULL @buf with @len > 0; InvalidGuestAddress{addr} with the
+ * first address of the range that is in no region (@addr itself when it
+ * is unmapped). On an error no byte was written and no page marked dirty.
+ */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_write_whole(struct vmb_guest *g, uint64_t addr, const void *buf,
+				     size_t len, struct vmb_error *err)
+{
+	/* Inside the hot region the whole range is RAM: write_slice's fast half. */
+	if (VMB_LIKELY(vmb__guest_write_fast(g, addr, buf, len)))
+		return 0;
+	return vmb__guest_write_whole_slow(g, addr, buf, len, err);
+}
+
+/* vmb_guest_read_whole() - all or nothing, as vmb_guest_write_whole(): on
+ * an error @buf is untouched. W1, W2, W4. */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_read_whole(struct vmb_guest *g, uint64_t addr, void *buf, size_t len,
+				    struct vmb_error *err)
+{
+	if (VMB_LIKELY(vmb__guest_read_fast(g, addr, buf, len)))
+		return 0;
+	return vmb__guest_read_whole_slow(g, addr, buf, len, err);
+}
+
+/**
+ * vmb_guest_rmw() - one atomic read-modify-write at guest address @addr
+ * (SPEC A1-A4 on G8's terms): the first chunk only.
+ * Return: 0 with *@old the value before; InvalidArgument for a NULL @g,
+ * @r or @old or a request vmb_rmw_valid() refuses, or an invalid @width
+ * (first); InvalidGuestAddress{addr} when @addr is in no region;
+ * InvalidBackendAddress when the object straddles its region's end or is
+ * misaligned (G9). Marks the page dirty when it wrote (A3).
+ */
+VMB_NODISCARD
+VMB_API int vmb_guest_rmw(struct vmb_guest *g, uint64_t addr, unsigned width, const struct vmb_rmw *r,
+			  uint64_t *old, struct vmb_error *err);
+
+
+/**
  * vmb_guest_load() - vmb_bytes_load() on guest memory, inline: one atomic
  * load of @width bytes with @order (relaxed, acquire, seq_cst) into *@v.
  * Return: as vmb_bytes_load() on vmb_guest_bytes(@g). G8, S9.
@@ -531,6 +525,67 @@ VMB_INLINE int vmb_guest_load(struct vmb_guest *g, uint64_t addr, unsigned width
 	}
 	return vmb__guest_load_slow(g, addr, width, order, v, err);
 }
+
+/*
+ * vmb_guest_fetch() - vmb_guest_rmw() of @op (not cmpxchg) with operand @v;
+ * inline inside the hot region (as vmb_guest_store()).
+ */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_fetch(struct vmb_guest *g, uint64_t addr, unsigned width, enum vmb_rmw_op op,
+			       struct vmb_ordering order, uint64_t v, uint64_t *old,
+			       struct vmb_error *err)
+{
+	if (VMB_LIKELY((g != NULL) && (unsigned)op <= (unsigned)VMB_RMW_SWAP &&
+		       vmb_order_valid_for_rmw(order) && vmb_width_valid(width) && old != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
+			*old = vmb_atomic_fetch_raw(s->host + off, width, op, order, v);
+			/* A3. */
+			if (s->bitmap != NULL)
+				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
+			return 0;
+		}
+	}
+
+	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+
+	if (op == VMB_RMW_CMPXCHG)
+		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
+	return vmb_guest_rmw(g, addr, width, &r, old, err);
+}
+
+/* vmb_guest_cmpxchg() - vmb_guest_rmw() of a strong compare-exchange; inline
+ * inside the hot region. */
+VMB_NODISCARD
+VMB_INLINE int vmb_guest_cmpxchg(struct vmb_guest *g, uint64_t addr, unsigned width, uint64_t expected,
+				 uint64_t desired, struct vmb_ordering success,
+				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
+{
+	if (VMB_LIKELY((g != NULL) && vmb_order_valid_for_rmw(success) &&
+		       vmb_order_valid_for_failure(failure) && vmb_width_valid(width) && old != NULL)) {
+		const struct vmb__guest_slot *s = vmb__guest_hot(g);
+		uint64_t off;
+
+		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
+			uint64_t found = vmb_atomic_cmpxchg_raw(s->host + off, width, success, failure,
+								expected, desired);
+			uint64_t mask = width >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
+
+			/* A3: marked only when it stored. */
+			if (s->bitmap != NULL && found == (expected & mask))
+				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
+			*old = found;
+			return 0;
+		}
+	}
+
+	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
+
+	return vmb_guest_rmw(g, addr, width, &r, old, err);
+}
+
 
 /**
  * vmb_guest_find_region() - the region with start <= @addr <= last, or NULL

@@ -298,11 +298,19 @@ VMB_INLINE int vmb_slice_fetch(struct vmb_slice s, size_t addr, unsigned width, 
 			       struct vmb_ordering order, uint64_t v, uint64_t *old,
 			       struct vmb_error *err)
 {
+	/* Inline when all is well (as vmb_slice_store()): one hardware RMW. */
+	if (VMB_LIKELY((unsigned)op <= (unsigned)VMB_RMW_SWAP && vmb_order_valid_for_rmw(order) &&
+		       vmb_width_valid(width) &&
+		       !(vmb__slice_misfit(s, addr, width, width) | (s.bitmap != NULL) | (old == NULL)))) {
+		*old = vmb_atomic_fetch_raw(s.base + addr, width, op, order, v);
+		return 0;
+	}
+
 	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
 
 	if (op == VMB_RMW_CMPXCHG)
 		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
-	return vmb_slice_rmw(s, addr, width, &r, old, err);
+	return vmb_slice_rmw(VMB__SLICE_COPY(s), addr, width, &r, old, err);
 }
 
 /* vmb_slice_cmpxchg() - vmb_slice_rmw() of a strong compare-exchange. */
@@ -311,9 +319,16 @@ VMB_INLINE int vmb_slice_cmpxchg(struct vmb_slice s, size_t addr, unsigned width
 				 uint64_t desired, struct vmb_ordering success,
 				 struct vmb_ordering failure, uint64_t *old, struct vmb_error *err)
 {
+	if (VMB_LIKELY(vmb_order_valid_for_rmw(success) && vmb_order_valid_for_failure(failure) &&
+		       vmb_width_valid(width) &&
+		       !(vmb__slice_misfit(s, addr, width, width) | (s.bitmap != NULL) | (old == NULL)))) {
+		*old = vmb_atomic_cmpxchg_raw(s.base + addr, width, success, failure, expected, desired);
+		return 0;
+	}
+
 	struct vmb_rmw r = { VMB_RMW_CMPXCHG, success, failure, desired, expected };
 
-	return vmb_slice_rmw(s, addr, width, &r, old, err);
+	return vmb_slice_rmw(VMB__SLICE_COPY(s), addr, width, &r, old, err);
 }
 
 /**
