@@ -348,7 +348,13 @@ static int ops_check_range(void *self, uint64_t addr, size_t n, struct vmb_error
 static int ops_rmw(void *self, uint64_t addr, unsigned width, const struct vmb_rmw *r,
 		   uint64_t *old, struct vmb_error *err)
 {
-	return vmb_slice_rmw(*(struct vmb_slice *)self, addr, width, r, old, err);
+	struct vmb_slice s = *(struct vmb_slice *)self;
+
+	/* The inline forms, as ops_store() takes vmb_slice_store(). */
+	if (r->op == VMB_RMW_CMPXCHG)
+		return vmb_slice_cmpxchg(s, addr, width, r->expected, r->v, r->order, r->failure, old,
+					 err);
+	return vmb_slice_fetch(s, addr, width, r->op, r->order, r->v, old, err);
 }
 
 _Static_assert(sizeof(size_t) == sizeof(uint64_t), "vmbytes supports 64-bit hosts");

@@ -120,6 +120,12 @@ struct vmbo_text {
 	size_t len, cap;
 };
 
+/* Whether @k is one of the read-modify-write ops, fetch_add ... cmpxchg (A1-A5). */
+static inline bool vmbo_is_rmw(enum vmbo_kind k)
+{
+	return k >= VMBO_FETCH_ADD && k <= VMBO_CMPXCHG;
+}
+
 /* The read-modify-write request of an RMW op (fetch_add ... cmpxchg). */
 static inline struct vmb_rmw vmbo_rmw_of(const struct vmbo_op *op)
 {

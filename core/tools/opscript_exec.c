@@ -158,6 +158,10 @@ static void ok_value(struct vmbo_result *res, uint64_t v)
 static void ok_typed(struct vmbo_result *res, const struct vmbo_op *op, const uint8_t *buf,
 		     uint64_t v, size_t done)
 {
+	if (vmbo_is_rmw(op->kind)) {
+		ok_value(res, v);
+		return;
+	}
 	switch (op->kind) {
 	case VMBO_WRITE:
 		ok_count(res, done);
@@ -171,13 +175,6 @@ static void ok_typed(struct vmbo_result *res, const struct vmbo_op *op, const ui
 		break;
 	case VMBO_READ_OBJ:
 	case VMBO_LOAD:
-	case VMBO_FETCH_ADD:
-	case VMBO_FETCH_SUB:
-	case VMBO_FETCH_AND:
-	case VMBO_FETCH_OR:
-	case VMBO_FETCH_XOR:
-	case VMBO_SWAP:
-	case VMBO_CMPXCHG:
 		ok_value(res, v);
 		break;
 	default:
@@ -269,6 +266,16 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 			err_result(res, rc, &e);
 		return rc;
 	}
+	if (vmbo_is_rmw(op->kind)) {
+		struct vmb_rmw r = vmbo_rmw_of(op);
+
+		rc = vmb_bytes_rmw(b, op->addr, op->width, &r, &v, &e);
+		if (rc == 0)
+			ok_value(res, v);
+		else
+			err_result(res, rc, &e);
+		return rc;
+	}
 	switch (op->kind) {
 	case VMBO_WRITE:
 		rc = vmb_bytes_write(b, op->addr, op->data, op->len, &done, &e);
@@ -331,20 +338,6 @@ int vmbo_run(struct vmbo_env *env, const struct vmbo_op *op, struct vmbo_result 
 		if (rc == 0)
 			ok_hex(res, buf, op->n);
 		break;
-	case VMBO_FETCH_ADD:
-	case VMBO_FETCH_SUB:
-	case VMBO_FETCH_AND:
-	case VMBO_FETCH_OR:
-	case VMBO_FETCH_XOR:
-	case VMBO_SWAP:
-	case VMBO_CMPXCHG: {
-		struct vmb_rmw r = vmbo_rmw_of(op);
-
-		rc = vmb_bytes_rmw(b, op->addr, op->width, &r, &v, &e);
-		if (rc == 0)
-			ok_value(res, v);
-		break;
-	}
 	case VMBO_DIRTY:
 		return run_dirty(env, res);
 	default:

@@ -15,6 +15,18 @@
 bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t *buf,
 			 uint64_t *v, size_t *done, int *rc, struct vmb_error *e)
 {
+	/* The inline forms: their fast halves run in the caller's code. */
+	if (op->kind == VMBO_CMPXCHG) {
+		*rc = vmb_guest_cmpxchg(g, op->addr, op->width, op->expected, op->value,
+					vmb_ordering_of(op->order), vmb_ordering_of(op->failure), v, e);
+		return true;
+	}
+	if (vmbo_is_rmw(op->kind)) {
+		struct vmb_rmw r = vmbo_rmw_of(op);
+
+		*rc = vmb_guest_fetch(g, op->addr, op->width, r.op, r.order, r.v, v, e);
+		return true;
+	}
 	switch (op->kind) {
 	case VMBO_WRITE:
 		*rc = vmb_guest_write(g, op->addr, op->data, op->len, done, e);
@@ -34,18 +46,6 @@ bool vmbo_typed_guest_op(struct vmb_guest *g, const struct vmbo_op *op, uint8_t 
 	case VMBO_READ_WHOLE:
 		*rc = vmb_guest_read_whole(g, op->addr, buf, op->n, e);
 		return true;
-	case VMBO_FETCH_ADD:
-	case VMBO_FETCH_SUB:
-	case VMBO_FETCH_AND:
-	case VMBO_FETCH_OR:
-	case VMBO_FETCH_XOR:
-	case VMBO_SWAP:
-	case VMBO_CMPXCHG: {
-		struct vmb_rmw r = vmbo_rmw_of(op);
-
-		*rc = vmb_guest_rmw(g, op->addr, op->width, &r, v, e);
-		return true;
-	}
 	case VMBO_WRITE_OBJ:
 		*v = op->value;
 		*rc = vmb_guest_write_obj(g, op->addr, v, op->width, e);

@@ -149,6 +149,23 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 	uint8_t obj[8];
 	long got;
 
+	if (vmbo_is_rmw(op->kind)) {
+		struct mregion *r = find(m, op->addr);
+
+		/* A4 on G8's terms: the first chunk only. */
+		if (r == NULL) {
+			vmbf__expect_addr(e, "A4", VMB_EINVALID_GUEST_ADDRESS, op->addr);
+			return;
+		}
+		uint64_t off = op->addr - r->start;
+
+		if (r->len - off < op->width || off % op->width) {
+			vmbf__expect_err(e, "A4", VMB_EINVALID_BACKEND_ADDRESS);
+			return;
+		}
+		model_apply_rmw(m, r, off, op, e, "A4");
+		return;
+	}
 	switch (op->kind) {
 	case VMBO_WRITE_WHOLE:
 	case VMBO_READ_WHOLE: {
@@ -212,29 +229,6 @@ void vmbf__step_guest(struct vmbf_model *m, const struct vmbo_op *op, struct vmb
 				vmbf__expect_value(e, "G6", v);
 			}
 		}
-		return;
-	}
-	case VMBO_FETCH_ADD:
-	case VMBO_FETCH_SUB:
-	case VMBO_FETCH_AND:
-	case VMBO_FETCH_OR:
-	case VMBO_FETCH_XOR:
-	case VMBO_SWAP:
-	case VMBO_CMPXCHG: {
-		struct mregion *r = find(m, op->addr);
-
-		/* A4 on G8's terms: the first chunk only. */
-		if (r == NULL) {
-			vmbf__expect_addr(e, "A4", VMB_EINVALID_GUEST_ADDRESS, op->addr);
-			return;
-		}
-		uint64_t off = op->addr - r->start;
-
-		if (r->len - off < op->width || off % op->width) {
-			vmbf__expect_err(e, "A4", VMB_EINVALID_BACKEND_ADDRESS);
-			return;
-		}
-		model_apply_rmw(m, r, off, op, e, "A4");
 		return;
 	}
 	case VMBO_STORE:

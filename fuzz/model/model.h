@@ -114,11 +114,6 @@ uint8_t *vmbf__scratch(int i, size_t n);
 
 /* ---- read-modify-write (A1-A3), shared by both families ------------------- */
 
-static inline bool model_is_rmw(const struct vmbo_op *op)
-{
-	return op->kind >= VMBO_FETCH_ADD && op->kind <= VMBO_CMPXCHG;
-}
-
 /*
  * A1, A2: what an RMW op leaves where it found @cur (both @op->width
  * wide), by plain arithmetic modulo 2^(8 * width); *@wrote is false for a

@@ -88,6 +88,22 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 	uint64_t a = op->addr, n;
 	long got;
 
+	if (vmbo_is_rmw(op->kind)) {
+		/* A5: no atomic read-modify-write through pread/pwrite or process_vm_*. */
+		if (m->kind != VMBO_SETUP_SLICE) {
+			vmbf__expect_err(e, "A5", VMB_EUNSUPPORTED);
+			return;
+		}
+		/* A1: S9's bounds, then alignment. */
+		if (range_err(e, "A1", a, op->width, r->len))
+			return;
+		if (a % op->width) {
+			vmbf__expect_misaligned(e, "A1", a, op->width);
+			return;
+		}
+		model_apply_rmw(m, r, a, op, e, "A1");
+		return;
+	}
 	switch (op->kind) {
 	case VMBO_WRITE_WHOLE:
 	case VMBO_READ_WHOLE:
@@ -166,27 +182,6 @@ void vmbf__step_single(struct vmbf_model *m, const struct vmbo_op *op, struct vm
 		}
 		return;
 	}
-	case VMBO_FETCH_ADD:
-	case VMBO_FETCH_SUB:
-	case VMBO_FETCH_AND:
-	case VMBO_FETCH_OR:
-	case VMBO_FETCH_XOR:
-	case VMBO_SWAP:
-	case VMBO_CMPXCHG:
-		/* A5: no atomic read-modify-write through pread/pwrite or process_vm_*. */
-		if (m->kind != VMBO_SETUP_SLICE) {
-			vmbf__expect_err(e, "A5", VMB_EUNSUPPORTED);
-			return;
-		}
-		/* A1: S9's bounds, then alignment. */
-		if (range_err(e, "A1", a, op->width, r->len))
-			return;
-		if (a % op->width) {
-			vmbf__expect_misaligned(e, "A1", a, op->width);
-			return;
-		}
-		model_apply_rmw(m, r, a, op, e, "A1");
-		return;
 	case VMBO_STORE:
 	case VMBO_LOAD:
 		if (m->kind == VMBO_SETUP_REMOTE) {
