@@ -24,7 +24,11 @@ static uint64_t mask_of(unsigned width)
 	return width == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * width)) - 1;
 }
 
-/* What @op leaves, by plain arithmetic modulo 2^(8 * width). */
+/* What @op leaves, by plain arithmetic modulo 2^(8 * width): it wraps on
+ * purpose (the ubsan preset checks unsigned wraps everywhere else). */
+#if defined(__clang__)
+__attribute__((no_sanitize("unsigned-integer-overflow")))
+#endif
 static uint64_t apply(enum vmb_rmw_op op, uint64_t cur, uint64_t v, unsigned width)
 {
 	switch (op) {

@@ -119,7 +119,8 @@ uint8_t *vmbf__scratch(int i, size_t n);
  * wide), by plain arithmetic modulo 2^(8 * width); *@wrote is false for a
  * cmpxchg that did not match (A3).
  */
-static inline uint64_t model_rmw(const struct vmbo_op *op, uint64_t cur, bool *wrote)
+/* Wraps on purpose: fetch_add and fetch_sub are modulo 2^(8 * width). */
+VMBF_WRAPS static inline uint64_t model_rmw(const struct vmbo_op *op, uint64_t cur, bool *wrote)
 {
 	uint64_t mask = op->width == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * op->width)) - 1, v = op->value;
 
