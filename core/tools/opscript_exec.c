@@ -13,7 +13,9 @@
 /* Room for @n more bytes at the end of a buffer kept from one op to the next. */
 static uint8_t *kept_room(uint8_t **buf, size_t *cap, size_t used, size_t n)
 {
-	if (used + n > *cap) {
+	/* Allocated even for n == 0: a NULL buffer plus 0 is undefined (S11's
+	 * empty bitmap of an empty slice). */
+	if (used + n > *cap || *buf == NULL) {
 		size_t c = *cap ? *cap : 256;
 
 		while (c < used + n)

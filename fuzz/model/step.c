@@ -23,12 +23,13 @@ static void step_dirty(struct vmbf_model *m, struct vmbf_expect *e)
 	}
 	for (size_t i = 0; i < m->n; i++)
 		used += (size_t)((m->r[i].pages + 7) / 8);
-	if (used > cap) {
+	/* Allocated even when no region has a page (an empty slice's bitmap). */
+	if (used > cap || all == NULL) {
 		free(all);
 		cap = used > 4096 ? used : 4096;
 		all = malloc(cap);
 	}
-	if (m->n > parts_cap) {
+	if (m->n > parts_cap || parts == NULL) {
 		free(parts);
 		parts_cap = m->n > 16 ? m->n : 16;
 		parts = malloc(parts_cap * sizeof(*parts));

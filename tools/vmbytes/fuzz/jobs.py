@@ -13,6 +13,21 @@ from ..files import Failed, atomic_write, rel, sha1_of
 from . import die_with_parent, paths
 
 
+
+def afl_map_size(binary):
+    """The coverage map size an AFL++ binary needs (AFL_DUMP_MAP_SIZE=1 makes it
+    print the number and exit), or None when it fits AFL++'s default of 64 KiB
+    or cannot say. Past the default, afl-fuzz refuses to start unless
+    AFL_MAP_SIZE covers it: with laf-intel the args target reached 65542."""
+    try:
+        out = subprocess.run([binary], env=dict(os.environ, AFL_DUMP_MAP_SIZE="1"),
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=30).stdout.split()
+        size = int(out[-1]) if out else 0
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return None
+    return size if size > 65536 else None
+
 class Job:
     def __init__(self, target, engine, budget, state):
         self.target, self.engine, self.budget = target, engine, budget
@@ -84,9 +99,12 @@ class Job:
                         "AFL_NO_AFFINITY": "1", "AFL_NO_UI": "1", "AFL_AUTORESUME": "1",
                         "AFL_ALLOW_TMP": "1", "AFL_SKIP_BIN_CHECK": "0"})
             seed_dir = seeds if os.path.isdir(seeds) and os.listdir(seeds) else self._dummy_seed()
+            binary = os.path.join(paths.AFL_BUILD, f"fuzz_{self.target}_afl")
+            size = afl_map_size(binary)
+            if size:
+                env["AFL_MAP_SIZE"] = str(size)
             cmd = ["afl-fuzz", "-i", seed_dir, "-o", os.path.join(self.work, "afl"), "-V",
-                   str(secs), "-m", "none", "-t", "2000+", "-x", dictionary, "--",
-                   os.path.join(paths.AFL_BUILD, f"fuzz_{self.target}_afl")]
+                   str(secs), "-m", "none", "-t", "2000+", "-x", dictionary, "--", binary]
             # AFL++ carries execs_done over when it resumes: count this run's from here.
             self.afl_base = self._afl_read().get("execs_done", 0)
         self.crashes_at_start = set(self.crashes())
