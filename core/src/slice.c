@@ -192,6 +192,19 @@ int vmb_slice_write_volatile_to(struct vmb_slice s, size_t addr, struct vmb_sink
 	return rc;
 }
 
+/* S9: the place of an atomic access: S5's bounds errors, then Misaligned
+ * for a host address that is not @width-aligned. */
+static int atomic_place(struct vmb_slice s, size_t addr, unsigned width, struct vmb_error *err)
+{
+	int rc = vmb__check_range(addr, width, s.len, err);
+
+	if (rc != 0)
+		return rc;
+	if (((uintptr_t)s.base + addr) & (width - 1))
+		return vmb__fail_misaligned(err, addr, width);
+	return 0;
+}
+
 int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width,
 			  struct vmb_ordering order, uint64_t v, struct vmb_error *err)
 {
@@ -200,12 +213,9 @@ int vmb__slice_store_slow(struct vmb_slice s, size_t addr, unsigned width,
 	/* S9 [diverges]: the ordering first, touching nothing. */
 	if (!vmb_order_valid_for_store(order) || !vmb_width_valid(width))
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	/* S9: bounds (S5's errors) before alignment. */
-	rc = vmb__check_range(addr, width, s.len, err);
+	rc = atomic_place(s, addr, width, err);
 	if (rc != 0)
 		return rc;
-	if (((uintptr_t)s.base + addr) & (width - 1))
-		return vmb__fail_misaligned(err, addr, width);
 	vmb_atomic_store_raw(s.base + addr, width, order, v);
 	vmb__slice_mark(&s, addr, width);
 	return 0;
@@ -219,11 +229,9 @@ int vmb__slice_load_slow(struct vmb_slice s, size_t addr, unsigned width,
 	/* S9 [diverges]. */
 	if (!vmb_order_valid_for_load(order) || !vmb_width_valid(width) || v == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	rc = vmb__check_range(addr, width, s.len, err);
+	rc = atomic_place(s, addr, width, err);
 	if (rc != 0)
 		return rc;
-	if (((uintptr_t)s.base + addr) & (width - 1))
-		return vmb__fail_misaligned(err, addr, width);
 	*v = vmb_atomic_load_raw(s.base + addr, width, order);
 	return 0;
 }
@@ -236,12 +244,9 @@ int vmb_slice_rmw(struct vmb_slice s, size_t addr, unsigned width, const struct 
 	/* A1, A2 (S9 [diverges]): the request first, touching nothing. */
 	if (!vmb_rmw_valid(r) || !vmb_width_valid(width) || old == NULL)
 		return vmb__fail(err, VMB_EINVALID_ARGUMENT);
-	/* S9: bounds (S5's errors) before alignment. */
-	rc = vmb__check_range(addr, width, s.len, err);
+	rc = atomic_place(s, addr, width, err);
 	if (rc != 0)
 		return rc;
-	if (((uintptr_t)s.base + addr) & (width - 1))
-		return vmb__fail_misaligned(err, addr, width);
 	uint64_t v = vmb_atomic_rmw_raw(s.base + addr, width, r);
 
 	/* A3: dirty when it wrote. */

@@ -402,12 +402,35 @@ VMB_INLINE uint64_t vmb_atomic_rmw_raw(void *p, unsigned width, const struct vmb
 	return vmb_atomic_fetch_raw(p, width, r->op, r->order, r->v);
 }
 
+/* The values a @width-byte access holds: its low 8 * @width bits. */
+VMB_INLINE uint64_t vmb__width_mask(unsigned width)
+{
+	return width >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
+}
+
+/* A2, A3: whether a cmpxchg that found @found stored (its values cut to @width). */
+VMB_INLINE bool vmb__cmpxchg_matched(unsigned width, uint64_t expected, uint64_t found)
+{
+	return found == (expected & vmb__width_mask(width));
+}
+
 /* A3: whether @r, which returned @old, wrote (cmpxchg writes only on a match). */
 VMB_INLINE bool vmb_rmw_wrote(const struct vmb_rmw *r, unsigned width, uint64_t old)
 {
-	uint64_t mask = width >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
+	return r->op != VMB_RMW_CMPXCHG || vmb__cmpxchg_matched(width, r->expected, old);
+}
 
-	return r->op != VMB_RMW_CMPXCHG || old == (r->expected & mask);
+/* The request of the _fetch forms: @op with operand @v; a cmpxchg, which
+ * has its own call and an expected value, is made an unknown op that
+ * vmb_rmw_valid() refuses. */
+VMB_INLINE struct vmb_rmw vmb__fetch_request(enum vmb_rmw_op op, struct vmb_ordering order,
+					     uint64_t v)
+{
+	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+
+	if (op == VMB_RMW_CMPXCHG)
+		r.op = (enum vmb_rmw_op)-1;
+	return r;
 }
 
 VMB_END_DECLS

@@ -251,10 +251,8 @@ VMB_INLINE int vmb_bytes_fetch(struct vmb_bytes b, uint64_t addr, unsigned width
 			       struct vmb_ordering order, uint64_t v, uint64_t *old,
 			       struct vmb_error *err)
 {
-	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+	struct vmb_rmw r = vmb__fetch_request(op, order, v);
 
-	if (op == VMB_RMW_CMPXCHG)
-		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
 	return vmb_bytes_rmw(b, addr, width, &r, old, err);
 }
 

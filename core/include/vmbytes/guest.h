@@ -549,10 +549,8 @@ VMB_INLINE int vmb_guest_fetch(struct vmb_guest *g, uint64_t addr, unsigned widt
 		}
 	}
 
-	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+	struct vmb_rmw r = vmb__fetch_request(op, order, v);
 
-	if (op == VMB_RMW_CMPXCHG)
-		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
 	return vmb_guest_rmw(g, addr, width, &r, old, err);
 }
 
@@ -571,10 +569,9 @@ VMB_INLINE int vmb_guest_cmpxchg(struct vmb_guest *g, uint64_t addr, unsigned wi
 		if (VMB_LIKELY(!vmb__guest_misfit(s, addr, width, width, &off))) {
 			uint64_t found = vmb_atomic_cmpxchg_raw(s->host + off, width, success, failure,
 								expected, desired);
-			uint64_t mask = width >= 8 ? ~(uint64_t)0 : (((uint64_t)1 << (8 * width)) - 1);
 
 			/* A3: marked only when it stored. */
-			if (s->bitmap != NULL && found == (expected & mask))
+			if (s->bitmap != NULL && vmb__cmpxchg_matched(width, expected, found))
 				vmb_bitmap_mark(s->bitmap, (size_t)off, width);
 			*old = found;
 			return 0;

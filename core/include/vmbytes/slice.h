@@ -306,10 +306,8 @@ VMB_INLINE int vmb_slice_fetch(struct vmb_slice s, size_t addr, unsigned width, 
 		return 0;
 	}
 
-	struct vmb_rmw r = { op, order, VMB_RELAXED, v, 0 };
+	struct vmb_rmw r = vmb__fetch_request(op, order, v);
 
-	if (op == VMB_RMW_CMPXCHG)
-		r.op = (enum vmb_rmw_op)-1; /* refused: cmpxchg has its own call */
 	return vmb_slice_rmw(VMB__SLICE_COPY(s), addr, width, &r, old, err);
 }
 
